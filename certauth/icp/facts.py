@@ -1,0 +1,41 @@
+"""What any certificate says about itself, readable even when it is refused (for the audit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateFacts:
+    """Identifying data of one certificate; nothing here has been validated."""
+
+    serial_hex: str
+    subject: str
+    issuer: str
+    fingerprint_sha256: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+
+    @classmethod
+    def of(cls, certificate: x509.Certificate) -> CertificateFacts:
+        return cls(
+            serial_hex=format(certificate.serial_number, "X"),
+            subject=_safe_rfc4514(certificate, issuer=False),
+            issuer=_safe_rfc4514(certificate, issuer=True),
+            fingerprint_sha256=certificate.fingerprint(hashes.SHA256()).hex(),
+            not_before=certificate.not_valid_before_utc,
+            not_after=certificate.not_valid_after_utc,
+        )
+
+
+def _safe_rfc4514(certificate: x509.Certificate, *, issuer: bool) -> str:
+    # A hostile name (bad string types, unknown attribute encodings) must not turn an audit into a crash.
+    try:
+        name = certificate.issuer if issuer else certificate.subject
+        return name.rfc4514_string()[:1000]
+    except ValueError:
+        return "(nome ilegível)"

@@ -1,0 +1,52 @@
+"""Brazilian identifiers as they appear in ICP-Brasil certificates (check digits from python-stdnum)."""
+
+from __future__ import annotations
+
+from stdnum.br import cnpj as _cnpj
+from stdnum.br import cpf as _cpf
+
+#: The 27 federative units, as OAB sections and ICP-Brasil fields write them.
+UFS = frozenset("AC AL AM AP BA CE DF ES GO MA MG MS MT PA PB PE PI PR RJ RN RO RR RS SC SE SP TO".split())
+
+
+def is_unavailable(digits: str) -> bool:
+    """ICP-Brasil fills numbers the holder does not have with zeros."""
+    return digits.strip("0") == ""
+
+
+def is_valid_cpf(digits: str) -> bool:
+    """11 digits with correct check digits, not a repeated digit (000… to 999… are never issued)."""
+    return (
+        len(digits) == 11 and digits.isascii() and digits.isdigit() and len(set(digits)) > 1 and (_cpf.is_valid(digits))
+    )
+
+
+def is_valid_cnpj(digits: str) -> bool:
+    return (
+        len(digits) == 14
+        and digits.isascii()
+        and digits.isdigit()
+        and len(set(digits)) > 1
+        and (_cnpj.is_valid(digits))
+    )
+
+
+def normalize_cpf(value: str) -> str:
+    """Digits only (``123.456.789-09`` → ``12345678909``); no validation."""
+    return "".join(ch for ch in value if ch.isascii() and ch.isdigit())
+
+
+def mask_cpf(cpf: str) -> str:
+    """``***.456.789-**``: enough for a person to recognise their own CPF, not enough to reuse it."""
+    if len(cpf) != 11:
+        return "***.***.***-**"
+    return f"***.{cpf[3:6]}.{cpf[6:9]}-**"
+
+
+def format_cpf(cpf: str) -> str:
+    return _cpf.format(cpf) if len(cpf) == 11 else cpf
+
+
+def normalize_oab_number(value: str) -> str:
+    """OAB numbers compare without leading zeros and case-insensitively (some carry a letter suffix)."""
+    return value.strip().upper().lstrip("0")

@@ -1,0 +1,115 @@
+"""Path building from a leaf to a trusted root, with OpenSSL's verifier (through pyOpenSSL).
+
+Why OpenSSL and not ``cryptography``'s ``PolicyBuilder``: real ICP-Brasil chains mix string encodings between an
+issuer name and its CA's subject (AC SAFEWEB CD V12 writes PrintableString where AC Safeweb v12 uses
+UTF8String). RFC 5280 says such names match after normalisation; OpenSSL compares canonical encodings and builds
+the path, ``cryptography`` 50's verifier does not ("candidates exhausted") and would lock out every holder of a
+certificate from that AC. ``tests/certauth/test_trust_real_store.py`` builds every shipped intermediate.
+
+The store is built once and shared; :meth:`TrustStore.verify` is safe to call from several threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from OpenSSL import crypto
+
+from certauth.icp.errors import CertificateError, Reason
+
+# OpenSSL verify error codes (include/openssl/x509_vfy.h) whose meaning we report more precisely.
+_TIME_ERRORS = {9: "ainda não é válida", 10: "expirou"}  # CERT_NOT_YET_VALID, CERT_HAS_EXPIRED
+_SIGNATURE_ERRORS = {7, 6}  # CERT_SIGNATURE_FAILURE, UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedPath:
+    """The path found, leaf first, root last."""
+
+    certificates: tuple[x509.Certificate, ...]
+
+    @property
+    def issuer(self) -> x509.Certificate:
+        """The CA certificate that issued the leaf (the root itself for a leaf issued by a root)."""
+        return self.certificates[1]
+
+    @property
+    def root(self) -> x509.Certificate:
+        return self.certificates[-1]
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(_common_name(c) for c in self.certificates)
+
+
+class TrustStore:
+    """Trusted roots plus the intermediates used to build paths (nginx forwards only the leaf)."""
+
+    def __init__(self, roots: Sequence[x509.Certificate], intermediates: Sequence[x509.Certificate] = ()) -> None:
+        if not roots:
+            raise ValueError("a trust store needs at least one root")
+        self.roots = tuple(_unique(roots))
+        self.intermediates = tuple(c for c in _unique(intermediates) if c not in self.roots)
+        self._store = crypto.X509Store()
+        for root in self.roots:
+            self._store.add_cert(crypto.X509.from_cryptography(root))
+        self._untrusted = [crypto.X509.from_cryptography(c) for c in self.intermediates]
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_pem_files(cls, roots: Iterable[str | Path], intermediates: Iterable[str | Path] = ()) -> TrustStore:
+        return cls(load_pem_files(roots), load_pem_files(intermediates))
+
+    def verify(self, leaf: x509.Certificate, *, at: dt.datetime) -> VerifiedPath:
+        """Build and verify a path from ``leaf`` to a trusted root, checking signatures, CA constraints, path
+        lengths and the validity of every certificate at ``at``. Raises ``CERT_UNTRUSTED`` if there is none."""
+        with self._lock:
+            # set_time changes the store's parameters, which a new context copies: hold the lock across both.
+            self._store.set_time(at.astimezone(dt.UTC).replace(tzinfo=None))
+            context = crypto.X509StoreContext(self._store, crypto.X509.from_cryptography(leaf), self._untrusted)
+        try:
+            chain = context.get_verified_chain()
+        except crypto.X509StoreContextError as exc:
+            raise CertificateError(Reason.CERT_UNTRUSTED, _explain(exc)) from None
+        return VerifiedPath(tuple(c.to_cryptography() for c in chain))
+
+
+def load_pem_files(paths: Iterable[str | Path]) -> list[x509.Certificate]:
+    """All certificates in the given PEM files, in order."""
+    certificates: list[x509.Certificate] = []
+    for path in paths:
+        certificates.extend(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+    return certificates
+
+
+def fingerprint(certificate: x509.Certificate) -> str:
+    return certificate.fingerprint(hashes.SHA256()).hex()
+
+
+def _unique(certificates: Iterable[x509.Certificate]) -> list[x509.Certificate]:
+    return list({fingerprint(c): c for c in certificates}.values())
+
+
+def _common_name(certificate: x509.Certificate) -> str:
+    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    value = names[-1].value if names else certificate.subject.rfc4514_string()
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+def _explain(exc: crypto.X509StoreContextError) -> str:
+    code, depth, message = exc.errors[0], exc.errors[1], str(exc.errors[2])
+    subject = _common_name(exc.certificate.to_cryptography()) if exc.certificate is not None else "?"
+    if code in _TIME_ERRORS and depth > 0:
+        return f"A autoridade certificadora {subject} {_TIME_ERRORS[code]}."
+    if code in _SIGNATURE_ERRORS:
+        return f"Assinatura inválida na cadeia ({subject})."
+    if code in (2, 20, 21):  # UNABLE_TO_GET_ISSUER_CERT(_LOCALLY), UNABLE_TO_VERIFY_LEAF_SIGNATURE
+        return f"Nenhuma cadeia até uma raiz ICP-Brasil confiável a partir de {subject}."
+    if code in (18, 19):  # DEPTH_ZERO_SELF_SIGNED_CERT, SELF_SIGNED_CERT_IN_CHAIN
+        return f"Raiz não confiável na cadeia ({subject})."
+    return f"Cadeia de certificação inválida em {subject} (profundidade {depth}): {message}."

@@ -1,0 +1,106 @@
+"""The whole decision about one client certificate at one instant: dates, path, type, key usage, revocation,
+identity — in that order, so the first problem a holder can act on is the one reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from cryptography import x509
+
+from certauth.icp.clock import format_brasilia
+from certauth.icp.errors import CertificateError, Reason
+from certauth.icp.facts import CertificateFacts
+from certauth.icp.identity import HolderKind, IcpBrasilIdentity, extract_identity
+from certauth.icp.policy import DEFAULT_ACCEPTED_POLICY_PREFIXES, PolicyMatch, check_key_usage, match_policy
+from certauth.icp.trust import TrustStore, VerifiedPath
+
+
+class RevocationChecker(Protocol):
+    """Answers "is this certificate revoked at ``at``?" by raising ``CERT_REVOKED`` or
+    ``CERT_REVOCATION_UNKNOWN``; returns ``None`` when the certificate is known not to be revoked."""
+
+    def check(self, certificate: x509.Certificate, issuer: x509.Certificate, *, at: dt.datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationPolicy:
+    accepted_policy_prefixes: tuple[str, ...] = DEFAULT_ACCEPTED_POLICY_PREFIXES
+    #: e-CNPJ certificates identify a company, not the person using the portal: refused unless enabled.
+    accept_company_certificates: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatedCertificate:
+    """A certificate that passed every check at ``validated_at``."""
+
+    facts: CertificateFacts
+    identity: IcpBrasilIdentity
+    policy: PolicyMatch
+    path: tuple[str, ...]
+    issuer_subject: str
+    issuer_fingerprint: str
+    validated_at: dt.datetime
+
+
+@dataclass
+class CertificateValidator:
+    """Validates client certificates against one trust store and policy. Build once, share freely."""
+
+    trust: TrustStore
+    policy: ValidationPolicy = field(default_factory=ValidationPolicy)
+    revocation: RevocationChecker | None = None
+
+    def validate(self, certificate: x509.Certificate, *, at: dt.datetime) -> ValidatedCertificate:
+        if at.tzinfo is None:
+            raise ValueError("'at' must be timezone-aware")
+        facts = _facts(certificate)
+        try:
+            _check_dates(certificate, at)
+            path = self.trust.verify(certificate, at=at)
+            policy = match_policy(certificate, self.policy.accepted_policy_prefixes)
+            check_key_usage(certificate)
+            if self.revocation is not None:
+                self.revocation.check(certificate, path.issuer, at=at)
+            identity = extract_identity(certificate)
+            if identity.holder is HolderKind.COMPANY and not self.policy.accept_company_certificates:
+                raise CertificateError(
+                    Reason.CERT_NO_CPF,
+                    "Certificado de pessoa jurídica (e-CNPJ): entre com o e-CPF A3 da pessoa que acessa o portal.",
+                )
+        except CertificateError as exc:
+            raise exc.with_facts(facts) from None
+        except ValueError as exc:  # duplicate or undecodable extensions surface lazily in cryptography
+            raise CertificateError(Reason.CERT_MALFORMED, f"Extensão inválida ({exc}).", facts=facts) from None
+        return _validated(facts, identity, policy, path, at)
+
+
+def _facts(certificate: x509.Certificate) -> CertificateFacts:
+    try:
+        return CertificateFacts.of(certificate)
+    except ValueError as exc:
+        raise CertificateError(Reason.CERT_MALFORMED, f"Certificado ilegível ({exc}).") from None
+
+
+def _check_dates(certificate: x509.Certificate, at: dt.datetime) -> None:
+    if at < certificate.not_valid_before_utc:
+        when = format_brasilia(certificate.not_valid_before_utc, seconds=False)
+        raise CertificateError(Reason.CERT_NOT_YET_VALID, f"O certificado só é válido a partir de {when}.")
+    if at > certificate.not_valid_after_utc:
+        when = format_brasilia(certificate.not_valid_after_utc, seconds=False)
+        raise CertificateError(Reason.CERT_EXPIRED, f"O certificado venceu em {when}.")
+
+
+def _validated(
+    facts: CertificateFacts, identity: IcpBrasilIdentity, policy: PolicyMatch, path: VerifiedPath, at: dt.datetime
+) -> ValidatedCertificate:
+    return ValidatedCertificate(
+        facts=facts,
+        identity=identity,
+        policy=policy,
+        path=path.names(),
+        issuer_subject=path.issuer.subject.rfc4514_string(),
+        issuer_fingerprint=CertificateFacts.of(path.issuer).fingerprint_sha256,
+        validated_at=at,
+    )
