@@ -1,0 +1,43 @@
+"""The audit of login attempts in the admin: read-only, searchable by reference, CPF and certificate serial."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from certauth.models import LoginAttempt
+
+
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "reference",
+        "method",
+        "outcome",
+        "code",
+        "cpf",
+        "holder_name",
+        "organization_code",
+        "cert_serial",
+        "ip",
+    )
+    list_filter = ("outcome", "method", "code", "created_at")
+    search_fields = ("=reference", "=cpf", "cert_serial", "=cert_fingerprint", "holder_name", "=organization_code")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+    show_full_result_count = False  # COUNT(*) over millions of rows on every page is not worth it
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,152 @@
+"""Recording login attempts. Every attempt gets a reference id (shown on the page, quoted to support) and a row.
+
+Rows are written outside any surrounding transaction; if the write fails the caller must refuse the login
+(:class:`~certauth.exceptions.AuditUnavailable`) — an unaudited login never happens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from certauth import proxy
+from certauth.conf import settings
+from certauth.exceptions import AuditUnavailable, LoginRejected
+from certauth.icp.facts import CertificateFacts
+from certauth.icp.identity import IcpBrasilIdentity
+from certauth.icp.validation import ValidatedCertificate
+from certauth.models import LoginAttempt, Outcome
+
+logger = logging.getLogger("certauth.audit")
+
+#: Crockford's base32 without I, L, O, U: unambiguous when read from a screenshot or over the phone.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """``7KQ2M-9XD3F``: 50 random bits, grouped for reading aloud."""
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+@dataclass(frozen=True)
+class AttemptContext:
+    """What is known about an attempt before any decision: when, from where, and its reference."""
+
+    reference: str
+    at: dt.datetime
+    method: str
+    ip: str | None
+    user_agent: str
+    proxy_request_id: str
+    proxy_verify: str
+
+    @classmethod
+    def from_request(cls, request: HttpRequest, *, method: str) -> AttemptContext:
+        return cls(
+            reference=new_reference(),
+            at=timezone.now(),
+            method=method,
+            ip=proxy.client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:400],
+            proxy_request_id=proxy.proxy_header(request, settings.REQUEST_ID_HEADER, limit=64),
+            proxy_verify=proxy.proxy_header(request, settings.VERIFY_HEADER),
+        )
+
+
+def record_rejection(context: AttemptContext, rejection: LoginRejected) -> LoginAttempt | None:
+    """Record a refused attempt. A failure to record is logged; the user is refused anyway."""
+    try:
+        return _write(
+            context,
+            outcome=Outcome.REJECTED,
+            code=rejection.reason.value,
+            detail=rejection.detail,
+            facts=rejection.facts,
+            identity=rejection.identity,
+        )
+    except AuditUnavailable:
+        logger.exception("login attempt %s (%s) could not be audited", context.reference, rejection.reason)
+        return None
+
+
+def record_acceptance(
+    context: AttemptContext,
+    certificate: ValidatedCertificate | None,
+    *,
+    user: object,
+    organization_code: str = "",
+    organization_name: str = "",
+    cpf: str = "",
+) -> LoginAttempt:
+    """Record an accepted login; raises :class:`AuditUnavailable` if it cannot be written."""
+    return _write(
+        context,
+        outcome=Outcome.ACCEPTED,
+        code="",
+        detail=f"{certificate.policy.certificate_type} · {' → '.join(certificate.path)}" if certificate else "",
+        facts=certificate.facts if certificate else None,
+        identity=certificate.identity if certificate else None,
+        policy=certificate.policy.oid if certificate else "",
+        user=user,
+        organization_code=organization_code,
+        organization_name=organization_name,
+        cpf=cpf,
+    )
+
+
+def _write(
+    context: AttemptContext,
+    *,
+    outcome: str,
+    code: str,
+    detail: str,
+    facts: CertificateFacts | None,
+    identity: IcpBrasilIdentity | None,
+    policy: str = "",
+    user: object = None,
+    organization_code: str = "",
+    organization_name: str = "",
+    cpf: str = "",
+) -> LoginAttempt:
+    fields = dict(
+        created_at=context.at,
+        method=context.method,
+        outcome=outcome,
+        code=code,
+        detail=detail[:2000],
+        cpf=(identity.cpf if identity else cpf)[:11],
+        holder_name=(identity.name if identity else "")[:200],
+        user=user,
+        organization_code=organization_code[:40],
+        organization_name=organization_name[:200],
+        cert_serial=facts.serial_hex[:80] if facts else "",
+        cert_subject=facts.subject[:1000] if facts else "",
+        cert_issuer=facts.issuer[:1000] if facts else "",
+        cert_fingerprint=facts.fingerprint_sha256 if facts else "",
+        cert_not_after=facts.not_after if facts else None,
+        cert_policy=policy[:64],
+        ip=context.ip,
+        user_agent=context.user_agent,
+        proxy_request_id=context.proxy_request_id,
+        proxy_verify=context.proxy_verify,
+    )
+    try:
+        # In a savepoint, so that a failed insert cannot break a caller's transaction (ATOMIC_REQUESTS is off).
+        with transaction.atomic():
+            return LoginAttempt.objects.create(reference=context.reference, **fields)
+    except IntegrityError:
+        # A reference collision (50 random bits: rare) — keep the row under a fresh reference.
+        try:
+            with transaction.atomic():
+                return LoginAttempt.objects.create(reference=new_reference(), **fields)
+        except DatabaseError as exc:
+            raise AuditUnavailable(str(exc)) from exc
+    except DatabaseError as exc:
+        raise AuditUnavailable(str(exc)) from exc

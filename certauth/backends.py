@@ -1,0 +1,88 @@
+"""The authentication backend that answers only to ``client_certificate=``.
+
+Modelled on Django's ``RemoteUserBackend``: the caller (the login view) has already checked that the certificate
+came from the trusted proxy and decoded it; the backend validates it (ICP-Brasil path, dates, A3 policy, key
+usage, identity) and asks the configured binder whom it logs in. Password and admin logins never reach it,
+because Django only offers it calls that bind its keyword-only ``client_certificate`` argument.
+
+A refusal raises :class:`~certauth.exceptions.LoginRejected` (a ``PermissionDenied``: Django then stops trying
+other backends and sends ``user_login_failed``). ``authenticate()`` swallows that exception, so the backend also
+leaves it on ``request.certauth_rejection`` for the view that renders the error page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import BaseBackend
+from django.utils import timezone
+
+from certauth.binding import Binding, get_binder
+from certauth.exceptions import LoginRejected
+from certauth.icp.errors import CertificateError, Reason
+from certauth.icp.identity import IcpBrasilIdentity, extract_identity
+from certauth.icp.validation import ValidatedCertificate
+from certauth.validator import get_validator
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class CertificateLogin:
+    """The result of a successful certificate authentication, attached to the user as ``certificate_login``."""
+
+    certificate: ValidatedCertificate
+    binding: Binding
+
+
+class ClientCertificateBackend(BaseBackend):
+    def authenticate(  # type: ignore[override]
+        self,
+        request: HttpRequest | None,
+        *,
+        client_certificate: x509.Certificate,
+        at: dt.datetime | None = None,
+    ) -> AbstractBaseUser | None:
+        validated: ValidatedCertificate | None = None
+        try:
+            validated = get_validator().validate(client_certificate, at=at or timezone.now())
+            binding = get_binder()(validated, request=request)
+            if not getattr(binding.user, "is_active", True):
+                raise LoginRejected(Reason.MEMBER_INACTIVE, "A conta de usuário está desativada.")
+        except CertificateError as exc:
+            rejection = LoginRejected.from_certificate_error(exc)
+        except LoginRejected as exc:
+            rejection = exc
+        else:
+            binding.user.certificate_login = CertificateLogin(validated, binding)  # type: ignore[attr-defined]
+            return binding.user
+        if validated is not None:
+            rejection.facts = rejection.facts or validated.facts
+            rejection.identity = rejection.identity or validated.identity
+        elif rejection.identity is None:
+            # For the audit and support: who the refused certificate *claims* to be (not verified).
+            rejection.identity = claimed_identity(client_certificate)
+        if request is not None:
+            request.certauth_rejection = rejection  # type: ignore[attr-defined]
+        raise rejection
+
+    def get_user(self, user_id: Any) -> AbstractBaseUser | None:
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        return user if getattr(user, "is_active", True) else None
+
+
+def claimed_identity(certificate: x509.Certificate) -> IcpBrasilIdentity | None:
+    try:
+        return extract_identity(certificate)
+    except (CertificateError, ValueError):
+        return None

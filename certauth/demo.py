@@ -1,0 +1,252 @@
+"""The demo PKI of ``make run``: an ICP-Brasil-shaped hierarchy and one certificate per case a visitor may try.
+
+    AC Raiz Demo Portal A3 ─┬─ AC Demo Nível 1 ─┬─ AC Demo OAB    (lawyers, with the OAB field)
+                            │                   └─ AC Demo Final  (other e-CPF A3 / A1)
+    AC Raiz Desconhecida ───┴─ AC Desconhecida   (not trusted: CERT_UNTRUSTED)
+    AC Demo TLS Localhost ──── the nginx server certificate
+
+Everything is generated on this machine at run time; the private keys are demo keys and never leave ``var/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+
+from certauth.icp.builder import A1_POLICY, Issued, LeafProfile, PersonSpec, PkiBuilder
+from certauth.icp.errors import Reason
+
+P12_PASSWORD = "demo1234"  # noqa: S105  (demo PKCS#12 files only)
+MANIFEST = "manifest.json"
+ROOT_FILE = Path("ac") / "ac-raiz-demo.pem"
+INTERMEDIATES_FILE = Path("ac") / "acs-intermediarias-demo.pem"
+TLS_CA_FILE = Path("ac") / "ac-tls-demo.pem"
+TLS_CERT_FILE = Path("tls") / "servidor.pem"
+TLS_KEY_FILE = Path("tls") / "servidor.key"
+
+_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DemoCertificate:
+    slug: str
+    description: str
+    spec: PersonSpec
+    issuer: str  #: "oab", "final" or "untrusted"
+    expected: Reason | None  #: None: logs in
+
+
+DEMO_CERTIFICATES: tuple[DemoCertificate, ...] = (
+    DemoCertificate(
+        "advogada-oab-sp",
+        "Advogada, e-CPF A3 da AC OAB (perfil antigo, com inscrição OAB 123456/SP)",
+        PersonSpec("MARIA APARECIDA SOUZA", "52601815906", dt.date(1979, 3, 14), oab="0123456SP"),
+        "oab",
+        None,
+    ),
+    DemoCertificate(
+        "advogado-perfil-novo",
+        "Advogado, e-CPF A3 no perfil da Resolução 211 (CPF no serialNumber, sem campo OAB)",
+        PersonSpec("JOAO CARLOS PEREIRA", "08301661305", profile=LeafProfile.RES_211),
+        "final",
+        None,
+    ),
+    DemoCertificate(
+        "operadora-municipal",
+        "Servidora municipal (Prefeitura de Manaus), e-CPF A3",
+        PersonSpec("ANA BEATRIZ LIMA", "18609139034", dt.date(1988, 7, 2)),
+        "final",
+        None,
+    ),
+    DemoCertificate(
+        "certificado-a1",
+        "e-CPF do tipo A1 (arquivo): recusado",
+        PersonSpec("CARLOS EDUARDO RAMOS", "99603082430", policy_oid=A1_POLICY),
+        "final",
+        Reason.CERT_NOT_A3,
+    ),
+    DemoCertificate(
+        "certificado-vencido",
+        "e-CPF A3 vencido",
+        PersonSpec("FERNANDA COSTA", "62819482112", valid_from=-400 * _DAY, valid_for=365 * _DAY),
+        "oab",
+        Reason.CERT_EXPIRED,
+    ),
+    DemoCertificate(
+        "ainda-nao-valido",
+        "e-CPF A3 que só passa a valer daqui a 30 dias",
+        PersonSpec("GUSTAVO HENRIQUE ALVES", "99351819019", valid_from=30 * _DAY),
+        "oab",
+        Reason.CERT_NOT_YET_VALID,
+    ),
+    DemoCertificate(
+        "raiz-nao-confiavel",
+        "e-CPF A3 de uma raiz que não é a ICP-Brasil",
+        PersonSpec("HELENA MARTINS", "93786579741"),
+        "untrusted",
+        Reason.CERT_UNTRUSTED,
+    ),
+    DemoCertificate(
+        "sem-autenticacao-cliente",
+        "e-CPF A3 sem o uso estendido clientAuth",
+        PersonSpec("IGOR SANTOS", "54323194897", client_auth=False),
+        "final",
+        Reason.CERT_KEY_USAGE,
+    ),
+    DemoCertificate(
+        "cpf-invalido",
+        "e-CPF A3 com CPF de dígitos verificadores errados",
+        PersonSpec("JULIANA ROCHA", "52601815907"),
+        "final",
+        Reason.CERT_NO_CPF,
+    ),
+    DemoCertificate(
+        "cpf-nao-cadastrado",
+        "e-CPF A3 válido de quem não é membro de entidade parceira",
+        PersonSpec("LUCAS FERREIRA", "75749118606"),
+        "final",
+        Reason.MEMBER_UNKNOWN,
+    ),
+    DemoCertificate(
+        "membro-inativo",
+        "e-CPF A3 de membro com cadastro inativo",
+        PersonSpec("MARCOS VINICIUS DIAS", "25276018987"),
+        "final",
+        Reason.MEMBER_INACTIVE,
+    ),
+    DemoCertificate(
+        "entidade-suspensa",
+        "Advogada da seccional do Paraná, cujo ACT está suspenso",
+        PersonSpec("NATALIA GOMES", "55597971115", oab="0077777PR"),
+        "oab",
+        Reason.ENTITY_INACTIVE,
+    ),
+    DemoCertificate(
+        "oab-divergente",
+        "Advogado cujo certificado traz OAB 555555/SP, mas o cadastro diz 444444/SP",
+        PersonSpec("OTAVIO BARBOSA", "47104974601", oab="0555555SP"),
+        "oab",
+        Reason.OAB_MISMATCH,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoPki:
+    directory: Path
+
+    @property
+    def root(self) -> Path:
+        return self.directory / ROOT_FILE
+
+    @property
+    def intermediates(self) -> Path:
+        return self.directory / INTERMEDIATES_FILE
+
+    @property
+    def tls_ca(self) -> Path:
+        return self.directory / TLS_CA_FILE
+
+    @property
+    def tls_certificate(self) -> Path:
+        return self.directory / TLS_CERT_FILE
+
+    @property
+    def tls_key(self) -> Path:
+        return self.directory / TLS_KEY_FILE
+
+    def user_dir(self, slug: str) -> Path:
+        return self.directory / "usuarios" / slug
+
+    def manifest(self) -> dict[str, object] | None:
+        try:
+            return json.loads((self.directory / MANIFEST).read_text())  # type: ignore[no-any-return]
+        except (OSError, ValueError):
+            return None
+
+    def is_current(self, *, now: dt.datetime, hostnames: tuple[str, ...]) -> bool:
+        """True if the files exist, cover ``hostnames`` and stay valid for at least 30 more days."""
+        manifest = self.manifest()
+        if not manifest or manifest.get("hostnames") != list(hostnames):
+            return False
+        try:
+            expires = dt.datetime.fromisoformat(str(manifest["renew_after"]))
+        except (KeyError, ValueError):
+            return False
+        return now < expires and all(self.user_dir(c.slug).is_dir() for c in DEMO_CERTIFICATES)
+
+
+def build_demo_pki(directory: Path, *, now: dt.datetime, hostnames: tuple[str, ...] = ("localhost",)) -> DemoPki:
+    """(Re)generate every demo file under ``directory``."""
+    pki = DemoPki(directory)
+    builder = PkiBuilder(now=now)
+    root = builder.root("AC Raiz Demo Portal A3")
+    level1 = builder.intermediate(root, "AC Demo Nivel 1", path_length=1, valid_from=-730 * _DAY)
+    issuers = {
+        "oab": builder.intermediate(level1, "AC Demo OAB", valid_from=-730 * _DAY),
+        "final": builder.intermediate(level1, "AC Demo Final", valid_from=-730 * _DAY),
+    }
+    unknown_root = builder.root("AC Raiz Desconhecida")
+    issuers["untrusted"] = builder.intermediate(unknown_root, "AC Desconhecida", valid_from=-730 * _DAY)
+    tls_root = builder.root("AC Demo TLS Localhost")
+    server = builder.server(tls_root, hostnames, ips=("127.0.0.1",))
+
+    _write(pki.root, root.certificate_pem())
+    _write(
+        pki.intermediates,
+        level1.certificate_pem() + issuers["oab"].certificate_pem() + issuers["final"].certificate_pem(),
+    )
+    _write(pki.tls_ca, tls_root.certificate_pem())
+    _write(pki.tls_certificate, server.certificate_pem() + tls_root.certificate_pem())
+    _write(pki.tls_key, server.key_pem(), private=True)
+
+    chains = {
+        "oab": (issuers["oab"], level1, root),
+        "final": (issuers["final"], level1, root),
+        "untrusted": (issuers["untrusted"], unknown_root),
+    }
+    entries = []
+    for demo in DEMO_CERTIFICATES:
+        chain = chains[demo.issuer]
+        leaf = builder.person(chain[0], demo.spec)
+        _write_user(pki.user_dir(demo.slug), leaf, tuple(c.certificate for c in chain))
+        entries.append(
+            {
+                "slug": demo.slug,
+                "name": demo.spec.name,
+                "cpf": demo.spec.cpf,
+                "description": demo.description,
+                "expected": demo.expected.value if demo.expected else "LOGIN",
+            }
+        )
+    manifest = {
+        "generated_at": now.isoformat(),
+        "renew_after": (now + 365 * _DAY).isoformat(),
+        "hostnames": list(hostnames),
+        "p12_password": P12_PASSWORD,
+        "certificates": entries,
+    }
+    _write(directory / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode())
+    return pki
+
+
+def _write_user(directory: Path, leaf: Issued, chain: tuple[x509.Certificate, ...]) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    _write(directory / "certificado.pem", leaf.certificate_pem())
+    _write(directory / "chave-demo.pem", leaf.key_pem(), private=True)
+    _write(directory / "certificado-demo.p12", leaf.pkcs12(P12_PASSWORD.encode(), chain), private=True)
+    _write(directory / "cadeia.pem", b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
+
+
+def _write(path: Path, data: bytes, *, private: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    os.chmod(tmp, 0o600 if private else 0o644)
+    tmp.replace(path)

@@ -1,0 +1,111 @@
+"""What a person reads for each rejection code: title, explanation and what to do next (pt-BR)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from certauth.icp.errors import Reason
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonText:
+    title: str
+    explanation: str
+    next_steps: tuple[str, ...]
+
+
+_CHECK_TOKEN = "Confira se o token ou cartão está conectado e se você escolheu o certificado correto."
+_CLOSE_BROWSER = (
+    "Feche todas as janelas do navegador antes de tentar outro certificado: o navegador lembra a escolha feita."
+)
+_AR = "Adquira ou renove o certificado com uma Autoridade de Registro (AR) credenciada pelo ITI."
+_ENTITY = "Procure o responsável pela sua entidade parceira para atualizar o cadastro junto ao INSS."
+
+TEXTS: dict[Reason, ReasonText] = {
+    Reason.CERT_ABSENT: ReasonText(
+        "Nenhum certificado digital foi apresentado",
+        "O navegador não enviou um certificado digital ao portal.",
+        (_CHECK_TOKEN, "Ao ser solicitado, escolha o seu certificado A3 e digite o PIN.", _CLOSE_BROWSER),
+    ),
+    Reason.CERT_MALFORMED: ReasonText(
+        "Certificado ilegível",
+        "O certificado recebido não pôde ser lido.",
+        (_CHECK_TOKEN, "Se o problema continuar, entre em contato com o suporte do fornecedor do certificado."),
+    ),
+    Reason.PROXY_UNTRUSTED: ReasonText(
+        "Acesso por caminho não autorizado",
+        "A solicitação não chegou pelo endereço oficial de login com certificado.",
+        ("Use somente o botão “Entrar com certificado digital” da página inicial do portal.",),
+    ),
+    Reason.CERT_UNTRUSTED: ReasonText(
+        "Certificado não reconhecido pela ICP-Brasil",
+        "Não foi possível confirmar que o certificado foi emitido por uma autoridade certificadora da ICP-Brasil.",
+        ("Use um certificado digital ICP-Brasil do tipo A3.", _CLOSE_BROWSER, _AR),
+    ),
+    Reason.CERT_EXPIRED: ReasonText(
+        "Certificado vencido",
+        "O prazo de validade do certificado terminou.",
+        (_AR, _CLOSE_BROWSER),
+    ),
+    Reason.CERT_NOT_YET_VALID: ReasonText(
+        "Certificado ainda não válido",
+        "O certificado só passa a valer numa data futura.",
+        ("Confira a data e a hora do computador.", "Aguarde o início da validade ou use outro certificado."),
+    ),
+    Reason.CERT_REVOKED: ReasonText(
+        "Certificado revogado",
+        "O certificado foi revogado pela autoridade certificadora que o emitiu e não pode mais ser usado.",
+        (_AR,),
+    ),
+    Reason.CERT_REVOCATION_UNKNOWN: ReasonText(
+        "Não foi possível verificar a revogação do certificado",
+        "A lista de certificados revogados da sua autoridade certificadora não está disponível agora.",
+        ("Tente novamente em alguns minutos.", "Se o problema continuar, abra um chamado no suporte."),
+    ),
+    Reason.CERT_NOT_A3: ReasonText(
+        "Certificado não é do tipo A3",
+        "O acesso das entidades parceiras exige certificado digital ICP-Brasil do tipo A3 "
+        "(token, cartão com leitora ou em nuvem). Certificados A1 não são aceitos.",
+        (_AR, _CLOSE_BROWSER),
+    ),
+    Reason.CERT_KEY_USAGE: ReasonText(
+        "Certificado sem permissão para autenticação",
+        "O certificado não permite autenticação de cliente (login).",
+        ("Use um certificado e-CPF A3 de pessoa física.", _CLOSE_BROWSER),
+    ),
+    Reason.CERT_NO_CPF: ReasonText(
+        "CPF ausente ou inválido no certificado",
+        "Não foi possível identificar um CPF válido no certificado.",
+        ("Use o seu certificado e-CPF A3.", "Se o certificado é seu e o problema persiste, procure a AR emissora."),
+    ),
+    Reason.MEMBER_UNKNOWN: ReasonText(
+        "CPF não cadastrado em entidade parceira",
+        "O certificado é válido, mas o CPF não está cadastrado em nenhuma entidade parceira do INSS.",
+        (_ENTITY,),
+    ),
+    Reason.MEMBER_INACTIVE: ReasonText(
+        "Cadastro inativo",
+        "O seu cadastro como representante de entidade parceira está inativo.",
+        (_ENTITY,),
+    ),
+    Reason.ENTITY_INACTIVE: ReasonText(
+        "Entidade parceira inativa",
+        "A entidade parceira à qual você está vinculado não está ativa (acordo suspenso ou encerrado).",
+        ("Procure o responsável pela sua entidade para regularizar o Acordo de Cooperação Técnica.",),
+    ),
+    Reason.OAB_MISMATCH: ReasonText(
+        "Inscrição na OAB diferente da cadastrada",
+        "A inscrição na OAB registrada no certificado não corresponde à cadastrada para você.",
+        (_ENTITY,),
+    ),
+    Reason.PASSWORD_RETIRED: ReasonText(
+        "Acesso com senha encerrado",
+        "Para a sua entidade, o acesso passou a exigir certificado digital ICP-Brasil do tipo A3.",
+        ("Entre com o seu certificado digital A3.", _AR),
+    ),
+    Reason.LOCKED_OUT: ReasonText(
+        "Acesso bloqueado temporariamente",
+        "Houve tentativas de acesso com senha incorreta demais.",
+        ("Aguarde e tente novamente mais tarde, ou entre com o seu certificado digital A3.",),
+    ),
+}

@@ -1,0 +1,59 @@
+"""The error page every refusal shows: made to be useful in a support ticket's screenshot (code, reference,
+date and time in Brasília time, what to do, how to reach support)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from certauth.icp.clock import format_brasilia
+from certauth.icp.errors import Reason
+from certauth.messages import TEXTS
+
+TEMPLATE = "certauth/rejected.html"
+
+
+def rejection_response(
+    request: HttpRequest,
+    reason: Reason,
+    *,
+    reference: str,
+    at: dt.datetime,
+    detail: str = "",
+    status: int | None = None,
+) -> HttpResponse:
+    text = TEXTS[reason]
+    response = TemplateResponse(
+        request,
+        TEMPLATE,
+        {
+            "reason": reason,
+            "code": reason.value,
+            "title": text.title,
+            "explanation": text.explanation,
+            "next_steps": text.next_steps,
+            "detail": detail,
+            "reference": reference,
+            "when": format_brasilia(at),
+        },
+        status=status or reason.http_status,
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Error-Code"] = reason.value
+    response["X-Reference"] = reference
+    return response
+
+
+def audit_unavailable_response(request: HttpRequest, *, reference: str, at: dt.datetime) -> HttpResponse:
+    """503 when the attempt cannot be recorded: the login is refused, and the user may try again shortly."""
+    response = TemplateResponse(
+        request,
+        "certauth/audit_unavailable.html",
+        {"reference": reference, "when": format_brasilia(at)},
+        status=503,
+    )
+    response["Retry-After"] = "60"
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,70 @@
+"""What a certificate login leaves in the session: the certificate it was made with, for the portal host.
+
+The certificate itself reaches Django only on the login host; on the portal host the session carries its
+fingerprint, serial, issuer and expiry, from which the session is revalidated on every request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+
+from certauth.icp.validation import ValidatedCertificate
+
+SESSION_KEY = "_certauth_certificate"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCertificate:
+    fingerprint: str
+    serial_hex: str
+    issuer: str
+    subject: str
+    holder_name: str
+    cpf: str
+    certificate_type: str
+    not_after: dt.datetime
+    method: str
+    logged_in_at: dt.datetime
+    reference: str
+
+    @classmethod
+    def of(cls, certificate: ValidatedCertificate, *, method: str, reference: str) -> SessionCertificate:
+        return cls(
+            fingerprint=certificate.facts.fingerprint_sha256,
+            serial_hex=certificate.facts.serial_hex,
+            issuer=certificate.facts.issuer,
+            subject=certificate.facts.subject,
+            holder_name=certificate.identity.name,
+            cpf=certificate.identity.cpf,
+            certificate_type=certificate.policy.certificate_type,
+            not_after=certificate.facts.not_after,
+            method=method,
+            logged_in_at=certificate.validated_at,
+            reference=reference,
+        )
+
+    def store(self, session: SessionBase) -> None:
+        data: dict[str, Any] = asdict(self)
+        data["not_after"] = self.not_after.isoformat()
+        data["logged_in_at"] = self.logged_in_at.isoformat()
+        session[SESSION_KEY] = data
+
+    @classmethod
+    def load(cls, session: SessionBase) -> SessionCertificate | None:
+        data = session.get(SESSION_KEY)
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(
+                **{
+                    **data,
+                    "not_after": dt.datetime.fromisoformat(data["not_after"]),
+                    "logged_in_at": dt.datetime.fromisoformat(data["logged_in_at"]),
+                }
+            )
+        except (KeyError, TypeError, ValueError):
+            return None

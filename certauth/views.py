@@ -1,0 +1,87 @@
+"""The certificate login endpoint (served only on the login host, which asked for the certificate)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urljoin
+
+from django.contrib import auth
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+
+from certauth import audit, proxy
+from certauth.backends import CertificateLogin
+from certauth.conf import settings
+from certauth.exceptions import AuditUnavailable, LoginRejected
+from certauth.models import LoginMethod
+from certauth.responses import audit_unavailable_response, rejection_response
+from certauth.sessions import SessionCertificate
+
+logger = logging.getLogger("certauth")
+
+BACKEND = "certauth.backends.ClientCertificateBackend"
+
+
+class CertificateLoginView(View):
+    """Turns the certificate presented in this TLS handshake into a session, then sends the user to the portal.
+
+    Every outcome is audited before the response is sent; a login whose audit row cannot be written is refused.
+    """
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        attempt = audit.AttemptContext.from_request(request, method=LoginMethod.CERTIFICATE)
+        try:
+            proxy.require_trusted_proxy(request)
+            certificate = proxy.forwarded_certificate(request)
+            user = auth.authenticate(request, client_certificate=certificate, at=attempt.at)
+            if user is None:
+                rejection = getattr(request, "certauth_rejection", None)
+                if rejection is None:
+                    raise ImproperlyConfigured(f"{BACKEND} is missing from AUTHENTICATION_BACKENDS")
+                raise rejection
+        except LoginRejected as rejection:
+            return self.rejected(request, attempt, rejection)
+
+        login: CertificateLogin = user.certificate_login  # type: ignore[attr-defined]
+        try:
+            row = audit.record_acceptance(
+                attempt,
+                login.certificate,
+                user=user,
+                organization_code=login.binding.organization_code,
+                organization_name=login.binding.organization_name,
+            )
+        except AuditUnavailable:
+            logger.exception("accepted certificate login %s not audited: refused", attempt.reference)
+            return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
+
+        auth.login(request, user, backend=BACKEND)
+        SessionCertificate.of(login.certificate, method=LoginMethod.CERTIFICATE, reference=row.reference).store(
+            request.session
+        )
+        request.session.update(login.binding.session_data)
+        logger.info("certificate login %s accepted for user %s", row.reference, user.pk)
+        return HttpResponseRedirect(self.success_url(request))
+
+    def rejected(self, request: HttpRequest, attempt: audit.AttemptContext, rejection: LoginRejected) -> HttpResponse:
+        row = audit.record_rejection(attempt, rejection)
+        logger.info("certificate login %s rejected: %s %s", attempt.reference, rejection.reason, rejection.detail)
+        return rejection_response(
+            request,
+            rejection.reason,
+            reference=row.reference if row else attempt.reference,
+            at=attempt.at,
+            detail=rejection.detail,
+        )
+
+    def success_url(self, request: HttpRequest) -> str:
+        """``CERTAUTH_LOGIN_REDIRECT_URL``, or the ``next`` path on the portal (never another site)."""
+        default = str(settings.LOGIN_REDIRECT_URL)
+        target = request.GET.get("next", "")
+        if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+            return urljoin(default, target)
+        return default
