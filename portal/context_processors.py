@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    """Links between the two hosts and the support channel, for every template."""
+    return {
+        "portal_base_url": settings.PORTAL_BASE_URL,
+        "cert_login_url": settings.CERT_LOGIN_BASE_URL + reverse("certauth:login"),
+        "support_url": settings.PORTAL_SUPPORT_URL,
+    }

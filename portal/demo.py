@@ -1,0 +1,86 @@
+"""Demo partner entities and members for ``make run``, matching the demo PKI's certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from certauth.demo import DEMO_CERTIFICATES
+from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity
+
+
+@dataclass(frozen=True)
+class DemoEntity:
+    code: str
+    name: str
+    kind: str
+    uf: str
+    act_number: str
+    act_signed_on: dt.date
+    status: str = EntityStatus.ACTIVE
+
+
+ENTITIES = (
+    DemoEntity("OAB-SP", "OAB — Seção São Paulo", EntityKind.OAB, "SP", "ACT 12/2023", dt.date(2023, 3, 1)),
+    DemoEntity("OAB-RJ", "OAB — Seção Rio de Janeiro", EntityKind.OAB, "RJ", "ACT 31/2023", dt.date(2023, 5, 9)),
+    DemoEntity(
+        "OAB-PR",
+        "OAB — Seção Paraná",
+        EntityKind.OAB,
+        "PR",
+        "ACT 08/2022",
+        dt.date(2022, 8, 15),
+        EntityStatus.SUSPENDED,
+    ),
+    DemoEntity(
+        "MUN-MANAUS", "Prefeitura Municipal de Manaus", EntityKind.MUNICIPIO, "AM", "ACT 44/2024", dt.date(2024, 9, 2)
+    ),
+)
+
+#: certificate slug → (entity code, OAB registration on file, member active)
+MEMBERS: dict[str, tuple[str, str | None, bool]] = {
+    "advogada-oab-sp": ("OAB-SP", "123456SP", True),
+    "advogado-perfil-novo": ("OAB-RJ", "98765RJ", True),
+    "operadora-municipal": ("MUN-MANAUS", None, True),
+    "certificado-a1": ("OAB-SP", None, True),
+    "certificado-vencido": ("OAB-SP", None, True),
+    "ainda-nao-valido": ("OAB-SP", None, True),
+    "raiz-nao-confiavel": ("OAB-SP", None, True),
+    "sem-autenticacao-cliente": ("MUN-MANAUS", None, True),
+    "membro-inativo": ("MUN-MANAUS", None, False),
+    "entidade-suspensa": ("OAB-PR", "77777PR", True),
+    "oab-divergente": ("OAB-SP", "444444SP", True),
+    # "cpf-invalido" and "cpf-nao-cadastrado" are deliberately not members.
+}
+
+
+@transaction.atomic
+def load_demo_data() -> tuple[int, int]:
+    """Create or update the demo entities and members (idempotent). Returns (entities, members)."""
+    entities = {}
+    for e in ENTITIES:
+        entities[e.code], _ = PartnerEntity.objects.update_or_create(
+            code=e.code,
+            defaults=dict(
+                name=e.name,
+                kind=e.kind,
+                uf=e.uf,
+                act_number=e.act_number,
+                act_signed_on=e.act_signed_on,
+                status=e.status,
+                contact_email=f"contato@{e.code.lower()}.demo.invalid",
+            ),
+        )
+    by_slug = {c.slug: c for c in DEMO_CERTIFICATES}
+    for slug, (entity_code, oab, active) in MEMBERS.items():
+        spec = by_slug[slug].spec
+        member, _ = Member.objects.update_or_create(
+            cpf=spec.cpf,
+            defaults=dict(name=spec.name.title(), email=f"{slug}@demo.invalid", active=active),
+        )
+        Membership.objects.update_or_create(member=member, entity=entities[entity_code], defaults={"active": True})
+        if oab:
+            OabRegistration.objects.update_or_create(member=member, number=oab[:-2], uf=oab[-2:])
+    return len(ENTITIES), len(MEMBERS)

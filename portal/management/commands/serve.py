@@ -1,0 +1,77 @@
+"""``python manage.py serve``: nginx (mutual TLS) in front of gunicorn, until Ctrl-C (``make run``)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from certauth.demo import DemoPki
+from portal.serving.config import site_from_settings
+from portal.serving.processes import Stack
+
+
+class Command(BaseCommand):
+    help = "Serve o portal (nginx com TLS mútuo + gunicorn) até Ctrl-C."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", "3")))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # nginx and Django must share the proxy secret; without one configured, make one for this run.
+        secret = os.environ.get("CERTAUTH_PROXY_SECRET") or secrets.token_urlsafe(32)
+        site = site_from_settings(proxy_secret=secret)
+        stack = Stack(
+            site=site, env={**os.environ, "CERTAUTH_PROXY_SECRET": secret}, gunicorn_workers=options["workers"]
+        )
+
+        def _stop(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _stop)
+        stack.start()
+        self.stdout.write(self.banner())
+        try:
+            status = stack.wait()
+            self.stderr.write(f"Um dos processos terminou (status {status}); veja {site.prefix}/logs.")
+        except KeyboardInterrupt:
+            self.stdout.write("\nEncerrando…")
+        finally:
+            stack.stop()
+
+    def banner(self) -> str:
+        lines = [
+            "",
+            self.style.SUCCESS("Portal A3 no ar"),
+            f"  Portal:                  {settings.PORTAL_BASE_URL}/",
+            f"  Login com certificado:   {settings.CERT_LOGIN_BASE_URL}/entrar/certificado/",
+            f"  Administração (INSS):    {settings.PORTAL_BASE_URL}/admin/",
+        ]
+        pki = DemoPki(Path(settings.DEMO_PKI_DIR))
+        manifest = pki.manifest() if settings.PORTAL_DEMO else None
+        if manifest:
+            lines += [
+                "",
+                f"Certificados de demonstração em {pki.directory}/usuarios/<nome>/",
+                f"  certificado-demo.p12 (navegador; senha {manifest['p12_password']}), "
+                "certificado.pem + chave-demo.pem (curl)",
+                f"  AC do servidor TLS (para confiar no navegador/curl): {pki.tls_ca}",
+                "",
+            ]
+            for entry in manifest["certificates"]:  # type: ignore[union-attr]
+                outcome = "entra" if entry["expected"] == "LOGIN" else f"recusa {entry['expected']}"
+                lines.append(f"  {entry['slug']:<26} {entry['name']:<24} → {outcome}")
+            user = pki.user_dir("advogada-oab-sp")
+            lines += [
+                "",
+                "Experimente com curl:",
+                f"  curl --cacert {pki.tls_ca} --cert {user}/certificado.pem --key {user}/chave-demo.pem \\",
+                f"       -c /tmp/a3-cookies -L {settings.CERT_LOGIN_BASE_URL}/entrar/certificado/",
+            ]
+        lines += ["", "Ctrl-C para encerrar.", ""]
+        return "\n".join(lines)

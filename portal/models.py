@@ -1,0 +1,141 @@
+"""Partner entities (ACT), their members, and the user accounts members log in with."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from localflavor.br.models import BRStateField
+
+from certauth.icp.numbers import is_valid_cpf, mask_cpf, normalize_cpf, normalize_oab_number
+
+
+class User(AbstractUser):
+    """Accounts of INSS staff and of members (a member's username is their CPF)."""
+
+    class Meta:
+        verbose_name = "usuário"
+        verbose_name_plural = "usuários"
+
+
+def validate_cpf(value: str) -> None:
+    if not is_valid_cpf(normalize_cpf(value)):
+        raise ValidationError("CPF inválido.", code="invalid_cpf")
+
+
+class EntityKind(models.TextChoices):
+    OAB = "oab", "Seccional da OAB"
+    MUNICIPIO = "municipio", "Município"
+    OUTRA = "outra", "Outra entidade"
+
+
+class EntityStatus(models.TextChoices):
+    ACTIVE = "active", "Ativa"
+    SUSPENDED = "suspended", "Suspensa"
+    ENDED = "ended", "Encerrada"
+
+
+class PartnerEntity(models.Model):
+    """A body with a Technical Cooperation Agreement (ACT) with the INSS."""
+
+    code = models.CharField("código", max_length=40, unique=True)
+    name = models.CharField("nome", max_length=200)
+    kind = models.CharField("tipo", max_length=12, choices=EntityKind.choices)
+    uf = BRStateField("UF")
+    act_number = models.CharField("número do ACT", max_length=60, blank=True)
+    act_signed_on = models.DateField("assinatura do ACT", null=True, blank=True)
+    act_ends_on = models.DateField("término do ACT", null=True, blank=True)
+    status = models.CharField("situação", max_length=10, choices=EntityStatus.choices, default=EntityStatus.ACTIVE)
+    contact_email = models.EmailField("e-mail de contato", blank=True)
+    phone = models.CharField("telefone", max_length=40, blank=True)
+    notes = models.TextField("observações", blank=True)
+    created_at = models.DateTimeField("criada em", auto_now_add=True)
+    updated_at = models.DateTimeField("atualizada em", auto_now=True)
+
+    class Meta:
+        verbose_name = "entidade parceira"
+        verbose_name_plural = "entidades parceiras"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == EntityStatus.ACTIVE
+
+
+class Member(models.Model):
+    """A person who acts for one or more partner entities (a lawyer, a municipal operator…)."""
+
+    cpf = models.CharField("CPF", max_length=11, unique=True, validators=[validate_cpf])
+    name = models.CharField("nome", max_length=200)
+    email = models.EmailField("e-mail", blank=True)
+    active = models.BooleanField("ativo", default=True)
+    user = models.OneToOneField(
+        User, verbose_name="usuário", null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
+    )
+    entities = models.ManyToManyField(PartnerEntity, through="Membership", related_name="members")
+    first_a3_login_at = models.DateTimeField("primeiro login com A3", null=True, blank=True)
+    last_certificate_login_at = models.DateTimeField("último login com certificado", null=True, blank=True)
+    last_password_login_at = models.DateTimeField("último login com senha", null=True, blank=True)
+    created_at = models.DateTimeField("criado em", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "membro"
+        verbose_name_plural = "membros"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({mask_cpf(self.cpf)})"
+
+    def clean(self) -> None:
+        self.cpf = normalize_cpf(self.cpf)
+
+    @property
+    def masked_cpf(self) -> str:
+        return mask_cpf(self.cpf)
+
+
+class OabRegistration(models.Model):
+    """An OAB registration of a member: number without leading zeros + UF of the section."""
+
+    member = models.ForeignKey(
+        Member, verbose_name="membro", on_delete=models.CASCADE, related_name="oab_registrations"
+    )
+    number = models.CharField("número", max_length=10)
+    uf = BRStateField("UF")
+    main = models.BooleanField("principal", default=True)
+
+    class Meta:
+        verbose_name = "inscrição na OAB"
+        verbose_name_plural = "inscrições na OAB"
+        constraints = [models.UniqueConstraint(Lower("number"), "uf", name="portal_oab_unique_number_uf")]
+
+    def __str__(self) -> str:
+        return f"{self.number}/{self.uf}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.number = normalize_oab_number(self.number)
+        self.uf = self.uf.upper()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def matches(self, number: str, uf: str) -> bool:
+        return normalize_oab_number(number) == normalize_oab_number(self.number) and uf.upper() == self.uf
+
+
+class Membership(models.Model):
+    member = models.ForeignKey(Member, verbose_name="membro", on_delete=models.CASCADE, related_name="memberships")
+    entity = models.ForeignKey(
+        PartnerEntity, verbose_name="entidade", on_delete=models.CASCADE, related_name="memberships"
+    )
+    active = models.BooleanField("ativo", default=True)
+
+    class Meta:
+        verbose_name = "vínculo"
+        verbose_name_plural = "vínculos"
+        constraints = [models.UniqueConstraint("member", "entity", name="portal_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.member} — {self.entity}"

@@ -1,0 +1,106 @@
+"""Rendering ``nginx/nginx.conf.template``: one source of truth for Django and nginx.
+
+The CA names the login host sends are the very roots certauth trusts (``CERTAUTH_TRUST_ROOTS``), concatenated
+into one file at render time.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.template import Context, Engine
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "nginx"
+_SAFE_SECRET = re.compile(r"\A[A-Za-z0-9_\-.~+/=]{16,256}\Z")
+_SAFE_VALUE = re.compile(r"\A[A-Za-z0-9_\-.:/\[\]]+\Z")
+
+
+@dataclass(frozen=True)
+class NginxSite:
+    prefix: Path  #: holds nginx.conf, logs/, tmp/, the pid file and the CA names file
+    upstream: str  #: gunicorn's address, host:port
+    proxy_secret: str
+    server_certificate: Path
+    server_key: Path
+    trust_roots: Sequence[str | Path]
+    portal_base_url: str
+    login_base_url: str
+    listen: str = "127.0.0.1"
+    portal_port: int = 8443
+    login_port: int = 8444
+    portal_server_name: str = "localhost"
+    login_server_name: str = "localhost"
+    workers: int = 2
+
+    @property
+    def config_file(self) -> Path:
+        return self.prefix / "nginx.conf"
+
+    @property
+    def client_ca_names(self) -> Path:
+        return self.prefix / "client-ca-names.pem"
+
+
+def render(site: NginxSite) -> Path:
+    """Write ``nginx.conf`` and the CA names file under ``site.prefix``; return the config path."""
+    if not _SAFE_SECRET.match(site.proxy_secret):
+        raise ValueError("the proxy secret must be 16–256 URL-safe characters")
+    for value in (
+        site.upstream,
+        site.listen,
+        site.portal_server_name,
+        site.login_server_name,
+        site.portal_base_url,
+        site.login_base_url,
+    ):
+        if not _SAFE_VALUE.match(value):
+            raise ValueError(f"unsafe value for the nginx configuration: {value!r}")
+    for sub in ("logs", "tmp"):
+        (site.prefix / sub).mkdir(parents=True, exist_ok=True)
+    site.client_ca_names.write_bytes(b"".join(Path(p).read_bytes().rstrip(b"\n") + b"\n" for p in site.trust_roots))
+    engine = Engine(dirs=[str(TEMPLATE_DIR)], autoescape=False)
+    text = engine.get_template("nginx.conf.template").render(
+        Context(
+            {
+                **{name: getattr(site, name) for name in site.__dataclass_fields__},
+                "client_ca_names": site.client_ca_names,
+                "dhparam": TEMPLATE_DIR / "ffdhe2048.pem",
+                "errors_dir": TEMPLATE_DIR / "errors",
+            }
+        )
+    )
+    site.config_file.write_text(text)
+    site.config_file.chmod(0o600)  # it holds the proxy secret
+    return site.config_file
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+
+
+def nginx_command(site: NginxSite, *extra: str) -> list[str]:
+    binary = nginx_binary()
+    if binary is None:
+        raise FileNotFoundError("nginx is not installed (apt-get install nginx)")
+    return [
+        binary,
+        "-p",
+        str(site.prefix),
+        "-c",
+        str(site.config_file),
+        "-e",
+        str(site.prefix / "logs" / "error.log"),
+        *extra,
+    ]
+
+
+def test_config(site: NginxSite) -> None:
+    """``nginx -t``: raise with nginx's own message if the rendered configuration is invalid."""
+    result = subprocess.run(nginx_command(site, "-t", "-q"), capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"nginx -t failed: {result.stderr.strip()}")

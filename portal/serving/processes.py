@@ -1,0 +1,119 @@
+"""Starting and stopping gunicorn and nginx together (``manage.py serve`` and the end-to-end tests)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from portal.serving.nginx import NginxSite, nginx_command, render, test_config
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Stack:
+    """gunicorn (Django) behind nginx. Use as a context manager, or call :meth:`start` and :meth:`stop`."""
+
+    site: NginxSite
+    env: Mapping[str, str]  #: environment of gunicorn (settings come from it)
+    gunicorn_workers: int = 2
+    log_dir: Path | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, *, timeout: float = 30.0) -> None:
+        render(self.site)
+        test_config(self.site)
+        log_dir = self.log_dir or self.site.prefix / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.processes["gunicorn"] = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                "--bind",
+                self.site.upstream,
+                "--workers",
+                str(self.gunicorn_workers),
+                "--graceful-timeout",
+                "10",
+                "--access-logfile",
+                str(log_dir / "gunicorn-access.log"),
+                "--error-logfile",
+                str(log_dir / "gunicorn.log"),
+            ],
+            cwd=BASE_DIR,
+            env=dict(self.env),
+            start_new_session=True,
+        )
+        self.processes["nginx"] = subprocess.Popen(nginx_command(self.site), cwd=BASE_DIR, start_new_session=True)
+        try:
+            host, _, port = self.site.upstream.rpartition(":")
+            self.wait_for(host, int(port), timeout=timeout)
+            self.wait_for(self.site.listen, self.site.portal_port, timeout=timeout)
+            self.wait_for(self.site.listen, self.site.login_port, timeout=timeout)
+        except Exception:
+            self.stop()
+            raise
+
+    def wait_for(self, host: str, port: int, *, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with status {process.returncode}; see {self.site.prefix}/logs")
+            try:
+                with socket.create_connection((host, port), timeout=0.5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout:.0f} s") from None
+                time.sleep(0.1)
+
+    def wait(self) -> int:
+        """Block until either process exits (or a signal arrives); return its exit status."""
+        while True:
+            for process in self.processes.values():
+                if process.poll() is not None:
+                    return process.returncode
+            time.sleep(0.5)
+
+    def reload_nginx(self) -> None:
+        self.processes["nginx"].send_signal(signal.SIGHUP)
+
+    def stop(self) -> None:
+        # nginx: SIGQUIT is its graceful shutdown; gunicorn: SIGTERM is.
+        for name, sig in (("nginx", signal.SIGQUIT), ("gunicorn", signal.SIGTERM)):
+            process = self.processes.get(name)
+            if process is not None and process.poll() is None:
+                process.send_signal(sig)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])

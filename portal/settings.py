@@ -1,0 +1,170 @@
+"""Settings of the A3 access portal, from the environment (django-environ; a ``.env`` file is read too, and
+values already in the environment win). Every setting is documented in the README.
+
+The block "operator knobs" holds everything an operator sets; values below it are derived.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from certauth import defaults as certauth_defaults
+from certauth.icp.policy import DEFAULT_ACCEPTED_POLICY_PREFIXES
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# ---------------------------------------------------------------- operator knobs
+DEBUG = env.bool("DEBUG", default=False)
+#: Demo mode (``make run``): trusts the demo PKI's root beside ICP-Brasil's, allows a built-in SECRET_KEY.
+PORTAL_DEMO = env.bool("PORTAL_DEMO", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
+
+PORTAL_HOSTNAME = env.str("PORTAL_HOSTNAME", default="localhost")
+CERT_LOGIN_HOSTNAME = env.str("CERT_LOGIN_HOSTNAME", default=PORTAL_HOSTNAME)
+PORTAL_PORT = env.int("PORTAL_PORT", default=8443)
+CERT_LOGIN_PORT = env.int("CERT_LOGIN_PORT", default=8444)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=sorted({PORTAL_HOSTNAME, CERT_LOGIN_HOSTNAME}))
+
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
+
+DEMO_PKI_DIR = Path(env.str("PORTAL_DEMO_PKI_DIR", default=str(VAR_DIR / "demo-pki")))
+_DEMO_ROOTS = [str(DEMO_PKI_DIR / "ac" / "ac-raiz-demo.pem")] if PORTAL_DEMO else []
+_DEMO_INTERMEDIATES = [str(DEMO_PKI_DIR / "ac" / "acs-intermediarias-demo.pem")] if PORTAL_DEMO else []
+CERTAUTH_TRUST_ROOTS = env.list("CERTAUTH_TRUST_ROOTS", default=[*certauth_defaults.ICP_BRASIL_ROOTS, *_DEMO_ROOTS])
+CERTAUTH_INTERMEDIATES = env.list(
+    "CERTAUTH_INTERMEDIATES", default=[*certauth_defaults.ICP_BRASIL_INTERMEDIATES, *_DEMO_INTERMEDIATES]
+)
+CERTAUTH_ACCEPTED_POLICY_PREFIXES = env.list(
+    "CERTAUTH_ACCEPTED_POLICY_PREFIXES", default=list(DEFAULT_ACCEPTED_POLICY_PREFIXES)
+)
+CERTAUTH_PROXY_SECRET = env.str("CERTAUTH_PROXY_SECRET", default="")
+CERTAUTH_TRUSTED_PROXIES = env.list("CERTAUTH_TRUSTED_PROXIES", default=[])
+
+#: Cookie domain shared by the portal and login hosts in production (e.g. ``.portal.inss.gov.br``).
+SESSION_COOKIE_DOMAIN = env.str("SESSION_COOKIE_DOMAIN", default=None)
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+PORTAL_SUPPORT_URL = env.str("PORTAL_SUPPORT_URL", default="")
+
+# ---------------------------------------------------------------- derived
+if not SECRET_KEY:
+    if not (DEBUG or PORTAL_DEMO):
+        raise ImproperlyConfigured("Set SECRET_KEY in the environment (or PORTAL_DEMO=1 for the demo).")
+    SECRET_KEY = "demo-only-insecure-secret-key-do-not-use-in-production-0123456789"
+
+
+def _base_url(hostname: str, port: int) -> str:
+    return f"https://{hostname}" if port == 443 else f"https://{hostname}:{port}"
+
+
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default=_base_url(PORTAL_HOSTNAME, PORTAL_PORT))
+CERT_LOGIN_BASE_URL = env.str("CERT_LOGIN_BASE_URL", default=_base_url(CERT_LOGIN_HOSTNAME, CERT_LOGIN_PORT))
+CERTAUTH_LOGIN_REDIRECT_URL = f"{PORTAL_BASE_URL}/painel/"
+CSRF_TRUSTED_ORIGINS = [PORTAL_BASE_URL, CERT_LOGIN_BASE_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "localflavor",
+    "certauth",
+    "rollout",
+    "portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "certauth.middleware.CertificateSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+AUTH_USER_MODEL = "portal.User"
+AUTHENTICATION_BACKENDS = [
+    "certauth.backends.ClientCertificateBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "portal:home"
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + IMMEDIATE transactions: concurrent gunicorn workers wait for the write lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "pt-br"
+TIME_ZONE = "America/Sao_Paulo"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "portal.storage.StaticStorage"},
+}
+
+# Both hosts are HTTPS behind nginx, which is the only client gunicorn accepts connections from.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the age above is then an inactivity timeout
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "certauth": {"handlers": ["console"], "level": env.str("CERTAUTH_LOG_LEVEL", default="INFO")},
+        "portal": {"handlers": ["console"], "level": "INFO"},
+    },
+}

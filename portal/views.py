@@ -1,0 +1,69 @@
+"""The site's pages: home (with the certificate login link), the member's dashboard, logout, error pages."""
+
+from __future__ import annotations
+
+from django.contrib import auth, messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from certauth.audit import new_reference
+from certauth.icp.clock import format_brasilia
+from certauth.models import LoginMethod
+from portal.selectors import dashboard_context
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html")
+
+
+@require_safe
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    certificate = getattr(request, "session_certificate", None)
+    context = dashboard_context(user=request.user, session=request.session)  # type: ignore[arg-type]
+    context["certificate"] = certificate
+    context["login_method"] = LoginMethod(certificate.method).label if certificate else LoginMethod.PASSWORD.label
+    return render(request, "portal/dashboard.html", context)
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    auth.logout(request)
+    messages.success(request, "Sessão encerrada. Para entrar de novo, use o botão “Entrar com certificado digital”.")
+    return HttpResponseRedirect(reverse("portal:home"))
+
+
+def _error(request: HttpRequest, status: int, title: str, explanation: str) -> HttpResponse:
+    """Generic error pages: the same screenshot-ready facts as the certificate error page."""
+    context = {
+        "status": status,
+        "code": f"HTTP_{status}",
+        "title": title,
+        "explanation": explanation,
+        "reference": new_reference(),
+        "when": format_brasilia(timezone.now()),
+    }
+    return render(request, "portal/error.html", context, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, "Requisição inválida", "O portal não conseguiu entender a solicitação.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, "Acesso negado", "Você não tem permissão para acessar esta página.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "Página não encontrada", "O endereço acessado não existe no portal.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(
+        request, 500, "Erro interno do portal", "Ocorreu um erro inesperado. Tente novamente em alguns minutos."
+    )
