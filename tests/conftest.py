@@ -1,0 +1,97 @@
+"""Shared fixtures: the test PKI, certauth settings pointing at it, partner-data factories, a proxy client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from certauth.icp.builder import PersonSpec
+from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity
+from tests.pki import TestPki, escaped
+
+PROXY_SECRET = "test-proxy-secret-0123456789abcdef"
+LAWYER = PersonSpec("MARIA DA SILVA", "52601815906", dt.date(1979, 3, 14), oab="0123456SP")
+
+
+@pytest.fixture(scope="session")
+def pki() -> TestPki:
+    return TestPki(now=dt.datetime.now(dt.UTC).replace(microsecond=0))
+
+
+@pytest.fixture(scope="session")
+def pki_files(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return pki.write(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def now(pki: TestPki) -> dt.datetime:
+    return pki.now + dt.timedelta(minutes=5)
+
+
+@pytest.fixture
+def certauth_settings(settings: Any, pki_files: tuple[Path, Path]) -> Any:
+    """certauth trusting the test PKI (and nothing else), with the test proxy secret."""
+    roots, intermediates = pki_files
+    settings.CERTAUTH_TRUST_ROOTS = [str(roots)]
+    settings.CERTAUTH_INTERMEDIATES = [str(intermediates)]
+    settings.CERTAUTH_PROXY_SECRET = PROXY_SECRET
+    settings.CERTAUTH_TRUSTED_PROXIES = []
+    return settings
+
+
+@pytest.fixture
+def entity_factory(db: None) -> Callable[..., PartnerEntity]:
+    counter = iter(range(1, 10_000))
+
+    def make(**fields: Any) -> PartnerEntity:
+        n = next(counter)
+        defaults: dict[str, Any] = dict(
+            code=f"ENT-{n}", name=f"Entidade {n}", kind=EntityKind.OAB, uf="SP", status=EntityStatus.ACTIVE
+        )
+        return PartnerEntity.objects.create(**{**defaults, **fields})
+
+    return make
+
+
+@pytest.fixture
+def member_factory(entity_factory: Callable[..., PartnerEntity]) -> Callable[..., Member]:
+    def make(
+        cpf: str = LAWYER.cpf,
+        *,
+        name: str = "Maria da Silva",
+        entity: PartnerEntity | None = None,
+        oab: str | None = None,
+        active: bool = True,
+        membership_active: bool = True,
+    ) -> Member:
+        member = Member.objects.create(cpf=cpf, name=name, active=active)
+        Membership.objects.create(member=member, entity=entity or entity_factory(), active=membership_active)
+        if oab:
+            OabRegistration.objects.create(member=member, number=oab[:-2], uf=oab[-2:])
+        return member
+
+    return make
+
+
+@pytest.fixture
+def proxy_client(certauth_settings: Any) -> Client:
+    """A test client that looks like nginx: the proxy secret on every request."""
+    return Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost")
+
+
+@pytest.fixture
+def login_with(proxy_client: Client, pki: TestPki) -> Callable[..., Any]:
+    """``login_with(spec_or_issued)`` → the response of the certificate login endpoint."""
+
+    def login(what: Any, issuer: Any = None, **extra: Any) -> Any:
+        issued = pki.issue(what, issuer) if isinstance(what, PersonSpec) else what
+        return proxy_client.get(
+            "/entrar/certificado/", HTTP_X_SSL_CLIENT_CERT=escaped(issued.certificate), secure=True, **extra
+        )
+
+    return login

@@ -1,0 +1,19 @@
+"""Test settings: the real settings, made faster; the certificate trust comes from the test PKI (conftest)."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("CERTAUTH_PROXY_SECRET", "test-proxy-secret-0123456789abcdef")
+
+from portal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LOGGING = {"version": 1, "disable_existing_loggers": False}
+# A file database (not :memory:) so that the end-to-end tests' gunicorn can share it with the test process.
+DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
