@@ -40,6 +40,7 @@ def rejection_response(
         },
         status=status or reason.http_status,
     )
+    response.render()  # also returned from middleware, where Django would not render it
     response["Cache-Control"] = "no-store"
     response["X-Error-Code"] = reason.value
     response["X-Reference"] = reference
@@ -54,6 +55,7 @@ def audit_unavailable_response(request: HttpRequest, *, reference: str, at: dt.d
         {"reference": reference, "when": format_brasilia(at)},
         status=503,
     )
+    response.render()
     response["Retry-After"] = "60"
     response["Cache-Control"] = "no-store"
     return response

@@ -16,6 +16,7 @@ from certauth.icp.trust import TrustStore
 
 @dataclass
 class TestPki:
+    __test__ = False  # not a test class, despite the name
     now: dt.datetime
     builder: PkiBuilder = field(init=False)
 

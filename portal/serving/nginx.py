@@ -99,7 +99,7 @@ def nginx_command(site: NginxSite, *extra: str) -> list[str]:
     ]
 
 
-def test_config(site: NginxSite) -> None:
+def check_config(site: NginxSite) -> None:
     """``nginx -t``: raise with nginx's own message if the rendered configuration is invalid."""
     result = subprocess.run(nginx_command(site, "-t", "-q"), capture_output=True, text=True, check=False)
     if result.returncode != 0:

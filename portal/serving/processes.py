@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from portal.serving.nginx import NginxSite, nginx_command, render, test_config
+from portal.serving.nginx import NginxSite, check_config, nginx_command, render
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ class Stack:
 
     def start(self, *, timeout: float = 30.0) -> None:
         render(self.site)
-        test_config(self.site)
+        check_config(self.site)
         log_dir = self.log_dir or self.site.prefix / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         self.processes["gunicorn"] = subprocess.Popen(

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from portal.serving.config import site_from_settings
-from portal.serving.nginx import render, test_config
+from portal.serving.nginx import check_config, render
 
 
 class Command(BaseCommand):
@@ -20,5 +20,5 @@ class Command(BaseCommand):
         site = site_from_settings()
         path = render(site)
         if options["check"]:
-            test_config(site)
+            check_config(site)
         self.stdout.write(self.style.SUCCESS(f"Configuração do nginx gerada em {path}"))

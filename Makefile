@@ -1,0 +1,51 @@
+# The portal's two commands (README): `make run` and `make test`. Values already in the environment win.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PORTAL_VAR_DIR ?= $(CURDIR)/var
+export PORTAL_DEMO ?= 1
+
+# package:probe pairs — the package is installed when its probe fails.
+SYSTEM_PACKAGES := \
+	python3:'command -v $(PYTHON)' \
+	python3-venv:'$(PYTHON) -c "import ensurepip, venv"' \
+	nginx:'test -x /usr/sbin/nginx' \
+	curl:'command -v curl' \
+	openssl:'command -v openssl' \
+	ca-certificates:'test -d /etc/ssl/certs'
+
+.PHONY: run test system-packages venv lint clean
+
+## make run: the whole portal (nginx with mutual TLS + gunicorn + SQLite), demo data and certificates, until Ctrl-C
+run: system-packages $(VENV)/.installed
+	mkdir -p "$(PORTAL_VAR_DIR)"
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py demo_pki
+	$(PY) manage.py load_demo
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py serve
+
+## make test: every test (unit, Django, end to end through a real nginx)
+test: system-packages $(VENV)/.installed
+	mkdir -p "$(PORTAL_VAR_DIR)"
+	PORTAL_REQUIRE_E2E=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+system-packages:
+	@scripts/install-system-packages.sh $(SYSTEM_PACKAGES)
+
+$(VENV)/.installed: pyproject.toml requirements/constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[test,dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf "$(PORTAL_VAR_DIR)" $(VENV) .pytest_cache

@@ -1,0 +1,60 @@
+"""The demo of ``make run``: every demo certificate gives the outcome the banner promises."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.serialization import pkcs12
+from django.core.management import call_command
+from django.test import Client
+
+from certauth.demo import DEMO_CERTIFICATES, P12_PASSWORD, DemoPki, build_demo_pki
+from certauth.icp.trust import load_pem_files
+from portal.models import Member, PartnerEntity
+from tests.conftest import PROXY_SECRET
+from tests.pki import escaped
+
+
+@pytest.fixture(scope="module")
+def demo_pki(tmp_path_factory) -> DemoPki:
+    return build_demo_pki(tmp_path_factory.mktemp("demo"), now=dt.datetime.now(dt.UTC), hostnames=("localhost",))
+
+
+def test_every_demo_certificate_has_pem_key_and_pkcs12(demo_pki):
+    for demo in DEMO_CERTIFICATES:
+        directory = demo_pki.user_dir(demo.slug)
+        key, certificate, chain = pkcs12.load_key_and_certificates(
+            (directory / "certificado-demo.p12").read_bytes(), P12_PASSWORD.encode()
+        )
+        assert certificate == load_pem_files([directory / "certificado.pem"])[0]
+        assert key is not None and chain
+        assert (directory / "chave-demo.pem").stat().st_mode & 0o077 == 0
+
+
+def test_demo_pki_is_kept_while_current(demo_pki):
+    now = dt.datetime.now(dt.UTC)
+    assert demo_pki.is_current(now=now, hostnames=("localhost",))
+    assert not demo_pki.is_current(now=now, hostnames=("portal.example",))
+    assert not demo_pki.is_current(now=now + dt.timedelta(days=400), hostnames=("localhost",))
+
+
+@pytest.mark.django_db
+def test_each_demo_certificate_logs_in_or_is_refused_as_announced(demo_pki, settings):
+    settings.CERTAUTH_TRUST_ROOTS = [str(demo_pki.root)]
+    settings.CERTAUTH_INTERMEDIATES = [str(demo_pki.intermediates)]
+    settings.CERTAUTH_PROXY_SECRET = PROXY_SECRET
+    call_command("load_demo")
+    call_command("load_demo")  # idempotent
+    assert PartnerEntity.objects.count() == 4
+    outcomes = {}
+    for demo in DEMO_CERTIFICATES:
+        leaf = load_pem_files([Path(demo_pki.user_dir(demo.slug)) / "certificado.pem"])[0]
+        response = Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost").get(
+            "/entrar/certificado/", HTTP_X_SSL_CLIENT_CERT=escaped(leaf), secure=True
+        )
+        outcomes[demo.slug] = response.get("X-Error-Code") or ("LOGIN" if response.status_code == 302 else "?")
+    expected = {d.slug: d.expected.value if d.expected else "LOGIN" for d in DEMO_CERTIFICATES}
+    assert outcomes == expected
+    assert Member.objects.filter(first_a3_login_at__isnull=False).count() == 3

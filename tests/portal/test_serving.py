@@ -1,0 +1,91 @@
+"""The nginx configuration rendered from the settings (the real nginx checks it with ``nginx -t``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from portal.serving.nginx import NginxSite, check_config, nginx_binary, render
+from tests.pki import TestPki
+
+SECRET = "s3cret-for-tests-0123456789abcdef"
+
+
+@pytest.fixture
+def site(pki: TestPki, tmp_path: Path, pki_files) -> NginxSite:
+    roots, _ = pki_files
+    server = pki.builder.server(pki.root, ("localhost",), ips=("127.0.0.1",))
+    (tmp_path / "server.pem").write_bytes(server.certificate_pem())
+    (tmp_path / "server.key").write_bytes(server.key_pem())
+    return NginxSite(
+        prefix=tmp_path / "nginx",
+        upstream="127.0.0.1:18001",
+        proxy_secret=SECRET,
+        server_certificate=tmp_path / "server.pem",
+        server_key=tmp_path / "server.key",
+        trust_roots=[roots],
+        portal_base_url="https://localhost:8443",
+        login_base_url="https://localhost:8444",
+    )
+
+
+def server_block(config: str, port: int) -> str:
+    start = config.index(f":{port} ssl")
+    end = config.find("\n    server {", start)
+    return config[start : end if end != -1 else len(config)]
+
+
+def test_rendered_configuration_is_accepted_by_nginx(site):
+    if nginx_binary() is None:
+        pytest.skip("nginx is not installed (make test installs it)")
+    render(site)
+    check_config(site)
+
+
+def test_login_host_names_only_the_trusted_roots_as_ca(site, pki):
+    render(site)
+    names = [c.subject for c in x509.load_pem_x509_certificates(site.client_ca_names.read_bytes())]
+    assert names == [pki.root.certificate.subject]
+
+
+def test_only_the_login_host_asks_for_a_certificate(site):
+    config = render(site).read_text()
+    portal, login = server_block(config, 8443), server_block(config, 8444)
+    assert "ssl_verify_client" not in portal
+    assert "ssl_verify_client optional_no_ca;" in login
+    assert "error_page 495 496 = /entrar/certificado/;" in login
+    assert "TLSv1.2 TLSv1.3" in config
+
+
+def test_every_proxied_location_overwrites_the_trusted_headers(site):
+    config = render(site).read_text()
+    locations = re.findall(r"location [^{]*\{[^}]*proxy_pass[^}]*\}", config)
+    assert len(locations) == 3
+    for block in locations:
+        assert f'proxy_set_header X-Proxy-Secret "{SECRET}";' in block
+        assert "proxy_set_header X-SSL-Client-Cert " in block
+        assert "proxy_set_header X-Real-IP $remote_addr;" in block
+    assert config.count("X-SSL-Client-Cert $ssl_client_escaped_cert;") == 1
+    assert "underscores_in_headers off;" in config
+
+
+def test_configuration_holding_the_secret_is_private(site):
+    assert render(site).stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"proxy_secret": 'abc"; return 200 "pwned'},
+        {"proxy_secret": "short"},
+        {"upstream": "127.0.0.1:1; include /etc/passwd"},
+        {"portal_base_url": "https://x$request_uri"},
+    ],
+)
+def test_unsafe_values_are_refused(site, change):
+    with pytest.raises(ValueError):
+        render(dataclasses.replace(site, **change))
