@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from urllib.parse import unquote
 
 from cryptography import x509
@@ -21,11 +20,8 @@ DEFAULT_MAX_LENGTH = 16 * 1024
 #: Values nginx (and other proxies) use for "no certificate".
 _ABSENT_VALUES = frozenset({"", "-", "(null)"})
 
-_PEM = re.compile(
-    r"\A\s*-----BEGIN CERTIFICATE-----[ \t]*\r?\n"
-    r"(?P<body>[A-Za-z0-9+/=\r\n]+?)"
-    r"\r?\n?-----END CERTIFICATE-----\s*\Z"
-)
+_BEGIN = "-----BEGIN CERTIFICATE-----"
+_END = "-----END CERTIFICATE-----"
 
 
 def decode_forwarded_certificate(value: str | None, *, max_length: int = DEFAULT_MAX_LENGTH) -> x509.Certificate:
@@ -47,12 +43,12 @@ def decode_forwarded_certificate(value: str | None, *, max_length: int = DEFAULT
 
 def load_single_pem_certificate(pem: str) -> x509.Certificate:
     """Parse exactly one PEM certificate; anything else is ``CERT_MALFORMED``."""
-    if pem.count("-----BEGIN") != 1:
+    text = pem.strip()
+    if text.count("-----BEGIN") != 1 or text.count("-----END") != 1:
         raise CertificateError(Reason.CERT_MALFORMED, "Era esperado exatamente um certificado em formato PEM.")
-    match = _PEM.match(pem)
-    if match is None:
+    if not (text.startswith(_BEGIN) and text.endswith(_END)):
         raise CertificateError(Reason.CERT_MALFORMED, "O valor encaminhado não é um certificado PEM.")
-    body = re.sub(r"\s+", "", match.group("body"))
+    body = "".join(text[len(_BEGIN) : -len(_END)].split())
     try:
         der = base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):

@@ -59,6 +59,8 @@ class TrustStore:
         for root in self.roots:
             self._store.add_cert(crypto.X509.from_cryptography(root))
         self._untrusted = [crypto.X509.from_cryptography(c) for c in self.intermediates]
+        # The verified chain comes back as OpenSSL objects: map them to ours instead of re-parsing each one.
+        self._known = {fingerprint(c): c for c in (*self.roots, *self.intermediates)}
         self._lock = threading.Lock()
 
     @classmethod
@@ -76,7 +78,7 @@ class TrustStore:
             chain = context.get_verified_chain()
         except crypto.X509StoreContextError as exc:
             raise CertificateError(Reason.CERT_UNTRUSTED, _explain(exc)) from None
-        return VerifiedPath(tuple(c.to_cryptography() for c in chain))
+        return VerifiedPath((leaf, *(self._known[_openssl_fingerprint(c)] for c in chain[1:])))
 
 
 def load_pem_files(paths: Iterable[str | Path]) -> list[x509.Certificate]:
@@ -89,6 +91,10 @@ def load_pem_files(paths: Iterable[str | Path]) -> list[x509.Certificate]:
 
 def fingerprint(certificate: x509.Certificate) -> str:
     return certificate.fingerprint(hashes.SHA256()).hex()
+
+
+def _openssl_fingerprint(certificate: crypto.X509) -> str:
+    return certificate.digest("sha256").replace(b":", b"").decode().lower()
 
 
 def _unique(certificates: Iterable[x509.Certificate]) -> list[x509.Certificate]:

@@ -14,7 +14,7 @@ from certauth.icp.errors import CertificateError, Reason
 from certauth.icp.facts import CertificateFacts
 from certauth.icp.identity import HolderKind, IcpBrasilIdentity, extract_identity
 from certauth.icp.policy import DEFAULT_ACCEPTED_POLICY_PREFIXES, PolicyMatch, check_key_usage, match_policy
-from certauth.icp.trust import TrustStore, VerifiedPath
+from certauth.icp.trust import TrustStore, VerifiedPath, fingerprint
 
 
 class RevocationChecker(Protocol):
@@ -101,6 +101,6 @@ def _validated(
         policy=policy,
         path=path.names(),
         issuer_subject=path.issuer.subject.rfc4514_string(),
-        issuer_fingerprint=CertificateFacts.of(path.issuer).fingerprint_sha256,
+        issuer_fingerprint=fingerprint(path.issuer),
         validated_at=at,
     )

@@ -1,0 +1,49 @@
+"""The audit of login attempts in the admin: visible, searchable, never editable."""
+
+from __future__ import annotations
+
+import pytest
+
+from certauth.models import LoginAttempt
+from tests.conftest import LAWYER
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("inss", "inss@example.gov.br", "a-long-password-123")
+    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def attempts(login_with, member_factory, pki):
+    member_factory()
+    login_with(LAWYER)
+    login_with(LAWYER, pki.stranger)
+    return list(LoginAttempt.objects.order_by("created_at"))
+
+
+def test_attempts_are_listed_and_searchable_by_reference_cpf_and_serial(staff_client, attempts):
+    accepted, rejected = attempts
+    url = "/admin/certauth/loginattempt/"
+    assert staff_client.get(url, secure=True).status_code == 200
+    for term, expected in [
+        (rejected.reference, {rejected.reference}),
+        (LAWYER.cpf, {accepted.reference, rejected.reference}),
+        (accepted.cert_serial, {accepted.reference}),
+    ]:
+        page = staff_client.get(url, {"q": term}, secure=True).content.decode()
+        shown = {a.reference for a in attempts if a.reference in page}
+        assert shown == expected, term
+
+
+def test_attempts_cannot_be_added_changed_or_deleted(staff_client, attempts):
+    attempt = attempts[0]
+    base = "/admin/certauth/loginattempt/"
+    assert staff_client.get(base + "add/", secure=True).status_code == 403
+    detail = staff_client.get(f"{base}{attempt.pk}/change/", secure=True)
+    assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()
+    assert staff_client.post(f"{base}{attempt.pk}/change/", {"code": "X"}, secure=True).status_code == 403
+    assert staff_client.post(f"{base}{attempt.pk}/delete/", {"post": "yes"}, secure=True).status_code == 403
+    attempt.refresh_from_db()
+    assert LoginAttempt.objects.count() == 2
