@@ -17,7 +17,7 @@ SYSTEM_PACKAGES := \
 	openssl:'command -v openssl' \
 	ca-certificates:'test -d /etc/ssl/certs'
 
-.PHONY: run test system-packages venv lint clean
+.PHONY: run test bench system-packages venv lint clean
 
 ## make run: the whole portal (nginx with mutual TLS + gunicorn + SQLite), demo data and certificates, until Ctrl-C
 run: system-packages $(VENV)/.installed
@@ -42,6 +42,11 @@ $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+## make bench: the benchmarks (bench/), side by side with the reference tools
+bench: $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[test,dev,bench]'
+	$(PY) bench/validation.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
