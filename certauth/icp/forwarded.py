@@ -1,7 +1,7 @@
 """Decoding the client certificate that nginx forwards as ``$ssl_client_escaped_cert`` (URL-escaped PEM).
 
-Strict on purpose: exactly one PEM ``CERTIFICATE`` block, canonical base64, nothing before or after it but
-whitespace, and a size limit checked before any work is done.
+Strict on purpose: exactly one PEM ``CERTIFICATE`` block, base64 with no stray characters, nothing before or
+after it but whitespace, DER with no trailing bytes, and a size limit checked before any work is done.
 """
 
 from __future__ import annotations

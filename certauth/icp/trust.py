@@ -4,15 +4,16 @@ Why OpenSSL and not ``cryptography``'s ``PolicyBuilder``: real ICP-Brasil chains
 issuer name and its CA's subject (AC SAFEWEB CD V12 writes PrintableString where AC Safeweb v12 uses
 UTF8String). RFC 5280 says such names match after normalisation; OpenSSL compares canonical encodings and builds
 the path, ``cryptography`` 50's verifier does not ("candidates exhausted") and would lock out every holder of a
-certificate from that AC. ``tests/certauth/test_trust_real_store.py`` builds every shipped intermediate.
+certificate from that AC. ``tests/certauth/test_icp_trust_real_store.py`` builds every shipped intermediate.
 
-The store is built once and shared; :meth:`TrustStore.verify` is safe to call from several threads.
+:meth:`TrustStore.verify` is safe to call from several threads: each call verifies in an OpenSSL store of its own
+(pyOpenSSL's ``set_time`` on a shared store keeps the first time it was given, and the store's parameters are read
+during verification, not when the context is created).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,13 +56,10 @@ class TrustStore:
             raise ValueError("a trust store needs at least one root")
         self.roots = tuple(_unique(roots))
         self.intermediates = tuple(c for c in _unique(intermediates) if c not in self.roots)
-        self._store = crypto.X509Store()
-        for root in self.roots:
-            self._store.add_cert(crypto.X509.from_cryptography(root))
+        self._roots = [crypto.X509.from_cryptography(root) for root in self.roots]
         self._untrusted = [crypto.X509.from_cryptography(c) for c in self.intermediates]
         # The verified chain comes back as OpenSSL objects: map them to ours instead of re-parsing each one.
         self._known = {fingerprint(c): c for c in (*self.roots, *self.intermediates)}
-        self._lock = threading.Lock()
 
     @classmethod
     def from_pem_files(cls, roots: Iterable[str | Path], intermediates: Iterable[str | Path] = ()) -> TrustStore:
@@ -70,14 +68,17 @@ class TrustStore:
     def verify(self, leaf: x509.Certificate, *, at: dt.datetime) -> VerifiedPath:
         """Build and verify a path from ``leaf`` to a trusted root, checking signatures, CA constraints, path
         lengths and the validity of every certificate at ``at``. Raises ``CERT_UNTRUSTED`` if there is none."""
-        with self._lock:
-            # set_time changes the store's parameters, which a new context copies: hold the lock across both.
-            self._store.set_time(at.astimezone(dt.UTC).replace(tzinfo=None))
-            context = crypto.X509StoreContext(self._store, crypto.X509.from_cryptography(leaf), self._untrusted)
+        store = crypto.X509Store()  # a few microseconds: cheaper than any sharing scheme, and nothing is shared
+        for root in self._roots:
+            store.add_cert(root)
+        store.set_time(at.astimezone(dt.UTC).replace(tzinfo=None))
+        context = crypto.X509StoreContext(store, crypto.X509.from_cryptography(leaf), self._untrusted)
         try:
             chain = context.get_verified_chain()
         except crypto.X509StoreContextError as exc:
             raise CertificateError(Reason.CERT_UNTRUSTED, _explain(exc)) from None
+        if len(chain) < 2:
+            raise CertificateError(Reason.CERT_UNTRUSTED, "O certificado apresentado é uma raiz, não o de uma pessoa.")
         return VerifiedPath((leaf, *(self._known[_openssl_fingerprint(c)] for c in chain[1:])))
 
 
