@@ -22,11 +22,14 @@ SYSTEM_PACKAGES := \
 ## make run: the whole portal (nginx with mutual TLS + gunicorn + SQLite), demo data and certificates, until Ctrl-C
 run: system-packages $(VENV)/.installed
 	mkdir -p "$(PORTAL_VAR_DIR)"
-	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py demo_pki
-	$(PY) manage.py load_demo
-	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py serve
+	test -s "$(PORTAL_VAR_DIR)/proxy-secret" || \
+	  $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > "$(PORTAL_VAR_DIR)/proxy-secret"
+	export CERTAUTH_PROXY_SECRET="$${CERTAUTH_PROXY_SECRET:-$$(cat "$(PORTAL_VAR_DIR)/proxy-secret")}"; \
+	$(PY) manage.py demo_pki && \
+	$(PY) manage.py migrate --noinput -v0 && \
+	$(PY) manage.py load_demo && \
+	$(PY) manage.py collectstatic --noinput -v0 && \
+	exec $(PY) manage.py serve
 
 ## make test: every test (unit, Django, end to end through a real nginx)
 test: system-packages $(VENV)/.installed

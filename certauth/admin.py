@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
 from certauth.models import LoginAttempt
+
+
+_HEX = re.compile(r"[0-9A-Fa-f]{8,80}")
 
 
 @admin.register(LoginAttempt)
@@ -29,6 +33,16 @@ class LoginAttemptAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     show_full_result_count = False  # COUNT(*) over millions of rows on every page is not worth it
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
+        """nginx logs serials DER-style, with a leading ``0`` when the high bit is set (``0F41…``); the audit keeps
+        them without leading zeros (``F41…``): a serial copied from either place finds the attempt."""
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if _HEX.fullmatch(term) and term.startswith("0") and term.lstrip("0"):
+            more, more_duplicates = super().get_search_results(request, queryset, term.lstrip("0"))
+            return results | more, duplicates or more_duplicates
+        return results, duplicates
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in self.model._meta.fields]

@@ -26,6 +26,8 @@ class Stack:
     env: Mapping[str, str]  #: environment of gunicorn (settings come from it)
     gunicorn_workers: int = 2
     log_dir: Path | None = None
+    #: Where the children's stdout/stderr go (Django's console logging); None: inherit ours.
+    output: Path | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start(self, *, timeout: float = 30.0) -> None:
@@ -33,6 +35,7 @@ class Stack:
         check_config(self.site)
         log_dir = self.log_dir or self.site.prefix / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
+        output = open(self.output, "ab") if self.output else None  # noqa: SIM115  (closed once handed over)
         self.processes["gunicorn"] = subprocess.Popen(
             [
                 sys.executable,
@@ -53,8 +56,14 @@ class Stack:
             cwd=BASE_DIR,
             env=dict(self.env),
             start_new_session=True,
+            stdout=output,
+            stderr=output,
         )
-        self.processes["nginx"] = subprocess.Popen(nginx_command(self.site), cwd=BASE_DIR, start_new_session=True)
+        self.processes["nginx"] = subprocess.Popen(
+            nginx_command(self.site), cwd=BASE_DIR, start_new_session=True, stdout=output, stderr=output
+        )
+        if output is not None:
+            output.close()  # the children hold their own descriptors
         try:
             host, _, port = self.site.upstream.rpartition(":")
             self.wait_for(host, int(port), timeout=timeout)

@@ -47,3 +47,9 @@ def test_attempts_cannot_be_added_changed_or_deleted(staff_client, attempts):
     assert staff_client.post(f"{base}{attempt.pk}/delete/", {"post": "yes"}, secure=True).status_code == 403
     attempt.refresh_from_db()
     assert LoginAttempt.objects.count() == 2
+
+
+def test_serial_as_nginx_logs_it_with_a_leading_zero_finds_the_attempt(staff_client, attempts):
+    accepted = attempts[0]
+    page = staff_client.get("/admin/certauth/loginattempt/", {"q": "0" + accepted.cert_serial}, secure=True)
+    assert accepted.reference in page.content.decode()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
 import pytest
@@ -57,20 +56,28 @@ def test_only_the_login_host_asks_for_a_certificate(site):
     portal, login = server_block(config, 8443), server_block(config, 8444)
     assert "ssl_verify_client" not in portal
     assert "ssl_verify_client optional_no_ca;" in login
-    assert "error_page 495 496 = /entrar/certificado/;" in login
+    assert "error_page 495 496 = @certificate_refused_by_nginx;" in login
     assert "TLSv1.2 TLSv1.3" in config
 
 
 def test_every_proxied_location_overwrites_the_trusted_headers(site):
     config = render(site).read_text()
-    locations = re.findall(r"location [^{]*\{[^}]*proxy_pass[^}]*\}", config)
-    assert len(locations) == 3
-    for block in locations:
+    proxied = [segment.split("}", 1)[0] for segment in config.split("proxy_pass http://django;")[1:]]
+    assert len(proxied) == 4  # portal /, login URL, login URL after nginx's own 495, login host /static/
+    for block in proxied:
         assert f'proxy_set_header X-Proxy-Secret "{SECRET}";' in block
         assert "proxy_set_header X-SSL-Client-Cert " in block
         assert "proxy_set_header X-Real-IP $remote_addr;" in block
-    assert config.count("X-SSL-Client-Cert $ssl_client_escaped_cert;") == 1
+    assert config.count("X-SSL-Client-Cert $ssl_client_escaped_cert;") == 2
     assert "underscores_in_headers off;" in config
+
+
+def test_nginx_refusals_reach_django_only_at_the_login_url(site):
+    login = server_block(render(site).read_text(), 8444)
+    named = login[login.index("location @certificate_refused_by_nginx") :]
+    assert (
+        "if ($uri != /entrar/certificado/) {\n                return 302 https://localhost:8443$request_uri;" in named
+    )
 
 
 def test_configuration_holding_the_secret_is_private(site):

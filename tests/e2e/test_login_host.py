@@ -1,0 +1,151 @@
+"""The login host acts on the certificate at its login URL only, and Django — not nginx — is the authority."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+
+import pytest
+
+from certauth.models import LoginAttempt
+from tests.conftest import LAWYER
+from tests.e2e.conftest import assert_audited_once, assert_not_logged_in, assert_rejection_page, element_text
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def stale_issuing_ac(pki):
+    """An expired copy of "AC Teste OAB" (same name and key): a stale chain some token middleware still sends."""
+    return pki.builder.intermediate(
+        pki.level1, pki.oab.common_name, key=pki.oab.key, valid_from=dt.timedelta(days=-800), years=1
+    )
+
+
+def send_chain(browser, certificate, chain):
+    """Make curl present ``certificate`` followed by ``chain`` in the handshake."""
+    browser.cert_files[0].write_bytes(certificate.certificate_pem() + b"".join(c.certificate_pem() for c in chain))
+
+
+CHAINS = {
+    "leaf only": lambda pki: [],
+    "full chain": lambda pki: [pki.oab, pki.level1],
+    "chain with an expired copy of the issuing AC": lambda pki: [stale_issuing_ac(pki), pki.level1],
+}
+
+
+@pytest.mark.parametrize("chain", list(CHAINS))
+def test_valid_certificate_logs_in_whatever_chain_the_client_sends(
+    chain, e2e_stack, browser_factory, member_factory, pki
+):
+    """nginx's own verdict (SUCCESS, FAILED:unable to verify…, or a 495 for the expired AC) never decides."""
+    member_factory(oab="123456SP")
+    certificate = pki.issue(LAWYER)
+    browser = browser_factory(certificate)
+    send_chain(browser, certificate, CHAINS[chain](pki))
+
+    response = browser.login()
+
+    assert response.status == 302, response
+    assert response.header("Location") == f"{e2e_stack.portal}/painel/"
+    dashboard = browser.get(response.header("Location"))
+    assert element_text(dashboard.body, "nome-membro") == "Maria da Silva", dashboard
+    assert LoginAttempt.objects.get().outcome == "accepted"
+
+
+@pytest.mark.parametrize("kind", ["valid certificate", "valid certificate, stale chain"])
+def test_login_host_acts_on_the_certificate_only_at_the_login_url(
+    kind, e2e_stack, browser_factory, member_factory, pki
+):
+    """Any other path of the login host sends the browser to the portal: nobody is logged in, nothing is audited
+    (DESIGN: a certificate alone never logs anybody in, the user must open the login URL)."""
+    member_factory(oab="123456SP")
+    certificate = pki.issue(LAWYER)
+    browser = browser_factory(certificate)
+    if kind == "valid certificate, stale chain":
+        send_chain(browser, certificate, [stale_issuing_ac(pki), pki.level1])
+
+    observed = {}
+    for path in ("/", "/painel/", "/qualquer/coisa?x=1"):
+        response = browser.get(f"{e2e_stack.login}{path}")
+        observed[path] = (response.status, response.header("Location"), response.header("X-Error-Code"))
+    observed["audit rows"] = [(r.outcome, r.code) for r in LoginAttempt.objects.order_by("created_at")]
+    observed["session cookie"] = "sessionid" in browser.cookies()
+
+    assert observed == {
+        "/": (302, f"{e2e_stack.portal}/", None),
+        "/painel/": (302, f"{e2e_stack.portal}/painel/", None),
+        "/qualquer/coisa?x=1": (302, f"{e2e_stack.portal}/qualquer/coisa?x=1", None),
+        "audit rows": [],
+        "session cookie": False,
+    }
+    assert_not_logged_in(browser)
+
+
+def test_refusal_page_for_a_certificate_nginx_refuses_gets_its_stylesheet_and_one_audit_row(
+    e2e_stack, browser_factory, member_factory, pki
+):
+    """The CERT_EXPIRED page is served on the login host and links its stylesheet there; the browser fetches it
+    with the same (expired) certificate. It must get the CSS — from the login host, or after one redirect to the
+    portal host, as a browser would follow — and the attempt must stay one audited attempt."""
+    member_factory(oab="123456SP")
+    expired = LAWYER.but(valid_from=dt.timedelta(days=-40), valid_for=dt.timedelta(days=30))
+    browser = browser_factory(pki.issue(expired))
+    page = browser.login()
+    reference = assert_rejection_page(page, "CERT_EXPIRED", status=403)
+    href = re.search(r'<link rel="stylesheet" href="([^"]+)"', page.body).group(1)
+    assert href.startswith("/static/"), href  # relative: fetched from the login host
+
+    stylesheet = browser.get(f"{e2e_stack.login}{href}")
+    if stylesheet.status == 302:
+        assert stylesheet.header("Location") == f"{e2e_stack.portal}{href}"
+        stylesheet = browser.get(stylesheet.header("Location"))
+
+    observed = {
+        "stylesheet": (
+            stylesheet.status,
+            (stylesheet.header("Content-Type") or "").split(";")[0],
+            stylesheet.header("X-Error-Code"),
+        ),
+        "audit rows": [(r.code, r.reference) for r in LoginAttempt.objects.order_by("created_at")],
+    }
+    assert observed == {
+        "stylesheet": (200, "text/css", None),
+        "audit rows": [("CERT_EXPIRED", reference)],
+    }
+
+
+@pytest.mark.parametrize(
+    ("next_value", "lands_on"),
+    [("/painel/", "/painel/"), ("//evil.example/", "/painel/"), ("https://evil.example/", "/painel/")],
+)
+def test_login_next_parameter_stays_on_the_portal(
+    next_value, lands_on, e2e_stack, browser_factory, member_factory, pki
+):
+    member_factory(oab="123456SP")
+    browser = browser_factory(pki.issue(LAWYER))
+
+    response = browser.get(f"{e2e_stack.login_url}?next={next_value}")
+
+    assert response.status == 302, response
+    assert response.header("Location") == f"{e2e_stack.portal}{lands_on}"
+
+
+def test_session_ends_when_the_certificate_it_was_made_with_expires(e2e_stack, browser_factory, member_factory, pki):
+    member_factory(oab="123456SP")
+    not_after = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=4)
+    valid_from = dt.timedelta(days=-1)
+    spec = LAWYER.but(valid_from=valid_from, valid_for=not_after - (pki.builder.now + valid_from))
+    certificate = pki.issue(spec)
+    assert certificate.certificate.not_valid_after_utc == not_after
+    browser = browser_factory(certificate)
+    assert browser.login().status == 302
+    assert browser.get(f"{e2e_stack.portal}/painel/").status == 200
+
+    time.sleep(max(0.0, (not_after - dt.datetime.now(dt.UTC)).total_seconds()) + 1.5)
+    response = browser.get(f"{e2e_stack.portal}/painel/")
+
+    reference = assert_rejection_page(response, "CERT_EXPIRED", status=403)
+    row = assert_audited_once("CERT_EXPIRED", reference)
+    assert "Sessão encerrada" in row.detail
+    assert_not_logged_in(browser)
