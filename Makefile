@@ -31,8 +31,8 @@ run: system-packages $(VENV)/.installed
 	$(PY) manage.py collectstatic --noinput -v0 && \
 	exec $(PY) manage.py serve
 
-## make test: every test (unit, Django, end to end through a real nginx)
-test: system-packages $(VENV)/.installed
+## make test: lint and type checks, then every test (unit, Django, end to end through a real nginx)
+test: system-packages $(VENV)/.installed lint
 	mkdir -p "$(PORTAL_VAR_DIR)"
 	PORTAL_REQUIRE_E2E=1 $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -54,6 +54,7 @@ bench: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	SECRET_KEY=mypy $(VENV)/bin/mypy certauth portal rollout
 
 clean:
 	rm -rf "$(PORTAL_VAR_DIR)" $(VENV) .pytest_cache

@@ -10,12 +10,11 @@ from django.http import HttpRequest
 
 from certauth.models import LoginAttempt
 
-
 _HEX = re.compile(r"[0-9A-Fa-f]{8,80}")
 
 
 @admin.register(LoginAttempt)
-class LoginAttemptAdmin(admin.ModelAdmin):
+class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
     list_display = (
         "created_at",
         "reference",

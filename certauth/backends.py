@@ -72,7 +72,7 @@ class ClientCertificateBackend(BaseBackend):
             request.certauth_rejection = rejection  # type: ignore[attr-defined]
         raise rejection
 
-    def get_user(self, user_id: Any) -> AbstractBaseUser | None:
+    def get_user(self, user_id: Any) -> AbstractBaseUser | None:  # type: ignore[override]
         user_model = get_user_model()
         try:
             user = user_model._default_manager.get(pk=user_id)

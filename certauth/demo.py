@@ -15,6 +15,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 
@@ -163,7 +164,7 @@ class DemoPki:
     def user_dir(self, slug: str) -> Path:
         return self.directory / "usuarios" / slug
 
-    def manifest(self) -> dict[str, object] | None:
+    def manifest(self) -> dict[str, Any] | None:
         try:
             return json.loads((self.directory / MANIFEST).read_text())  # type: ignore[no-any-return]
         except (OSError, ValueError):

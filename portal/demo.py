@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from certauth.demo import DEMO_CERTIFICATES
-from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity
+from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
+
+#: The demo's INSS staff account for the admin (demo only: `make run` prints it).
+STAFF_USERNAME = "inss.demo"
+STAFF_PASSWORD = "demo-inss-2026"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -83,4 +87,9 @@ def load_demo_data() -> tuple[int, int]:
         Membership.objects.update_or_create(member=member, entity=entities[entity_code], defaults={"active": True})
         if oab:
             OabRegistration.objects.update_or_create(member=member, number=oab[:-2], uf=oab[-2:])
+    staff, _ = User.objects.get_or_create(
+        username=STAFF_USERNAME, defaults={"is_staff": True, "is_superuser": True, "first_name": "Equipe INSS"}
+    )
+    staff.set_password(STAFF_PASSWORD)
+    staff.save()
     return len(ENTITIES), len(MEMBERS)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from certauth import defaults as certauth_defaults
 from certauth.icp.policy import DEFAULT_ACCEPTED_POLICY_PREFIXES
+
+django_stubs_ext.monkeypatch()  # admin.ModelAdmin[Model] etc. at run time
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()

@@ -12,6 +12,7 @@ from django.test import Client
 
 from certauth.demo import DEMO_CERTIFICATES, P12_PASSWORD, DemoPki, build_demo_pki
 from certauth.icp.trust import load_pem_files
+from portal.demo import STAFF_PASSWORD, STAFF_USERNAME
 from portal.models import Member, PartnerEntity
 from tests.conftest import PROXY_SECRET
 from tests.pki import escaped
@@ -58,3 +59,10 @@ def test_each_demo_certificate_logs_in_or_is_refused_as_announced(demo_pki, sett
     expected = {d.slug: d.expected.value if d.expected else "LOGIN" for d in DEMO_CERTIFICATES}
     assert outcomes == expected
     assert Member.objects.filter(first_a3_login_at__isnull=False).count() == 3
+
+
+@pytest.mark.django_db
+def test_demo_staff_account_reaches_the_admin(client):
+    call_command("load_demo")
+    assert client.login(username=STAFF_USERNAME, password=STAFF_PASSWORD)
+    assert client.get("/admin/portal/partnerentity/", secure=True).status_code == 200

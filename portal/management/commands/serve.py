@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from certauth.demo import DemoPki
+from portal.demo import STAFF_PASSWORD, STAFF_USERNAME
 from portal.serving.config import site_from_settings
 from portal.serving.processes import Stack
 
@@ -52,6 +53,8 @@ class Command(BaseCommand):
             f"  Login com certificado:   {settings.CERT_LOGIN_BASE_URL}/entrar/certificado/",
             f"  Administração (INSS):    {settings.PORTAL_BASE_URL}/admin/",
         ]
+        if settings.PORTAL_DEMO:
+            lines.append(f"                           usuário {STAFF_USERNAME}, senha {STAFF_PASSWORD} (demonstração)")
         pki = DemoPki(Path(settings.DEMO_PKI_DIR))
         manifest = pki.manifest() if settings.PORTAL_DEMO else None
         if manifest:
@@ -63,7 +66,7 @@ class Command(BaseCommand):
                 f"  AC do servidor TLS (para confiar no navegador/curl): {pki.tls_ca}",
                 "",
             ]
-            for entry in manifest["certificates"]:  # type: ignore[union-attr]
+            for entry in manifest["certificates"]:
                 outcome = "entra" if entry["expected"] == "LOGIN" else f"recusa {entry['expected']}"
                 lines.append(f"  {entry['slug']:<26} {entry['name']:<24} → {outcome}")
             user = pki.user_dir("advogada-oab-sp")
