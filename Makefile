@@ -50,6 +50,7 @@ venv: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[test,dev,bench]'
 	$(PY) bench/validation.py
+	$(PY) bench/login.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -36,6 +36,9 @@ CERT_LOGIN_PORT = env.int("CERT_LOGIN_PORT", default=8444)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=sorted({PORTAL_HOSTNAME, CERT_LOGIN_HOSTNAME}))
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
+#: Seconds a worker keeps its database connection (opening one per request costs more than a login's queries).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEMO_PKI_DIR = Path(env.str("PORTAL_DEMO_PKI_DIR", default=str(VAR_DIR / "demo-pki")))
 _DEMO_ROOTS = [str(DEMO_PKI_DIR / "ac" / "ac-raiz-demo.pem")] if PORTAL_DEMO else []
