@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest
@@ -18,6 +19,7 @@ from django.utils import timezone
 from certauth import proxy
 from certauth.conf import settings
 from certauth.exceptions import AuditUnavailable, LoginRejected
+from certauth.icp.errors import Reason
 from certauth.icp.facts import CertificateFacts
 from certauth.icp.identity import IcpBrasilIdentity
 from certauth.icp.validation import ValidatedCertificate
@@ -70,6 +72,7 @@ def record_rejection(context: AttemptContext, rejection: LoginRejected) -> Login
             detail=rejection.detail,
             facts=rejection.facts,
             identity=rejection.identity,
+            revocation=_rejection_revocation(rejection),
         )
     except AuditUnavailable:
         logger.exception("login attempt %s (%s) could not be audited", context.reference, rejection.reason)
@@ -94,11 +97,32 @@ def record_acceptance(
         facts=certificate.facts if certificate else None,
         identity=certificate.identity if certificate else None,
         policy=certificate.policy.oid if certificate else "",
+        revocation=(
+            {
+                "revocation_status": certificate.revocation.status.value,
+                "revocation_detail": certificate.revocation.detail[:500],
+            }
+            if certificate
+            else {}
+        ),
         user=user,
         organization_code=organization_code,
         organization_name=organization_name,
         cpf=cpf,
     )
+
+
+def _rejection_revocation(rejection: LoginRejected) -> dict[str, Any]:
+    if rejection.revocation is not None:
+        return {
+            "revocation_status": "revoked",
+            "revocation_detail": rejection.detail[:500],
+            "revoked_at": rejection.revocation.revoked_at,
+            "revocation_reason": rejection.revocation.reason[:24],
+        }
+    if rejection.reason is Reason.CERT_REVOCATION_UNKNOWN:
+        return {"revocation_status": "unknown", "revocation_detail": rejection.detail[:500]}
+    return {}
 
 
 def _write(
@@ -110,12 +134,14 @@ def _write(
     facts: CertificateFacts | None,
     identity: IcpBrasilIdentity | None,
     policy: str = "",
+    revocation: dict[str, Any] | None = None,
     user: object = None,
     organization_code: str = "",
     organization_name: str = "",
     cpf: str = "",
 ) -> LoginAttempt:
     fields = dict(
+        **(revocation or {}),
         created_at=context.at,
         method=context.method,
         outcome=outcome,

@@ -34,6 +34,24 @@ DEFAULTS: dict[str, Any] = {
     "BINDER": "portal.binding.bind_certificate",
     # Where a successful login lands (absolute URL on the portal host, or a path).
     "LOGIN_REDIRECT_URL": "/painel/",
+    # Revocation: "chain" (every certificate but the root), "leaf", or "off".
+    "REVOCATION": "chain",
+    # Accept certificates whose revocation status cannot be established (recorded in the audit). Off: fail closed.
+    "REVOCATION_SOFT_FAIL": False,
+    # How long a CRL stays usable after its nextUpdate.
+    "CRL_GRACE_SECONDS": 3600,
+    # Fetch a missing issuer's CRL during the login, from the certificate's distribution points.
+    "CRL_FETCH_ON_LOGIN": True,
+    "CRL_FETCH_TIMEOUT": 5.0,  # seconds, per URL, during a login
+    "CRL_REFRESH_TIMEOUT": 120.0,  # seconds, per URL, in `crl refresh`
+    "CRL_MAX_BYTES": 128 * 1024 * 1024,
+    # Extra CRL URLs to keep refreshed (their issuer is found among the trusted CAs).
+    "CRL_URLS": (),
+    # A certificate session is re-checked against the CRL store at least this often (seconds).
+    "SESSION_RECHECK_SECONDS": 300,
+    # Optional OCSP check, where the certificate names a responder.
+    "OCSP": False,
+    "OCSP_TIMEOUT": 3.0,
 }
 
 

@@ -1,11 +1,12 @@
 """The demo PKI of ``make run``: an ICP-Brasil-shaped hierarchy and one certificate per case a visitor may try.
 
-    AC Raiz Demo Portal A3 ─┬─ AC Demo Nível 1 ─┬─ AC Demo OAB    (lawyers, with the OAB field)
-                            │                   └─ AC Demo Final  (other e-CPF A3 / A1)
-    AC Raiz Desconhecida ───┴─ AC Desconhecida   (not trusted: CERT_UNTRUSTED)
+    AC Raiz Demo Portal A3 ─── AC Demo Nível 1 ─┬─ AC Demo OAB    (lawyers, with the OAB field)
+                                                └─ AC Demo Final  (other e-CPF A3 / A1)
+    AC Raiz Desconhecida ───── AC Desconhecida   (not trusted: CERT_UNTRUSTED)
     AC Demo TLS Localhost ──── the nginx server certificate
 
-Everything is generated on this machine at run time; the private keys are demo keys and never leave ``var/``.
+Every AC publishes a CRL (``lcr/``, served by nginx in the demo, signed again at every start); the demo keys are
+generated on this machine at run time and never leave ``var/``.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
-from certauth.icp.builder import A1_POLICY, Issued, LeafProfile, PersonSpec, PkiBuilder
+from certauth.icp.builder import A1_POLICY, Issued, LeafProfile, PersonSpec, PkiBuilder, RevokedEntry
 from certauth.icp.errors import Reason
+from certauth.icp.trust import load_pem_files
 
 P12_PASSWORD = "demo1234"  # noqa: S105  (demo PKCS#12 files only)
 MANIFEST = "manifest.json"
@@ -128,6 +131,13 @@ DEMO_CERTIFICATES: tuple[DemoCertificate, ...] = (
         Reason.ENTITY_INACTIVE,
     ),
     DemoCertificate(
+        "certificado-revogado",
+        "Advogado cujo e-CPF A3 foi revogado (comprometimento da chave) e consta da LCR",
+        PersonSpec("PAULO ROBERTO NUNES", "34236671255", oab="0333333SP"),
+        "oab",
+        Reason.CERT_REVOKED,
+    ),
+    DemoCertificate(
         "oab-divergente",
         "Advogado cujo certificado traz OAB 555555/SP, mas o cadastro diz 444444/SP",
         PersonSpec("OTAVIO BARBOSA", "47104974601", oab="0555555SP"),
@@ -161,6 +171,14 @@ class DemoPki:
     def tls_key(self) -> Path:
         return self.directory / TLS_KEY_FILE
 
+    @property
+    def authority_dir(self) -> Path:
+        return self.directory / "ac"
+
+    @property
+    def crl_dir(self) -> Path:
+        return self.directory / "lcr"
+
     def user_dir(self, slug: str) -> Path:
         return self.directory / "usuarios" / slug
 
@@ -170,10 +188,15 @@ class DemoPki:
         except (OSError, ValueError):
             return None
 
-    def is_current(self, *, now: dt.datetime, hostnames: tuple[str, ...]) -> bool:
-        """True if the files exist, cover ``hostnames`` and stay valid for at least 30 more days."""
+    def is_current(self, *, now: dt.datetime, hostnames: tuple[str, ...], crl_base_urls: tuple[str, ...] = ()) -> bool:
+        """True if the files exist, cover ``hostnames`` and the CRL addresses, and stay valid 30 more days."""
         manifest = self.manifest()
-        if not manifest or manifest.get("hostnames") != list(hostnames):
+        if (
+            not manifest
+            or manifest.get("hostnames") != list(hostnames)
+            or manifest.get("crl_base_urls", []) != list(crl_base_urls)
+            or "revoked" not in manifest
+        ):
             return False
         try:
             expires = dt.datetime.fromisoformat(str(manifest["renew_after"]))
@@ -182,15 +205,31 @@ class DemoPki:
         return now < expires and all(self.user_dir(c.slug).is_dir() for c in DEMO_CERTIFICATES)
 
 
-def build_demo_pki(directory: Path, *, now: dt.datetime, hostnames: tuple[str, ...] = ("localhost",)) -> DemoPki:
-    """(Re)generate every demo file under ``directory``."""
+def build_demo_pki(
+    directory: Path,
+    *,
+    now: dt.datetime,
+    hostnames: tuple[str, ...] = ("localhost",),
+    crl_base_urls: tuple[str, ...] = (),
+) -> DemoPki:
+    """(Re)generate every demo file under ``directory``, CRLs included (published under ``crl_base_urls``)."""
     pki = DemoPki(directory)
     builder = PkiBuilder(now=now)
+
+    def crl_urls(ca_slug: str) -> tuple[str, ...]:
+        return tuple(f"{base.rstrip('/')}/{ca_slug}.crl" for base in crl_base_urls)
+
     root = builder.root("AC Raiz Demo Portal A3")
-    level1 = builder.intermediate(root, "AC Demo Nivel 1", path_length=1, valid_from=-730 * _DAY)
+    level1 = builder.intermediate(
+        root, "AC Demo Nivel 1", path_length=1, valid_from=-730 * _DAY, crl_urls=crl_urls("ac-raiz-demo")
+    )
     issuers = {
-        "oab": builder.intermediate(level1, "AC Demo OAB", valid_from=-730 * _DAY),
-        "final": builder.intermediate(level1, "AC Demo Final", valid_from=-730 * _DAY),
+        "oab": builder.intermediate(
+            level1, "AC Demo OAB", valid_from=-730 * _DAY, crl_urls=crl_urls("ac-demo-nivel-1")
+        ),
+        "final": builder.intermediate(
+            level1, "AC Demo Final", valid_from=-730 * _DAY, crl_urls=crl_urls("ac-demo-nivel-1")
+        ),
     }
     unknown_root = builder.root("AC Raiz Desconhecida")
     issuers["untrusted"] = builder.intermediate(unknown_root, "AC Desconhecida", valid_from=-730 * _DAY)
@@ -205,17 +244,30 @@ def build_demo_pki(directory: Path, *, now: dt.datetime, hostnames: tuple[str, .
     _write(pki.tls_ca, tls_root.certificate_pem())
     _write(pki.tls_certificate, server.certificate_pem() + tls_root.certificate_pem())
     _write(pki.tls_key, server.key_pem(), private=True)
+    authorities = {
+        "ac-raiz-demo": root,
+        "ac-demo-nivel-1": level1,
+        "ac-demo-oab": issuers["oab"],
+        "ac-demo-final": issuers["final"],
+    }
+    for slug, authority in authorities.items():  # kept so that the CRLs can be signed again at every start
+        _write(pki.authority_dir / f"{slug}.pem", authority.certificate_pem())
+        _write(pki.authority_dir / f"{slug}-chave-demo.pem", authority.key_pem(), private=True)
 
     chains = {
         "oab": (issuers["oab"], level1, root),
         "final": (issuers["final"], level1, root),
         "untrusted": (issuers["untrusted"], unknown_root),
     }
+    ca_slug = {"oab": "ac-demo-oab", "final": "ac-demo-final", "untrusted": "ac-desconhecida"}
     entries = []
+    revoked: dict[str, list[str]] = {slug: [] for slug in authorities}
     for demo in DEMO_CERTIFICATES:
         chain = chains[demo.issuer]
-        leaf = builder.person(chain[0], demo.spec)
+        leaf = builder.person(chain[0], demo.spec.but(crl_urls=crl_urls(ca_slug[demo.issuer])))
         _write_user(pki.user_dir(demo.slug), leaf, tuple(c.certificate for c in chain))
+        if demo.expected is Reason.CERT_REVOKED:
+            revoked[ca_slug[demo.issuer]].append(format(leaf.certificate.serial_number, "X"))
         entries.append(
             {
                 "slug": demo.slug,
@@ -229,16 +281,41 @@ def build_demo_pki(directory: Path, *, now: dt.datetime, hostnames: tuple[str, .
         "generated_at": now.isoformat(),
         "renew_after": (now + 365 * _DAY).isoformat(),
         "hostnames": list(hostnames),
+        "crl_base_urls": list(crl_base_urls),
         "p12_password": P12_PASSWORD,
         "certificates": entries,
+        "revoked": revoked,
     }
     _write(directory / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode())
+    publish_demo_crls(pki, now=now)
     return pki
 
 
-def _write_user(directory: Path, leaf: Issued, chain: tuple[x509.Certificate, ...]) -> None:
-    from cryptography.hazmat.primitives import serialization
+def publish_demo_crls(pki: DemoPki, *, now: dt.datetime) -> list[Path]:
+    """Sign each demo AC's CRL again (fresh dates, a higher number), into ``lcr/``; return the files."""
+    manifest = pki.manifest() or {}
+    builder = PkiBuilder(now=now)
+    files = []
+    number = int(now.timestamp())
+    for slug, serials in manifest.get("revoked", {}).items():
+        authority = Issued(
+            load_pem_files([pki.authority_dir / f"{slug}.pem"])[0],
+            serialization.load_pem_private_key((pki.authority_dir / f"{slug}-chave-demo.pem").read_bytes(), None),  # type: ignore[arg-type]
+        )
+        data = builder.crl(
+            authority,
+            [RevokedEntry(int(s, 16), now - _DAY, x509.ReasonFlags.key_compromise) for s in serials],
+            number=number,
+            this_update=now - dt.timedelta(minutes=5),
+            next_update=now + 30 * _DAY,
+        )
+        path = pki.crl_dir / f"{slug}.crl"
+        _write(path, data)
+        files.append(path)
+    return files
 
+
+def _write_user(directory: Path, leaf: Issued, chain: tuple[x509.Certificate, ...]) -> None:
     _write(directory / "certificado.pem", leaf.certificate_pem())
     _write(directory / "chave-demo.pem", leaf.key_pem(), private=True)
     _write(directory / "certificado-demo.p12", leaf.pkcs12(P12_PASSWORD.encode(), chain), private=True)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from certauth.icp.errors import CertificateError, Reason
 from certauth.icp.facts import CertificateFacts
 from certauth.icp.identity import IcpBrasilIdentity
+from certauth.icp.revocation import Revocation
 
 
 class CertAuthError(Exception):
@@ -27,16 +28,18 @@ class LoginRejected(CertAuthError, PermissionDenied):
         *,
         facts: CertificateFacts | None = None,
         identity: IcpBrasilIdentity | None = None,
+        revocation: Revocation | None = None,
     ) -> None:
         super().__init__(f"{reason}: {detail}" if detail else str(reason))
         self.reason = reason
         self.detail = detail
         self.facts = facts
         self.identity = identity
+        self.revocation = revocation
 
     @classmethod
     def from_certificate_error(cls, error: CertificateError) -> LoginRejected:
-        return cls(error.reason, error.detail, facts=error.facts)
+        return cls(error.reason, error.detail, facts=error.facts, revocation=error.revocation)
 
 
 class AuditUnavailable(CertAuthError):

@@ -58,6 +58,11 @@ class LoginAttempt(models.Model):
 
     ip = models.GenericIPAddressField("IP", null=True, blank=True)
     user_agent = models.CharField("navegador", max_length=400, blank=True)
+    revocation_status = models.CharField("revogação", max_length=16, blank=True)
+    revocation_detail = models.CharField("detalhe da revogação", max_length=500, blank=True)
+    revoked_at = models.DateTimeField("revogado em", null=True, blank=True)
+    revocation_reason = models.CharField("motivo da revogação", max_length=24, blank=True)
+
     proxy_request_id = models.CharField("id da requisição no nginx", max_length=64, blank=True)
     proxy_verify = models.CharField("verificação do nginx", max_length=200, blank=True)
 
@@ -69,3 +74,71 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.get_outcome_display()} {self.code}".strip()
+
+
+class CrlIssuer(models.Model):
+    """A CA whose CRL the store holds or wants: identified by its key, with the URLs learned for its CRL."""
+
+    key_id = models.CharField("identificador da chave (SHA-256)", max_length=64, unique=True)
+    name = models.CharField("AC", max_length=1000)
+    urls = models.JSONField("endereços da LCR", default=list, blank=True)
+    current = models.OneToOneField(
+        "Crl", verbose_name="LCR vigente", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_attempt_at = models.DateTimeField("última tentativa de atualização", null=True, blank=True)
+    last_error = models.TextField("último erro", blank=True)
+
+    class Meta:
+        verbose_name = "AC emissora de LCR"
+        verbose_name_plural = "ACs emissoras de LCR"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CrlState(models.TextChoices):
+    LOADING = "loading", "Carregando"
+    CURRENT = "current", "Vigente"
+    SUPERSEDED = "superseded", "Substituída"
+
+
+class Crl(models.Model):
+    """One verified CRL of an issuer. Its entries are :class:`RevokedSerial` rows, written in batches while the
+    CRL is ``loading``; it becomes the issuer's ``current`` CRL in one short transaction."""
+
+    issuer = models.ForeignKey(CrlIssuer, verbose_name="AC", on_delete=models.CASCADE, related_name="crls")
+    number = models.CharField("número da LCR", max_length=60, blank=True)  # up to 20 octets: kept as decimal text
+    this_update = models.DateTimeField("emitida em")
+    next_update = models.DateTimeField("próxima atualização", null=True, blank=True)
+    entries = models.PositiveIntegerField("certificados revogados")
+    sha256 = models.CharField("SHA-256 do arquivo", max_length=64)
+    source = models.CharField("origem", max_length=500)
+    loaded_at = models.DateTimeField("carregada em", default=timezone.now)
+    state = models.CharField("situação", max_length=12, choices=CrlState.choices, default=CrlState.LOADING)
+
+    class Meta:
+        verbose_name = "LCR"
+        verbose_name_plural = "LCRs"
+
+    def __str__(self) -> str:
+        return f"LCR {self.number or '?'} de {self.issuer}"
+
+    @property
+    def number_value(self) -> int | None:
+        return int(self.number) if self.number else None
+
+
+class RevokedSerial(models.Model):
+    """One entry of a CRL. Written and deleted in bulk with SQL (a CRL may hold a million of them)."""
+
+    crl = models.ForeignKey(Crl, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    serial = models.CharField(max_length=48)  # upper-case hex, no leading zeros (as CertificateFacts.serial_hex)
+    revoked_at = models.DateTimeField()
+    reason = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["crl", "serial"], name="certauth_revoked_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.serial} ({self.revoked_at:%Y-%m-%d})"

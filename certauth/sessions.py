@@ -7,7 +7,7 @@ fingerprint, serial, issuer and expiry, from which the session is revalidated on
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -15,6 +15,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from certauth.icp.validation import ValidatedCertificate
 
 SESSION_KEY = "_certauth_certificate"
+_DATETIMES = ("not_after", "logged_in_at", "revocation_checked_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class SessionCertificate:
     fingerprint: str
     serial_hex: str
     issuer: str
+    issuer_key_id: str
     subject: str
     holder_name: str
     cpf: str
@@ -30,6 +32,8 @@ class SessionCertificate:
     method: str
     logged_in_at: dt.datetime
     reference: str
+    #: When the certificate was last found not revoked (at login, then by the middleware every few minutes).
+    revocation_checked_at: dt.datetime
 
     @classmethod
     def of(cls, certificate: ValidatedCertificate, *, method: str, reference: str) -> SessionCertificate:
@@ -37,6 +41,7 @@ class SessionCertificate:
             fingerprint=certificate.facts.fingerprint_sha256,
             serial_hex=certificate.facts.serial_hex,
             issuer=certificate.facts.issuer,
+            issuer_key_id=certificate.issuer_key_id,
             subject=certificate.facts.subject,
             holder_name=certificate.identity.name,
             cpf=certificate.identity.cpf,
@@ -45,12 +50,13 @@ class SessionCertificate:
             method=method,
             logged_in_at=certificate.validated_at,
             reference=reference,
+            revocation_checked_at=certificate.validated_at,
         )
 
     def store(self, session: SessionBase) -> None:
         data: dict[str, Any] = asdict(self)
-        data["not_after"] = self.not_after.isoformat()
-        data["logged_in_at"] = self.logged_in_at.isoformat()
+        for name in _DATETIMES:
+            data[name] = getattr(self, name).isoformat()
         session[SESSION_KEY] = data
 
     @classmethod
@@ -59,12 +65,9 @@ class SessionCertificate:
         if not isinstance(data, dict):
             return None
         try:
-            return cls(
-                **{
-                    **data,
-                    "not_after": dt.datetime.fromisoformat(data["not_after"]),
-                    "logged_in_at": dt.datetime.fromisoformat(data["logged_in_at"]),
-                }
-            )
+            return cls(**{**data, **{name: dt.datetime.fromisoformat(data[name]) for name in _DATETIMES}})
         except (KeyError, TypeError, ValueError):
             return None
+
+    def rechecked(self, at: dt.datetime) -> SessionCertificate:
+        return replace(self, revocation_checked_at=at)

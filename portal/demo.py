@@ -56,6 +56,7 @@ MEMBERS: dict[str, tuple[str, str | None, bool]] = {
     "membro-inativo": ("MUN-MANAUS", None, False),
     "entidade-suspensa": ("OAB-PR", "77777PR", True),
     "oab-divergente": ("OAB-SP", "444444SP", True),
+    "certificado-revogado": ("OAB-SP", "333333SP", True),
     # "cpf-invalido" and "cpf-nao-cadastrado" are deliberately not members.
 }
 

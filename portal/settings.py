@@ -41,6 +41,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEMO_PKI_DIR = Path(env.str("PORTAL_DEMO_PKI_DIR", default=str(VAR_DIR / "demo-pki")))
+#: Demo only: the plain-HTTP port where nginx publishes the demo ACs' CRLs (as ICP-Brasil ACs do).
+PORTAL_DEMO_CRL_PORT = env.int("PORTAL_DEMO_CRL_PORT", default=8480)
 _DEMO_ROOTS = [str(DEMO_PKI_DIR / "ac" / "ac-raiz-demo.pem")] if PORTAL_DEMO else []
 _DEMO_INTERMEDIATES = [str(DEMO_PKI_DIR / "ac" / "acs-intermediarias-demo.pem")] if PORTAL_DEMO else []
 CERTAUTH_TRUST_ROOTS = env.list("CERTAUTH_TRUST_ROOTS", default=[*certauth_defaults.ICP_BRASIL_ROOTS, *_DEMO_ROOTS])

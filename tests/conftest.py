@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from certauth.icp.builder import PersonSpec
+from certauth import crl_store
+from certauth.icp.builder import Issued, PersonSpec, RevokedEntry
 from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity
 from tests.pki import TestPki, escaped
 
@@ -42,6 +43,27 @@ def certauth_settings(settings: Any, pki_files: tuple[Path, Path]) -> Any:
     settings.CERTAUTH_PROXY_SECRET = PROXY_SECRET
     settings.CERTAUTH_TRUSTED_PROXIES = []
     return settings
+
+
+@pytest.fixture
+def publish_crl(db: None, pki: TestPki) -> Callable[..., Any]:
+    """``publish_crl(issuer, revoked=[serial, ...], number=N, **builder_options)``: load that CRL into the store."""
+    numbers: dict[str, int] = {}
+
+    def publish(issuer: Issued, revoked: Any = (), *, number: int | None = None, **options: Any) -> Any:
+        numbers[issuer.common_name] = number or numbers.get(issuer.common_name, 1) + 1
+        entries = [r if isinstance(r, RevokedEntry) else RevokedEntry(r) for r in revoked]
+        data = pki.builder.crl(issuer, entries, number=numbers[issuer.common_name], **options)
+        return crl_store.ingest(data, source="tests", issuer=issuer.certificate, max_bytes=10**8)
+
+    return publish
+
+
+@pytest.fixture
+def crls(publish_crl: Callable[..., Any], pki: TestPki) -> None:
+    """Fresh, empty CRLs of every test AC in the store (revocation is checked, and fails closed)."""
+    for authority in (pki.root, pki.level1, pki.oab, pki.final):
+        publish_crl(authority)
 
 
 @pytest.fixture
@@ -79,7 +101,7 @@ def member_factory(entity_factory: Callable[..., PartnerEntity]) -> Callable[...
 
 
 @pytest.fixture
-def proxy_client(certauth_settings: Any) -> Client:
+def proxy_client(certauth_settings: Any, crls: None) -> Client:
     """A test client that looks like nginx: the proxy secret on every request."""
     return Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost")
 

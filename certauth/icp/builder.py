@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -16,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from certauth.icp.identity import OID
 
@@ -95,6 +96,7 @@ class PersonSpec:
     valid_from: dt.timedelta = dt.timedelta(days=-1)  #: relative to the builder's ``now``
     valid_for: dt.timedelta = dt.timedelta(days=3 * 365)
     crl_urls: tuple[str, ...] = ()
+    ocsp_url: str | None = None
     email: str | None = None
     #: Raw extra SAN otherNames ``(oid, der_value)`` for hostile test certificates.
     extra_other_names: tuple[tuple[str, bytes], ...] = ()
@@ -131,7 +133,9 @@ class PkiBuilder:
         years: int = 10,
         key: PrivateKey | None = None,
         valid_from: dt.timedelta = dt.timedelta(days=-30),
+        crl_urls: tuple[str, ...] = (),
     ) -> Issued:
+        """An AC under ``parent``; ``crl_urls`` are where *parent's* CRL is published (as in real CA certificates)."""
         key = key or self.new_key()
         ou = parent.common_name
         builder = self._ca_builder(
@@ -143,6 +147,8 @@ class PkiBuilder:
             years=years,
             valid_from=valid_from,
         )
+        if crl_urls:
+            builder = builder.add_extension(_crl_distribution_points(crl_urls), critical=False)
         return Issued(builder.sign(parent.key, hashes.SHA512()), key)
 
     def person(self, issuer: Issued, spec: PersonSpec) -> Issued:
@@ -207,7 +213,45 @@ class PkiBuilder:
             builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
         if spec.crl_urls:
             builder = builder.add_extension(_crl_distribution_points(spec.crl_urls), critical=False)
+        if spec.ocsp_url:
+            builder = builder.add_extension(
+                x509.AuthorityInformationAccess(
+                    [
+                        x509.AccessDescription(
+                            AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(spec.ocsp_url)
+                        )
+                    ]
+                ),
+                critical=False,
+            )
         return Issued(builder.sign(issuer.key, hashes.SHA256()), key)
+
+    def crl(
+        self,
+        issuer: Issued,
+        revoked: Iterable[RevokedEntry] = (),
+        *,
+        number: int = 1,
+        this_update: dt.datetime | None = None,
+        next_update: dt.datetime | None = None,
+        signing_key: PrivateKey | None = None,
+    ) -> bytes:
+        """The DER CRL of ``issuer`` (signed by ``signing_key`` instead, to make a forged one)."""
+        this_update = this_update or self.now - dt.timedelta(hours=1)
+        entries = [
+            _revoked_certificate(entry.serial, entry.revoked_at or this_update, entry.reason) for entry in revoked
+        ]
+        builder = x509.CertificateRevocationListBuilder(
+            issuer_name=issuer.certificate.subject,
+            last_update=this_update,
+            next_update=next_update or this_update + dt.timedelta(days=7),
+            revoked_certificates=entries,
+        )
+        builder = builder.add_extension(x509.CRLNumber(number), critical=False).add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
+        )
+        crl = builder.sign(signing_key or issuer.key, hashes.SHA256())
+        return crl.public_bytes(serialization.Encoding.DER)
 
     def server(self, issuer: Issued, hostnames: tuple[str, ...], *, ips: tuple[str, ...] = ()) -> Issued:
         """A TLS server certificate (for nginx) — not an ICP-Brasil certificate."""
@@ -275,6 +319,20 @@ class PkiBuilder:
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public_key), critical=False)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RevokedEntry:
+    serial: int
+    revoked_at: dt.datetime | None = None
+    reason: x509.ReasonFlags | None = None
+
+
+def _revoked_certificate(serial: int, when: dt.datetime, reason: x509.ReasonFlags | None) -> x509.RevokedCertificate:
+    builder = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when)
+    if reason is not None:
+        builder = builder.add_extension(x509.CRLReason(reason), critical=False)
+    return builder.build()
 
 
 def _ca_name(common_name: str, *, ou: str | None) -> x509.Name:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from certauth.icp.facts import CertificateFacts
+    from certauth.icp.revocation import Revocation
 
 
 class Reason(StrEnum):
@@ -40,14 +41,23 @@ class CertificateError(Exception):
     """A certificate (or the value that should have carried one) was refused.
 
     ``detail`` is a short Portuguese sentence for the audit log and the error page's technical detail;
-    ``facts`` holds what could be read from the certificate before it was refused (for the audit), if anything.
+    ``facts`` holds what could be read from the certificate before it was refused (for the audit), if anything;
+    ``revocation`` the CRL entry of a revoked certificate (date and reason, for the audit).
     """
 
-    def __init__(self, reason: Reason, detail: str = "", *, facts: CertificateFacts | None = None) -> None:
+    def __init__(
+        self,
+        reason: Reason,
+        detail: str = "",
+        *,
+        facts: CertificateFacts | None = None,
+        revocation: Revocation | None = None,
+    ) -> None:
         super().__init__(f"{reason}: {detail}" if detail else str(reason))
         self.reason = reason
         self.detail = detail
         self.facts = facts
+        self.revocation = revocation
 
     def with_facts(self, facts: CertificateFacts) -> CertificateError:
         """Attach the certificate's facts if none are attached yet; returns ``self`` for ``raise ... from``."""

@@ -10,18 +10,20 @@ from typing import Protocol
 from cryptography import x509
 
 from certauth.icp.clock import format_brasilia
+from certauth.icp.crl import key_id
 from certauth.icp.errors import CertificateError, Reason
 from certauth.icp.facts import CertificateFacts
 from certauth.icp.identity import HolderKind, IcpBrasilIdentity, extract_identity
 from certauth.icp.policy import DEFAULT_ACCEPTED_POLICY_PREFIXES, PolicyMatch, check_key_usage, match_policy
+from certauth.icp.revocation import RevocationOutcome, RevocationStatus
 from certauth.icp.trust import TrustStore, VerifiedPath, fingerprint
 
 
 class RevocationChecker(Protocol):
-    """Answers "is this certificate revoked at ``at``?" by raising ``CERT_REVOKED`` or
-    ``CERT_REVOCATION_UNKNOWN``; returns ``None`` when the certificate is known not to be revoked."""
+    """Answers "is any certificate of this path revoked at ``at``?" by raising ``CERT_REVOKED`` or
+    ``CERT_REVOCATION_UNKNOWN``, or returns the outcome to record (checked good, or accepted by soft-fail)."""
 
-    def check(self, certificate: x509.Certificate, issuer: x509.Certificate, *, at: dt.datetime) -> None: ...
+    def check_path(self, path: VerifiedPath, *, at: dt.datetime) -> RevocationOutcome: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,9 @@ class ValidatedCertificate:
     path: tuple[str, ...]
     issuer_subject: str
     issuer_fingerprint: str
+    issuer_key_id: str
     validated_at: dt.datetime
+    revocation: RevocationOutcome
 
 
 @dataclass
@@ -61,8 +65,11 @@ class CertificateValidator:
             path = self.trust.verify(certificate, at=at)
             policy = match_policy(certificate, self.policy.accepted_policy_prefixes)
             check_key_usage(certificate)
-            if self.revocation is not None:
-                self.revocation.check(certificate, path.issuer, at=at)
+            revocation = (
+                self.revocation.check_path(path, at=at)
+                if self.revocation is not None
+                else RevocationOutcome(RevocationStatus.NOT_CHECKED, "Verificação de revogação desativada.")
+            )
             identity = extract_identity(certificate)
             if identity.holder is HolderKind.COMPANY and not self.policy.accept_company_certificates:
                 raise CertificateError(
@@ -73,7 +80,17 @@ class CertificateValidator:
             raise exc.with_facts(facts) from None
         except ValueError as exc:  # duplicate or undecodable extensions surface lazily in cryptography
             raise CertificateError(Reason.CERT_MALFORMED, f"Extensão inválida ({exc}).", facts=facts) from None
-        return _validated(facts, identity, policy, path, at)
+        return ValidatedCertificate(
+            facts=facts,
+            identity=identity,
+            policy=policy,
+            path=path.names(),
+            issuer_subject=path.issuer.subject.rfc4514_string(),
+            issuer_fingerprint=fingerprint(path.issuer),
+            issuer_key_id=key_id(path.issuer),
+            validated_at=at,
+            revocation=revocation,
+        )
 
 
 def _facts(certificate: x509.Certificate) -> CertificateFacts:
@@ -90,17 +107,3 @@ def _check_dates(certificate: x509.Certificate, at: dt.datetime) -> None:
     if at > certificate.not_valid_after_utc:
         when = format_brasilia(certificate.not_valid_after_utc, seconds=False)
         raise CertificateError(Reason.CERT_EXPIRED, f"O certificado venceu em {when}.")
-
-
-def _validated(
-    facts: CertificateFacts, identity: IcpBrasilIdentity, policy: PolicyMatch, path: VerifiedPath, at: dt.datetime
-) -> ValidatedCertificate:
-    return ValidatedCertificate(
-        facts=facts,
-        identity=identity,
-        policy=policy,
-        path=path.names(),
-        issuer_subject=path.issuer.subject.rfc4514_string(),
-        issuer_fingerprint=fingerprint(path.issuer),
-        validated_at=at,
-    )

@@ -30,4 +30,6 @@ def site_from_settings(*, proxy_secret: str | None = None) -> NginxSite:
         portal_server_name=settings.PORTAL_HOSTNAME,
         login_server_name=settings.CERT_LOGIN_HOSTNAME,
         workers=int(os.environ.get("NGINX_WORKERS", "2")),
+        crl_dir=Path(settings.DEMO_PKI_DIR) / "lcr" if settings.PORTAL_DEMO else None,
+        crl_port=settings.PORTAL_DEMO_CRL_PORT,
     )

@@ -36,6 +36,9 @@ class NginxSite:
     portal_server_name: str = "localhost"
     login_server_name: str = "localhost"
     workers: int = 2
+    #: Demo only: publish this directory's CRLs over plain HTTP on ``crl_port`` (ICP-Brasil ACs use plain HTTP).
+    crl_dir: Path | None = None
+    crl_port: int = 8480
 
     @property
     def config_file(self) -> Path:

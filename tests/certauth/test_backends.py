@@ -15,6 +15,8 @@ from certauth.icp.builder import A1_POLICY
 from certauth.icp.errors import Reason
 from tests.conftest import LAWYER
 
+pytestmark = pytest.mark.usefixtures("crls")  # revocation is checked: the test ACs publish CRLs
+
 
 @pytest.fixture
 def request_(rf: RequestFactory):

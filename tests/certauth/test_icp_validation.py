@@ -14,7 +14,8 @@ from certauth.icp.builder import A1_POLICY, A3_POLICY, LeafProfile, PersonSpec, 
 from certauth.icp.errors import CertificateError, Reason
 from certauth.icp.facts import CertificateFacts
 from certauth.icp.identity import OID, CpfSource, HolderKind, OabRegistration
-from certauth.icp.trust import TrustStore
+from certauth.icp.revocation import RevocationOutcome, RevocationStatus
+from certauth.icp.trust import TrustStore, VerifiedPath
 from certauth.icp.validation import CertificateValidator, ValidatedCertificate, ValidationPolicy
 from tests.conftest import LAWYER
 from tests.pki import TestPki
@@ -48,10 +49,11 @@ class FakeRevocation:
     error: CertificateError | None = None
     calls: list[tuple[x509.Certificate, x509.Certificate, dt.datetime]] = field(default_factory=list)
 
-    def check(self, certificate: x509.Certificate, issuer: x509.Certificate, *, at: dt.datetime) -> None:
-        self.calls.append((certificate, issuer, at))
+    def check_path(self, path: VerifiedPath, *, at: dt.datetime) -> RevocationOutcome:
+        self.calls.append((path.certificates[0], path.issuer, at))
         if self.error is not None:
             raise self.error
+        return RevocationOutcome(RevocationStatus.GOOD, "LCR nº 1")
 
 
 @pytest.fixture
@@ -285,8 +287,14 @@ def test_revocation_checker_is_consulted_with_the_issuer_certificate(pki: TestPk
     revocation = FakeRevocation()
     validator = CertificateValidator(trust=pki.trust_store(), revocation=revocation)
     certificate = pki.issue(LAWYER).certificate
-    validator.validate(certificate, at=now)
+    result = validator.validate(certificate, at=now)
     assert revocation.calls == [(certificate, pki.oab.certificate, now)]
+    assert result.revocation == RevocationOutcome(RevocationStatus.GOOD, "LCR nº 1")
+
+
+def test_without_a_revocation_checker_the_outcome_says_not_checked(validator: CertificateValidator, pki, now) -> None:
+    result = validator.validate(pki.issue(LAWYER).certificate, at=now)
+    assert result.revocation.status is RevocationStatus.NOT_CHECKED
 
 
 def test_revoked_certificate_is_refused_with_facts(pki: TestPki, now) -> None:

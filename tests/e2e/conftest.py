@@ -486,3 +486,8 @@ def assert_not_logged_in(browser: Browser) -> None:
     response = browser.get(f"{browser.stack.portal}/painel/")
     assert response.status == 302, response
     assert response.header("Location") in ("/?next=/painel/", f"{browser.stack.portal}/?next=/painel/"), response
+
+
+@pytest.fixture(autouse=True)
+def _published_crls(crls: None) -> None:
+    """Revocation is checked (fail closed): every test AC publishes a fresh, empty CRL into the shared store."""

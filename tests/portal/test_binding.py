@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from django.utils import timezone
 
 from certauth.backends import ClientCertificateBackend
 from portal.binding import SESSION_ENTITY_KEY
 from portal.models import Member
 from tests.conftest import LAWYER
+
+pytestmark = pytest.mark.usefixtures("crls")  # revocation is checked: the test ACs publish CRLs
 
 
 def login(pki):

@@ -20,7 +20,12 @@ from tests.pki import escaped
 
 @pytest.fixture(scope="module")
 def demo_pki(tmp_path_factory) -> DemoPki:
-    return build_demo_pki(tmp_path_factory.mktemp("demo"), now=dt.datetime.now(dt.UTC), hostnames=("localhost",))
+    return build_demo_pki(
+        tmp_path_factory.mktemp("demo"),
+        now=dt.datetime.now(dt.UTC),
+        hostnames=("localhost",),
+        crl_base_urls=("http://localhost:8480/lcr", "http://127.0.0.1:8480/lcr"),
+    )
 
 
 def test_every_demo_certificate_has_pem_key_and_pkcs12(demo_pki):
@@ -36,9 +41,26 @@ def test_every_demo_certificate_has_pem_key_and_pkcs12(demo_pki):
 
 def test_demo_pki_is_kept_while_current(demo_pki):
     now = dt.datetime.now(dt.UTC)
-    assert demo_pki.is_current(now=now, hostnames=("localhost",))
-    assert not demo_pki.is_current(now=now, hostnames=("portal.example",))
-    assert not demo_pki.is_current(now=now + dt.timedelta(days=400), hostnames=("localhost",))
+    urls = ("http://localhost:8480/lcr", "http://127.0.0.1:8480/lcr")
+    assert demo_pki.is_current(now=now, hostnames=("localhost",), crl_base_urls=urls)
+    assert not demo_pki.is_current(now=now, hostnames=("portal.example",), crl_base_urls=urls)
+    assert not demo_pki.is_current(now=now, hostnames=("localhost",), crl_base_urls=("http://x:1/lcr",))
+    assert not demo_pki.is_current(now=now + dt.timedelta(days=400), hostnames=("localhost",), crl_base_urls=urls)
+
+
+def test_every_demo_ca_publishes_a_crl_listing_the_revoked_demo_certificate(demo_pki):
+    from cryptography import x509
+
+    crls = {path.stem: x509.load_der_x509_crl(path.read_bytes()) for path in demo_pki.crl_dir.glob("*.crl")}
+    assert set(crls) == {"ac-raiz-demo", "ac-demo-nivel-1", "ac-demo-oab", "ac-demo-final"}
+    revoked = load_pem_files([demo_pki.user_dir("certificado-revogado") / "certificado.pem"])[0]
+    assert crls["ac-demo-oab"].get_revoked_certificate_by_serial_number(revoked.serial_number) is not None
+    leaf = load_pem_files([demo_pki.user_dir("advogada-oab-sp") / "certificado.pem"])[0]
+    points = leaf.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert [p.full_name[0].value for p in points] == [
+        "http://localhost:8480/lcr/ac-demo-oab.crl",
+        "http://127.0.0.1:8480/lcr/ac-demo-oab.crl",
+    ]
 
 
 @pytest.mark.django_db
@@ -48,6 +70,7 @@ def test_each_demo_certificate_logs_in_or_is_refused_as_announced(demo_pki, sett
     settings.CERTAUTH_PROXY_SECRET = PROXY_SECRET
     call_command("load_demo")
     call_command("load_demo")  # idempotent
+    call_command("crl", "import", *sorted(demo_pki.crl_dir.glob("*.crl")))
     assert PartnerEntity.objects.count() == 4
     outcomes = {}
     for demo in DEMO_CERTIFICATES:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from certauth.demo import DEMO_CERTIFICATES, P12_PASSWORD, DemoPki, build_demo_pki
+from certauth.demo import DEMO_CERTIFICATES, P12_PASSWORD, DemoPki, build_demo_pki, publish_demo_crls
 
 
 class Command(BaseCommand):
@@ -23,12 +23,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         directory: Path = options["dir"] or Path(settings.DEMO_PKI_DIR)
         hostnames = tuple(dict.fromkeys([settings.PORTAL_HOSTNAME, settings.CERT_LOGIN_HOSTNAME, "localhost"]))
+        port = settings.PORTAL_DEMO_CRL_PORT
+        crl_base_urls = (f"http://localhost:{port}/lcr", f"http://127.0.0.1:{port}/lcr")
         now = timezone.now()
         pki = DemoPki(directory)
-        if not options["force"] and pki.is_current(now=now, hostnames=hostnames):
-            self.stdout.write(f"PKI de demonstração em {directory} (mantida).")
+        if not options["force"] and pki.is_current(now=now, hostnames=hostnames, crl_base_urls=crl_base_urls):
+            publish_demo_crls(pki, now=now)
+            self.stdout.write(f"PKI de demonstração em {directory} (mantida; LCRs assinadas de novo).")
             return
-        build_demo_pki(directory, now=now, hostnames=hostnames)
+        build_demo_pki(directory, now=now, hostnames=hostnames, crl_base_urls=crl_base_urls)
         self.stdout.write(
             self.style.SUCCESS(
                 f"PKI de demonstração criada em {directory}: {len(DEMO_CERTIFICATES)} certificados de pessoa "

@@ -1,0 +1,67 @@
+"""Downloading CRLs (and OCSP responses): plain HTTP as ICP-Brasil publishes them, with a total deadline and a
+size limit enforced while reading, trying every URL of an issuer until one answers."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+USER_AGENT = "portal-a3-inss/1.0 (+certauth)"
+
+
+class FetchError(Exception):
+    """Every URL failed; the message lists why, URL by URL."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    data: bytes
+
+
+def download(url: str, *, timeout: float, max_bytes: int, body: bytes | None = None, content_type: str = "") -> bytes:
+    """GET (or POST ``body``) ``url``; refuse anything but http(s), a non-200 answer, more than ``max_bytes`` or more
+    than ``timeout`` seconds in total."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise FetchError(f"{url}: somente http e https são aceitos")
+    deadline = time.monotonic() + timeout
+    headers = {"User-Agent": USER_AGENT, **({"Content-Type": content_type} if content_type else {})}
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST" if body is not None else "GET")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  (scheme checked above)
+            if response.status != 200:
+                raise FetchError(f"{url}: HTTP {response.status}")
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise FetchError(f"{url}: {int(declared):,} bytes, acima do limite de {max_bytes:,}")
+            chunks: list[bytes] = []
+            size = 0
+            while chunk := response.read(256 * 1024):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchError(f"{url}: mais de {max_bytes:,} bytes")
+                if time.monotonic() > deadline:
+                    raise FetchError(f"{url}: tempo esgotado ({timeout:.0f} s)")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except FetchError:
+        raise
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"{url}: HTTP {exc.code}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise FetchError(f"{url}: {str(reason) or type(reason).__name__}") from None
+
+
+def download_first(urls: Iterable[str], *, timeout: float, max_bytes: int) -> Fetched:
+    """The first of ``urls`` that answers (ICP-Brasil publishes every CRL at two addresses)."""
+    errors: list[str] = []
+    for url in urls:
+        try:
+            return Fetched(url, download(url, timeout=timeout, max_bytes=max_bytes))
+        except FetchError as exc:
+            errors.append(str(exc))
+    raise FetchError("; ".join(errors) or "nenhum endereço de LCR conhecido")

@@ -1,0 +1,235 @@
+"""The CRL store: for each issuing CA, its latest verified CRL, indexed for "is serial S of issuer I revoked?".
+
+Design: a table of revoked serials with a (crl, serial) index, in the project's database — so every gunicorn worker
+and every app host shares one store (SQLite in the demo, PostgreSQL in production), workers hold nothing in
+memory, and a lookup is one indexed query. Loading a CRL writes its entries in batches under a new ``Crl`` row
+that no lookup sees until one short transaction makes it the issuer's ``current`` CRL; the previous CRL's rows
+are deleted afterwards, in batches. Logins are served throughout, and a failed load leaves the previous CRL in
+force. A CRL is only accepted after its signature verified with the issuer's key, and never with a CRL number
+lower than the one held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from itertools import islice
+from typing import Any
+
+from cryptography import x509
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from certauth.icp.crl import (
+    CrlError,
+    CrlInfo,
+    find_issuer,
+    key_id,
+    load_crl,
+    revoked_serials,
+    verify_crl,
+)
+from certauth.icp.crl import (
+    RevokedSerial as RevokedEntry,
+)
+from certauth.icp.revocation import HeldCrl, Revocation
+from certauth.models import Crl, CrlIssuer, CrlState, RevokedSerial
+
+logger = logging.getLogger("certauth.crl")
+
+BATCH = 20_000
+_TABLE = RevokedSerial._meta.db_table
+
+
+class IngestOutcome(StrEnum):
+    LOADED = "loaded"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: IngestOutcome
+    issuer: CrlIssuer
+    info: CrlInfo
+
+
+@dataclass(frozen=True)
+class HeldFor:
+    """An issuer's current CRL as a lookup needs it."""
+
+    crl_id: int
+    held: HeldCrl
+
+
+def ingest(
+    data: bytes,
+    *,
+    source: str,
+    issuer: x509.Certificate | None = None,
+    candidates: Iterable[x509.Certificate] = (),
+    max_bytes: int,
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """Verify ``data`` as the CRL of ``issuer`` (or of whichever of ``candidates`` issued it) and make it the
+    issuer's current CRL. Raises :class:`CrlError` — the CRL held before stays in force."""
+    crl = load_crl(data, max_bytes=max_bytes)
+    if issuer is not None:
+        info = verify_crl(crl, issuer, data=data)
+    else:
+        issuer, info = find_issuer(crl, list(candidates), data=data)
+    row, _ = CrlIssuer.objects.get_or_create(key_id=info.issuer_key_id, defaults={"name": info.issuer_name})
+    current = Crl.objects.filter(pk=row.current_id).first() if row.current_id else None
+    if current is not None and _same_or_older(info, current):
+        if current.sha256 == info.sha256:
+            return IngestResult(IngestOutcome.UNCHANGED, row, info)
+        raise CrlError(_older_message(info, current))
+
+    new = Crl.objects.create(
+        issuer=row,
+        number="" if info.number is None else str(info.number),
+        this_update=info.this_update,
+        next_update=info.next_update,
+        entries=info.entries,
+        sha256=info.sha256,
+        source=source[:500],
+        loaded_at=now or timezone.now(),
+    )
+    try:
+        _insert_entries(new.pk, revoked_serials(crl))
+        with transaction.atomic():
+            row = CrlIssuer.objects.select_for_update().get(pk=row.pk)
+            current = Crl.objects.filter(pk=row.current_id).first() if row.current_id else None
+            if current is not None and _same_or_older(info, current):  # another refresh won the race
+                raise CrlError(_older_message(info, current))
+            row.current = new
+            row.name = info.issuer_name
+            row.save(update_fields=["current", "name"])
+            Crl.objects.filter(pk=new.pk).update(state=CrlState.CURRENT)
+            if current is not None:
+                Crl.objects.filter(pk=current.pk).update(state=CrlState.SUPERSEDED)
+    except BaseException:
+        _delete_crl(new.pk)
+        raise
+    if current is not None:
+        _delete_crl(current.pk)
+    logger.info("CRL %s of %s loaded from %s (%d entries)", info.number, info.issuer_name, source, info.entries)
+    return IngestResult(IngestOutcome.LOADED, row, info)
+
+
+def held_for(key_ids: Iterable[str]) -> dict[str, HeldFor]:
+    """The current CRL of each issuer (one query)."""
+    rows = CrlIssuer.objects.filter(key_id__in=set(key_ids), current__isnull=False).values_list(
+        "key_id", "current_id", "current__number", "current__this_update", "current__next_update"
+    )
+    return {
+        key: HeldFor(crl_id, HeldCrl(int(number) if number else None, this_update, next_update))
+        for key, crl_id, number, this_update, next_update in rows
+    }
+
+
+def revocations(lookups: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Revocation]:
+    """Which of the (crl id, serial) pairs are listed (one indexed query)."""
+    condition = Q()
+    for crl_id, serial in lookups:
+        condition |= Q(crl_id=crl_id, serial=serial)
+    if not condition:
+        return {}
+    rows = RevokedSerial.objects.filter(condition).values_list("crl_id", "serial", "revoked_at", "reason")
+    return {(crl_id, serial): Revocation(revoked_at, reason) for crl_id, serial, revoked_at, reason in rows}
+
+
+def learn_urls(issuer: x509.Certificate, urls: Iterable[str]) -> None:
+    """Remember where ``issuer`` publishes its CRL (from a certificate it issued, or from configuration)."""
+    new = [u for u in urls if u]
+    if not new:
+        return
+    row, _ = CrlIssuer.objects.get_or_create(
+        key_id=key_id(issuer), defaults={"name": issuer.subject.rfc4514_string(), "urls": new}
+    )
+    missing = [u for u in new if u not in row.urls]
+    if missing:
+        row.urls = [*row.urls, *missing]
+        row.save(update_fields=["urls"])
+
+
+def purge_incomplete(*, older_than: dt.timedelta = dt.timedelta(hours=1)) -> int:
+    """Remove CRLs left half-loaded by an interrupted load (their rows were never visible to lookups)."""
+    stale = list(
+        Crl.objects.filter(state=CrlState.LOADING, loaded_at__lt=timezone.now() - older_than).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in stale:
+        _delete_crl(pk)
+    return len(stale)
+
+
+def _same_or_older(info: CrlInfo, current: Crl) -> bool:
+    if info.number is not None and current.number_value is not None:
+        return info.number <= current.number_value
+    return info.this_update <= current.this_update
+
+
+def _older_message(info: CrlInfo, current: Crl) -> str:
+    if info.number is not None and current.number_value is not None and info.number == current.number_value:
+        return f"LCR nº {info.number} com conteúdo diferente da já carregada: recusada."
+    return (
+        f"LCR nº {info.number} mais antiga que a vigente (nº {current.number or '?'}, "
+        f"emitida em {current.this_update:%d/%m/%Y %H:%M}): recusada."
+    )
+
+
+def _insert_entries(crl_id: int, entries: Iterator[RevokedEntry]) -> None:
+    adapt = connection.ops.adapt_datetimefield_value
+    cache: dict[dt.datetime, Any] = {}
+
+    def rows(batch: list[RevokedEntry]) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        for e in batch:
+            when = cache.get(e.revoked_at)
+            if when is None:
+                when = cache[e.revoked_at] = adapt(e.revoked_at)
+            out.append((crl_id, e.serial_hex, when, e.reason))
+        if len(cache) > 100_000:
+            cache.clear()
+        return out
+
+    while batch := list(islice(entries, BATCH)):
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(
+                    f"COPY {_TABLE} (crl_id, serial, revoked_at, reason) FROM STDIN"  # noqa: S608
+                ) as copy:
+                    for row in rows(batch):
+                        copy.write_row(row)
+            else:
+                cursor.executemany(
+                    f"INSERT INTO {_TABLE} (crl_id, serial, revoked_at, reason) VALUES (%s, %s, %s, %s)",  # noqa: S608
+                    rows(batch),
+                )
+
+
+def _delete_crl(crl_id: int) -> None:
+    """Delete a CRL's rows in batches (short transactions: logins keep writing their audit meanwhile)."""
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {_TABLE} WHERE id IN (SELECT id FROM {_TABLE} WHERE crl_id = %s LIMIT %s)",  # noqa: S608
+                [crl_id, BATCH * 5],
+            )
+            if cursor.rowcount == 0:
+                break
+    CrlIssuer.objects.filter(current_id=crl_id).update(current=None)
+    Crl.objects.filter(pk=crl_id).delete()
+
+
+def revocation_of(issuer_key_id: str, serial: str) -> Revocation | None:
+    """Is ``serial`` on the current CRL of the issuer with that key? (for sessions re-checking their certificate)"""
+    held = held_for([issuer_key_id]).get(issuer_key_id)
+    if held is None:
+        return None
+    return revocations([(held.crl_id, serial)]).get((held.crl_id, serial))

@@ -1,0 +1,195 @@
+"""Certificate revocation lists: loading, checking against the issuing CA, reading the entries (pure).
+
+A CRL is accepted for an issuer only if its signature verifies with that CA's public key, its issuer name matches
+the CA's subject (compared after normalisation: real ICP-Brasil names mix string encodings), and, where both exist,
+its AuthorityKeyIdentifier equals the CA's SubjectKeyIdentifier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+#: A 1,000,000-entry CRL is about 30–55 MB of DER; anything far beyond is refused before parsing.
+DEFAULT_MAX_CRL_BYTES = 128 * 1024 * 1024
+
+
+class CrlError(ValueError):
+    """A CRL was refused; the message says why, in Portuguese (shown by the ``crl`` command and in logs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrlInfo:
+    """What the store keeps about a verified CRL."""
+
+    issuer_key_id: str
+    issuer_name: str
+    number: int | None
+    this_update: dt.datetime
+    next_update: dt.datetime | None
+    entries: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class RevokedSerial:
+    serial_hex: str
+    revoked_at: dt.datetime
+    reason: str
+
+
+def key_id(certificate: x509.Certificate) -> str:
+    """Identifies a CA by its key (SHA-256 of the SubjectPublicKeyInfo): stable across re-issued CA certificates."""
+    spki = certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(spki).hexdigest()
+
+
+def serial_hex(serial: int) -> str:
+    """The form serials take everywhere in the project (upper-case hex, no leading zeros)."""
+    return format(serial, "X")
+
+
+def load_crl(data: bytes, *, max_bytes: int = DEFAULT_MAX_CRL_BYTES) -> x509.CertificateRevocationList:
+    """Parse a DER or PEM CRL; refuse oversized or unreadable input."""
+    if len(data) > max_bytes:
+        raise CrlError(f"LCR grande demais ({len(data):,} bytes; limite {max_bytes:,}).")
+    if not data:
+        raise CrlError("LCR vazia.")
+    try:
+        if data.lstrip().startswith(b"-----BEGIN"):
+            return x509.load_pem_x509_crl(data)
+        return x509.load_der_x509_crl(data)
+    except ValueError as exc:
+        raise CrlError(f"LCR ilegível ou truncada ({str(exc).splitlines()[0][:120]}).") from None
+
+
+def verify_crl(crl: x509.CertificateRevocationList, issuer: x509.Certificate, *, data: bytes) -> CrlInfo:
+    """Check that ``issuer`` issued ``crl``; return what the store keeps. ``data`` are the bytes it came from."""
+    if not _names_match(crl.issuer, issuer.subject):
+        raise CrlError(f"LCR emitida por {crl.issuer.rfc4514_string()}, não por {issuer.subject.rfc4514_string()}.")
+    crl_aki = _authority_key_id(crl)
+    ca_ski = _subject_key_id(issuer)
+    if crl_aki is not None and ca_ski is not None and crl_aki != ca_ski:
+        raise CrlError("O identificador de chave da LCR não corresponde ao da AC.")
+    try:
+        valid = crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        raise CrlError(f"Assinatura inválida na LCR de {_common_name(issuer)}.")
+    try:
+        number: int | None = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    except x509.ExtensionNotFound:
+        number = None
+    except ValueError as exc:
+        raise CrlError(f"Extensões inválidas na LCR ({exc}).") from None
+    return CrlInfo(
+        issuer_key_id=key_id(issuer),
+        issuer_name=issuer.subject.rfc4514_string(),
+        number=number,
+        this_update=crl.last_update_utc,
+        next_update=crl.next_update_utc,
+        entries=len(crl),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def revoked_serials(crl: x509.CertificateRevocationList) -> Iterator[RevokedSerial]:
+    """Every entry of the CRL, with its reason code name where one is given (``keyCompromise``…)."""
+    for entry in crl:
+        reason = ""
+        if len(entry.extensions):
+            try:
+                reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.value
+            except (x509.ExtensionNotFound, ValueError):
+                reason = ""
+        yield RevokedSerial(serial_hex(entry.serial_number), entry.revocation_date_utc, reason)
+
+
+def distribution_points(certificate: x509.Certificate) -> tuple[str, ...]:
+    """HTTP(S) URLs in the certificate's CRL Distribution Points (these name its *issuer's* CRL)."""
+    try:
+        points = certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except (x509.ExtensionNotFound, ValueError):
+        return ()
+    urls: list[str] = []
+    for point in points:
+        for name in point.full_name or ():
+            if isinstance(name, x509.UniformResourceIdentifier) and name.value.lower().startswith(
+                ("http://", "https://")
+            ):
+                urls.append(name.value)
+    return tuple(dict.fromkeys(urls))
+
+
+def ocsp_urls(certificate: x509.Certificate) -> tuple[str, ...]:
+    try:
+        access = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except (x509.ExtensionNotFound, ValueError):
+        return ()
+    return tuple(
+        d.access_location.value
+        for d in access
+        if d.access_method == x509.oid.AuthorityInformationAccessOID.OCSP
+        and isinstance(d.access_location, x509.UniformResourceIdentifier)
+    )
+
+
+def _names_match(a: x509.Name, b: x509.Name) -> bool:
+    """RFC 5280 §7.1-style comparison: same attributes in the same order, values compared case-insensitively with
+    insignificant whitespace removed, whatever their ASN.1 string type."""
+    if a == b:
+        return True
+    left, right = list(a), list(b)
+    return len(left) == len(right) and all(
+        x.oid == y.oid and _normalise(x.value) == _normalise(y.value) for x, y in zip(left, right, strict=True)
+    )
+
+
+def _normalise(value: str | bytes) -> str:
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _authority_key_id(crl: x509.CertificateRevocationList) -> bytes | None:
+    try:
+        return crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+    except (x509.ExtensionNotFound, ValueError):
+        return None
+
+
+def _subject_key_id(certificate: x509.Certificate) -> bytes | None:
+    try:
+        return certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    except (x509.ExtensionNotFound, ValueError):
+        return None
+
+
+def _common_name(certificate: x509.Certificate) -> str:
+    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[-1].value) if names else certificate.subject.rfc4514_string()
+
+
+def find_issuer(
+    crl: x509.CertificateRevocationList, candidates: Iterator[x509.Certificate] | list[x509.Certificate], *, data: bytes
+) -> tuple[x509.Certificate, CrlInfo]:
+    """The CA among ``candidates`` that issued ``crl`` (name, key identifier and signature all agree)."""
+    last_error: CrlError | None = None
+    for candidate in candidates:
+        if not _names_match(crl.issuer, candidate.subject):
+            continue
+        try:
+            return candidate, verify_crl(crl, candidate, data=data)
+        except CrlError as exc:
+            last_error = exc
+    raise last_error or CrlError(
+        f"Nenhuma AC confiável emitiu esta LCR (emissor declarado: {crl.issuer.rfc4514_string()})."
+    )
