@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +18,32 @@ from django.core.management.base import BaseCommand, CommandParser
 from certauth.demo import DemoPki
 from portal.demo import STAFF_PASSWORD, STAFF_USERNAME
 from portal.serving.config import site_from_settings
-from portal.serving.processes import Stack
+from portal.serving.processes import BASE_DIR, Stack
+
+
+class CrlRefresher(threading.Thread):
+    """Runs ``manage.py crl refresh`` at start and then periodically, like the cron job of a production host."""
+
+    def __init__(self, *, env: Mapping[str, str], log: Path, interval: int) -> None:
+        super().__init__(name="crl-refresh", daemon=True)
+        self.env, self.log, self.interval = dict(env), log, max(interval, 60)
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.is_set():
+            with self.log.open("ab") as output:
+                subprocess.run(
+                    [sys.executable, "manage.py", "crl", "refresh"],
+                    cwd=BASE_DIR,
+                    env=self.env,
+                    stdout=output,
+                    stderr=output,
+                    check=False,
+                )
+            self._stopped.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stopped.set()
 
 
 class Command(BaseCommand):
@@ -36,13 +65,21 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, _stop)
         stack.start()
+        refresher = CrlRefresher(
+            env=stack.env,
+            log=site.prefix / "logs" / "crl-refresh.log",
+            interval=60 * int(os.environ.get("CERTAUTH_CRL_REFRESH_MINUTES", "60")),
+        )
+        refresher.start()
         self.stdout.write(self.banner())
+        self.stdout.write(f"LCRs: `crl refresh` agora e a cada {refresher.interval // 60} min ({refresher.log}).\n")
         try:
             status = stack.wait()
             self.stderr.write(f"Um dos processos terminou (status {status}); veja {site.prefix}/logs.")
         except KeyboardInterrupt:
             self.stdout.write("\nEncerrando…")
         finally:
+            refresher.stop()
             stack.stop()
 
     def banner(self) -> str:
