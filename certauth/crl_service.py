@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from django.db import connections
 from django.utils import timezone
 
 from certauth import crl_store
@@ -58,31 +57,36 @@ def learn_from_trust_store(*, now: dt.datetime) -> int:
 
 def refresh(*, now: dt.datetime | None = None, workers: int = 4) -> list[Report]:
     """Download every known CRL again and load what is new. Each issuer's URLs are tried in turn until one gives a
-    CRL that verifies and is not older than the one held; issuers are refreshed in parallel."""
+    CRL that verifies and is not older than the one held. Downloads run in parallel threads (network only); loading
+    happens here, one CRL at a time, in this thread's database connection."""
     now = now or timezone.now()
     crl_store.purge_incomplete()
     learn_from_trust_store(now=now)
     authorities = trusted_authorities()
     reports = _refresh_configured(authorities)
     issuers = [i for i in CrlIssuer.objects.exclude(urls=[]).order_by("name") if i.key_id in authorities]
-
-    def refresh_one(issuer: CrlIssuer) -> Report:
-        try:
-            return refresh_issuer(issuer, authorities[issuer.key_id], now=now)
-        finally:
-            connections.close_all()  # this thread's own database connections
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        reports.extend(pool.map(refresh_one, issuers))
+    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+        for issuer, prefetched in zip(issuers, pool.map(_prefetch, issuers), strict=True):
+            reports.append(refresh_issuer(issuer, authorities[issuer.key_id], now=now, prefetched=prefetched))
     return reports
 
 
-def refresh_issuer(issuer: CrlIssuer, certificate: x509.Certificate, *, now: dt.datetime) -> Report:
+def refresh_issuer(
+    issuer: CrlIssuer,
+    certificate: x509.Certificate,
+    *,
+    now: dt.datetime,
+    prefetched: dict[str, bytes | FetchError] | None = None,
+) -> Report:
     timeout, max_bytes = float(settings.CRL_REFRESH_TIMEOUT), int(settings.CRL_MAX_BYTES)
+    prefetched = prefetched or {}
     errors: list[str] = []
     for url in issuer.urls:
         try:
-            data = download(url, timeout=timeout, max_bytes=max_bytes)
+            got = prefetched.get(url)
+            if isinstance(got, FetchError):
+                raise got
+            data = got if got is not None else download(url, timeout=timeout, max_bytes=max_bytes)
             result = crl_store.ingest(data, source=url, issuer=certificate, max_bytes=max_bytes, now=now)
         except (FetchError, CrlError) as exc:
             errors.append(str(exc) if isinstance(exc, FetchError) else f"{url}: {exc}")
@@ -93,6 +97,19 @@ def refresh_issuer(issuer: CrlIssuer, certificate: x509.Certificate, *, now: dt.
     CrlIssuer.objects.filter(pk=issuer.pk).update(last_attempt_at=now, last_error=message[:2000])
     logger.warning("CRL of %s not refreshed: %s", issuer.name, message)
     return Report(issuer.name, False, message)
+
+
+def _prefetch(issuer: CrlIssuer) -> dict[str, bytes | FetchError]:
+    """Download the issuer's URLs in order until one answers (a later URL is fetched only if needed)."""
+    timeout, max_bytes = float(settings.CRL_REFRESH_TIMEOUT), int(settings.CRL_MAX_BYTES)
+    results: dict[str, bytes | FetchError] = {}
+    for url in issuer.urls:
+        try:
+            results[url] = download(url, timeout=timeout, max_bytes=max_bytes)
+            break
+        except FetchError as exc:
+            results[url] = exc
+    return results
 
 
 def import_files(paths: Iterable[Path]) -> list[Report]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.server
+import socket
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,6 +67,63 @@ def crls(publish_crl: Callable[..., Any], pki: TestPki) -> None:
     """Fresh, empty CRLs of every test AC in the store (revocation is checked, and fails closed)."""
     for authority in (pki.root, pki.level1, pki.oab, pki.final):
         publish_crl(authority)
+
+
+class FileServer:
+    """A tiny HTTP server on loopback standing in for an AC's CRL repository (or an OCSP responder)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.hits: list[str] = []
+        self.responder: Callable[[bytes], bytes] | None = None
+        files, hits, server_self = self.files, self.hits, self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                hits.append(self.path)
+                body = files.get(self.path)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def do_POST(self) -> None:  # noqa: N802
+                hits.append(self.path)
+                request = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                body = server_self.responder(request) if server_self.responder else b""
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    @staticmethod
+    def down_url(path: str) -> str:
+        """An address where nothing listens (connection refused at once)."""
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        return f"http://127.0.0.1:{port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def file_server() -> Any:
+    server = FileServer()
+    yield server
+    server.close()
 
 
 @pytest.fixture
