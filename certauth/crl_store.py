@@ -16,13 +16,13 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from cryptography import x509
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from certauth.icp.crl import (
     CrlError,
@@ -41,7 +41,7 @@ from certauth.models import Crl, CrlIssuer, CrlState, RevokedSerial
 
 logger = logging.getLogger("certauth.crl")
 
-BATCH = 20_000
+BATCH = 50_000  # rows per transaction: short enough for logins writing their audit meanwhile
 _TABLE = RevokedSerial._meta.db_table
 
 
@@ -120,26 +120,55 @@ def ingest(
     return IngestResult(IngestOutcome.LOADED, row, info)
 
 
-def held_for(key_ids: Iterable[str]) -> dict[str, HeldFor]:
-    """The current CRL of each issuer (one query)."""
-    rows = CrlIssuer.objects.filter(key_id__in=set(key_ids), current__isnull=False).values_list(
-        "key_id", "current_id", "current__number", "current__this_update", "current__next_update"
+@dataclass(frozen=True)
+class Lookup:
+    """What the store says about the certificates of one path: each issuer's current CRL, and which of the
+    asked (issuer, serial) pairs it lists."""
+
+    held: dict[str, HeldFor]
+    listed: dict[tuple[str, str], Revocation]
+
+
+def lookup(pairs: list[tuple[str, str]]) -> Lookup:
+    """One query for a whole path: the current CRL of each issuer key, joined with the asked serials.
+
+    Written in SQL rather than the ORM: it runs on every login, and building the ORM query cost ten times more
+    than running it."""
+    if not pairs:
+        return Lookup({}, {})
+    keys = sorted({key for key, _ in pairs})
+    serials = sorted({serial for _, serial in pairs})
+    sql = (
+        f"SELECT i.key_id, c.id, c.number, c.this_update, c.next_update, r.serial, r.revoked_at, r.reason "  # noqa: S608
+        f"FROM {CrlIssuer._meta.db_table} i JOIN {Crl._meta.db_table} c ON c.id = i.current_id "
+        f"LEFT JOIN {_TABLE} r ON r.crl_id = c.id AND r.serial IN ({', '.join(['%s'] * len(serials))}) "
+        f"WHERE i.key_id IN ({', '.join(['%s'] * len(keys))})"
     )
-    return {
-        key: HeldFor(crl_id, HeldCrl(int(number) if number else None, this_update, next_update))
-        for key, crl_id, number, this_update, next_update in rows
-    }
+    wanted = set(pairs)
+    held: dict[str, HeldFor] = {}
+    listed: dict[tuple[str, str], Revocation] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*serials, *keys])
+        for key, crl_id, number, this_update, next_update, serial, revoked_at, reason in cursor.fetchall():
+            held[key] = HeldFor(
+                crl_id, HeldCrl(int(number) if number else None, _aware(this_update), _aware_or_none(next_update))
+            )
+            if serial is not None and (key, serial) in wanted:
+                listed[(key, serial)] = Revocation(_aware(revoked_at), reason or "")
+    return Lookup(held, listed)
 
 
-def revocations(lookups: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Revocation]:
-    """Which of the (crl id, serial) pairs are listed (one indexed query)."""
-    condition = Q()
-    for crl_id, serial in lookups:
-        condition |= Q(crl_id=crl_id, serial=serial)
-    if not condition:
-        return {}
-    rows = RevokedSerial.objects.filter(condition).values_list("crl_id", "serial", "revoked_at", "reason")
-    return {(crl_id, serial): Revocation(revoked_at, reason) for crl_id, serial, revoked_at, reason in rows}
+def _aware(value: Any) -> dt.datetime:
+    """Raw SQL returns what the driver gives: aware datetimes (PostgreSQL) or text in UTC (SQLite)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"not a datetime: {value!r}")
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _aware_or_none(value: Any) -> dt.datetime | None:
+    return None if value is None else _aware(value)
 
 
 def learn_urls(issuer: x509.Certificate, urls: Iterable[str]) -> None:
@@ -184,32 +213,30 @@ def _older_message(info: CrlInfo, current: Crl) -> str:
 
 
 def _insert_entries(crl_id: int, entries: Iterator[RevokedEntry]) -> None:
+    """Write the rows in serial order: the (crl, serial) index then only grows at its end (the new CRL has the
+    highest id), which makes a million-row load several times faster than inserting in CRL order."""
     adapt = connection.ops.adapt_datetimefield_value
-    cache: dict[dt.datetime, Any] = {}
-
-    def rows(batch: list[RevokedEntry]) -> list[tuple[Any, ...]]:
-        out: list[tuple[Any, ...]] = []
-        for e in batch:
-            when = cache.get(e.revoked_at)
-            if when is None:
-                when = cache[e.revoked_at] = adapt(e.revoked_at)
-            out.append((crl_id, e.serial_hex, when, e.reason))
-        if len(cache) > 100_000:
-            cache.clear()
-        return out
-
-    while batch := list(islice(entries, BATCH)):
+    adapted: dict[dt.datetime, Any] = {}
+    rows: list[tuple[Any, ...]] = []
+    for e in entries:
+        when = adapted.get(e.revoked_at)
+        if when is None:
+            when = adapted[e.revoked_at] = adapt(e.revoked_at)
+        rows.append((crl_id, e.serial_hex, when, e.reason))
+    rows.sort(key=itemgetter(1))
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(
                     f"COPY {_TABLE} (crl_id, serial, revoked_at, reason) FROM STDIN"  # noqa: S608
                 ) as copy:
-                    for row in rows(batch):
+                    for row in batch:
                         copy.write_row(row)
             else:
                 cursor.executemany(
                     f"INSERT INTO {_TABLE} (crl_id, serial, revoked_at, reason) VALUES (%s, %s, %s, %s)",  # noqa: S608
-                    rows(batch),
+                    batch,
                 )
 
 
@@ -229,7 +256,4 @@ def _delete_crl(crl_id: int) -> None:
 
 def revocation_of(issuer_key_id: str, serial: str) -> Revocation | None:
     """Is ``serial`` on the current CRL of the issuer with that key? (for sessions re-checking their certificate)"""
-    held = held_for([issuer_key_id]).get(issuer_key_id)
-    if held is None:
-        return None
-    return revocations([(held.crl_id, serial)]).get((held.crl_id, serial))
+    return lookup([(issuer_key_id, serial)]).listed.get((issuer_key_id, serial))

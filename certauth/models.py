@@ -132,7 +132,8 @@ class Crl(models.Model):
 class RevokedSerial(models.Model):
     """One entry of a CRL. Written and deleted in bulk with SQL (a CRL may hold a million of them)."""
 
-    crl = models.ForeignKey(Crl, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    # No index of its own: the (crl, serial) index below serves every query by crl.
+    crl = models.ForeignKey(Crl, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
     serial = models.CharField(max_length=48)  # upper-case hex, no leading zeros (as CertificateFacts.serial_hex)
     revoked_at = models.DateTimeField()
     reason = models.CharField(max_length=24, blank=True)

@@ -53,21 +53,17 @@ class StoreRevocationChecker:
             pairs = pairs[:1]
         keys = [self._key_id(issuer) for _, issuer in pairs]
         self._learn(pairs, keys)
-        held = crl_store.held_for(keys)
-        for (certificate, issuer), key in zip(pairs, keys, strict=True):
-            if key not in held and self._fetch_now(certificate, issuer, key):
-                held.update(crl_store.held_for([key]))
-        listed = crl_store.revocations(
-            (held[key].crl_id, serial_hex(certificate.serial_number))
-            for (certificate, _), key in zip(pairs, keys, strict=True)
-            if key in held
-        )
+        serials = [serial_hex(certificate.serial_number) for certificate, _ in pairs]
+        found = crl_store.lookup(list(zip(keys, serials, strict=True)))
+        missing = [(pair, key) for pair, key in zip(pairs, keys, strict=True) if key not in found.held]
+        if missing and any([self._fetch_now(certificate, issuer, key) for (certificate, issuer), key in missing]):
+            found = crl_store.lookup(list(zip(keys, serials, strict=True)))
         # OCSP, when enabled, is asked first: a "revoked" answer wins, a "good" one stands in for a missing CRL.
         leaf_ocsp = self._ocsp(certificates[0], certificates[1], at) if self.ocsp else None
         outcomes = []
-        for index, ((certificate, _), key) in enumerate(zip(pairs, keys, strict=True)):
-            entry = held.get(key)
-            revocation = listed.get((entry.crl_id, serial_hex(certificate.serial_number))) if entry else None
+        for index, ((certificate, _), key, serial) in enumerate(zip(pairs, keys, serials, strict=True)):
+            entry = found.held.get(key)
+            revocation = found.listed.get((key, serial))
             subject = "O certificado" if index == 0 else f"A AC {_common_name(certificate)}"
             try:
                 outcomes.append(

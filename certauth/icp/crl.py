@@ -85,12 +85,7 @@ def verify_crl(crl: x509.CertificateRevocationList, issuer: x509.Certificate, *,
         valid = False
     if not valid:
         raise CrlError(f"Assinatura inválida na LCR de {_common_name(issuer)}.")
-    try:
-        number: int | None = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
-    except x509.ExtensionNotFound:
-        number = None
-    except ValueError as exc:
-        raise CrlError(f"Extensões inválidas na LCR ({exc}).") from None
+    number = _check_complete(crl)
     return CrlInfo(
         issuer_key_id=key_id(issuer),
         issuer_name=issuer.subject.rfc4514_string(),
@@ -100,6 +95,46 @@ def verify_crl(crl: x509.CertificateRevocationList, issuer: x509.Certificate, *,
         entries=len(crl),
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+#: CRL extensions this store understands (RFC 5280 §5.2); any other one marked critical refuses the CRL.
+_KNOWN_CRL_EXTENSIONS = {
+    x509.oid.ExtensionOID.CRL_NUMBER,
+    x509.oid.ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+    x509.oid.ExtensionOID.ISSUER_ALTERNATIVE_NAME,
+    x509.oid.ExtensionOID.ISSUING_DISTRIBUTION_POINT,
+    x509.oid.ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+    x509.oid.ExtensionOID.FRESHEST_CRL,
+}
+
+
+def _check_complete(crl: x509.CertificateRevocationList) -> int | None:
+    """Only a *complete* CRL for end-entity and CA certificates may replace the one held: a delta CRL or a CRL
+    partitioned by scope or reason lists only some revocations, and would make the others look valid."""
+    try:
+        extensions = crl.extensions
+        number: int | None = None
+        for extension in extensions:
+            oid = extension.oid
+            if oid == x509.oid.ExtensionOID.DELTA_CRL_INDICATOR:
+                raise CrlError("LCR delta (DeltaCRLIndicator) não substitui a LCR completa: recusada.")
+            if oid == x509.oid.ExtensionOID.CRL_NUMBER:
+                number = extension.value.crl_number
+            elif oid == x509.oid.ExtensionOID.ISSUING_DISTRIBUTION_POINT:
+                point = extension.value
+                if (
+                    point.only_contains_user_certs
+                    or point.only_contains_ca_certs
+                    or point.only_contains_attribute_certs
+                    or point.only_some_reasons
+                    or point.indirect_crl
+                ):
+                    raise CrlError("LCR parcial ou indireta (IssuingDistributionPoint restrito): recusada.")
+            elif extension.critical and oid not in _KNOWN_CRL_EXTENSIONS:
+                raise CrlError(f"LCR com extensão crítica desconhecida ({oid.dotted_string}): recusada.")
+    except ValueError as exc:
+        raise CrlError(f"Extensões inválidas na LCR ({exc}).") from None
+    return number
 
 
 def revoked_serials(crl: x509.CertificateRevocationList) -> Iterator[RevokedSerial]:

@@ -45,19 +45,25 @@ def build_request(certificate: x509.Certificate, issuer: x509.Certificate) -> by
 
 
 def evaluate_response(
-    data: bytes, certificate: x509.Certificate, issuer: x509.Certificate, *, at: dt.datetime
+    data: bytes,
+    certificate: x509.Certificate,
+    issuer: x509.Certificate,
+    *,
+    at: dt.datetime,
+    max_age: dt.timedelta = dt.timedelta(hours=1),
 ) -> OcspResult:
+    """Judge a response to :func:`build_request`. One without nextUpdate is accepted only if issued within
+    ``max_age`` (OCSP travels over plain HTTP: an old "good" answer must not be replayable forever)."""
     try:
         response = ocsp.load_der_ocsp_response(data)
     except ValueError as exc:
         raise OcspError(f"resposta OCSP ilegível ({exc})") from None
     if response.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
         raise OcspError(f"respondedor OCSP respondeu {response.response_status.name}")
-    _verify_signer(response, issuer)
+    _verify_signer(response, issuer, at)
     single = _single_response(response, certificate, issuer)
-    if single.this_update_utc > at + _CLOCK_SKEW or (
-        single.next_update_utc is not None and at > single.next_update_utc + _CLOCK_SKEW
-    ):
+    expires = single.next_update_utc or single.this_update_utc + max_age
+    if single.this_update_utc > at + _CLOCK_SKEW or at > expires + _CLOCK_SKEW:
         raise OcspError("resposta OCSP fora do período de validade")
     if single.certificate_status is ocsp.OCSPCertStatus.GOOD:
         return OcspResult(OcspStatus.GOOD)
@@ -92,23 +98,35 @@ def _subject_public_key_bits(certificate: x509.Certificate) -> bytes:
     raise OcspError("tipo de chave da AC não suportado para OCSP")
 
 
-def _verify_signer(response: ocsp.OCSPResponse, issuer: x509.Certificate) -> None:
-    signer = issuer
-    for candidate in response.certificates:
-        if _is_delegated_responder(candidate, issuer):
-            signer = candidate
-            break
-    if response.responder_name is not None and response.responder_name != signer.subject:
+def _verify_signer(response: ocsp.OCSPResponse, issuer: x509.Certificate, at: dt.datetime) -> None:
+    """The response must be signed by the CA itself or by a responder certificate it issued for OCSP signing that is
+    valid at ``at`` — and that signer must be the one the response names (ResponderID by name or by key)."""
+    candidates = [issuer, *(c for c in response.certificates if _is_delegated_responder(c, issuer, at))]
+    named = [signer for signer in candidates if _is_named_responder(response, signer)]
+    if not named:
         raise OcspError("respondedor OCSP não autorizado pela AC")
-    if response.responder_key_hash is not None:
-        digest = hashes.Hash(hashes.SHA1())  # noqa: S303  (RFC 6960 ResponderID byKey is SHA-1 by definition)
-        digest.update(_subject_public_key_bits(signer))
-        if digest.finalize() != response.responder_key_hash:
-            raise OcspError("respondedor OCSP não autorizado pela AC")
-    _verify(signer, response.signature, response.tbs_response_bytes, response.signature_hash_algorithm)
+    error = OcspError("assinatura inválida na resposta OCSP")
+    for signer in named:
+        try:
+            _verify(signer, response.signature, response.tbs_response_bytes, response.signature_hash_algorithm)
+        except OcspError as exc:
+            error = exc
+            continue
+        return
+    raise error
 
 
-def _is_delegated_responder(candidate: x509.Certificate, issuer: x509.Certificate) -> bool:
+def _is_named_responder(response: ocsp.OCSPResponse, signer: x509.Certificate) -> bool:
+    if response.responder_name is not None:
+        return bool(response.responder_name == signer.subject)
+    digest = hashes.Hash(hashes.SHA1())  # noqa: S303  (RFC 6960 ResponderID byKey is SHA-1 by definition)
+    digest.update(_subject_public_key_bits(signer))
+    return digest.finalize() == response.responder_key_hash
+
+
+def _is_delegated_responder(candidate: x509.Certificate, issuer: x509.Certificate, at: dt.datetime) -> bool:
+    if not candidate.not_valid_before_utc <= at <= candidate.not_valid_after_utc:
+        return False
     try:
         candidate.verify_directly_issued_by(issuer)
         eku = candidate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value

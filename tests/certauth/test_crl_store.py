@@ -30,13 +30,21 @@ def current_serials(authority) -> set[str]:
 def test_loaded_crl_answers_lookups_by_issuer_key_and_serial(pki):
     load(pki, pki.oab, number=1, revoked=[0x1F, 0xABCDEF])
     key = key_id(pki.oab.certificate)
-    held = crl_store.held_for([key, "unknown-key"])
-    assert set(held) == {key}
-    assert held[key].held.number == 1
-    found = crl_store.revocations([(held[key].crl_id, "ABCDEF"), (held[key].crl_id, "ABCDEE")])
-    assert list(found) == [(held[key].crl_id, "ABCDEF")]
+    found = crl_store.lookup([(key, "ABCDEF"), (key, "ABCDEE"), ("unknown-key", "ABCDEF")])
+    assert set(found.held) == {key}
+    assert found.held[key].held.number == 1
+    assert list(found.listed) == [(key, "ABCDEF")]
+    assert found.listed[(key, "ABCDEF")].revoked_at.tzinfo is not None
     assert crl_store.revocation_of(key, "1F") is not None
     assert crl_store.revocation_of(key, "20") is None
+
+
+@pytest.mark.django_db
+def test_a_serial_listed_by_another_issuer_is_not_a_revocation(pki):
+    load(pki, pki.oab, number=1, revoked=[0x77])
+    load(pki, pki.final, number=1)
+    found = crl_store.lookup([(key_id(pki.final.certificate), "77"), (key_id(pki.oab.certificate), "78")])
+    assert found.listed == {}
 
 
 @pytest.mark.django_db

@@ -178,3 +178,58 @@ def test_logins_keep_succeeding_while_crls_are_replaced(certauth_settings, crls,
     client = Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost")
     response = client.get("/entrar/certificado/", HTTP_X_SSL_CLIENT_CERT=header, secure=True)
     assert response["X-Error-Code"] == Reason.CERT_REVOKED, "revoked from the very next login after the refresh"
+
+
+def ocsp_answer(pki, certificate, status):
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509 import ocsp
+
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        ocsp.OCSPResponseBuilder()
+        .add_response(
+            cert=certificate,
+            issuer=pki.oab.certificate,
+            algorithm=hashes.SHA1(),  # noqa: S303  (OCSP CertID)
+            cert_status=status,
+            this_update=now - dt.timedelta(minutes=5),
+            next_update=now + dt.timedelta(hours=4),
+            revocation_time=now - dt.timedelta(days=1) if status is ocsp.OCSPCertStatus.REVOKED else None,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, pki.oab.certificate)
+    )
+    return builder.sign(pki.oab.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def test_ocsp_when_enabled_stands_in_for_a_missing_crl_and_can_revoke(
+    login_with, member_factory, pki, file_server, settings
+):
+    from cryptography.x509 import ocsp
+
+    member_factory()
+    CrlIssuer.objects.filter(key_id=key_id(pki.oab.certificate)).delete()
+    settings.CERTAUTH_CRL_FETCH_ON_LOGIN = False
+    leaf = pki.issue(LAWYER.but(ocsp_url=file_server.url("/ocsp")))
+    file_server.responder = lambda request: ocsp_answer(pki, leaf.certificate, ocsp.OCSPCertStatus.GOOD)
+    assert login_with(leaf)["X-Error-Code"] == Reason.CERT_REVOCATION_UNKNOWN, "OCSP is off by default"
+    assert file_server.hits == []
+
+    settings.CERTAUTH_OCSP = True
+    assert login_with(leaf).status_code == 302
+    accepted = LoginAttempt.objects.get(outcome=Outcome.ACCEPTED)
+    assert accepted.revocation_status == "good" and "OCSP" in accepted.revocation_detail
+
+    file_server.responder = lambda request: ocsp_answer(pki, leaf.certificate, ocsp.OCSPCertStatus.REVOKED)
+    assert login_with(leaf)["X-Error-Code"] == Reason.CERT_REVOKED
+
+
+def test_ocsp_answer_not_signed_by_the_ca_is_ignored(login_with, member_factory, pki, file_server, settings):
+    from cryptography.x509 import ocsp
+
+    member_factory()
+    settings.CERTAUTH_OCSP = True
+    leaf = pki.issue(LAWYER.but(ocsp_url=file_server.url("/ocsp")))
+    good_from_elsewhere = ocsp_answer(pki, leaf.certificate, ocsp.OCSPCertStatus.REVOKED)
+    file_server.responder = lambda request: good_from_elsewhere[:-10] + b"\x00" * 10  # signature broken
+    assert login_with(leaf).status_code == 302, "an unusable OCSP answer leaves the (fresh, empty) CRL decisive"
