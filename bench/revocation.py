@@ -3,7 +3,7 @@
     .venv/bin/python bench/revocation.py [--sizes 10000,100000,1000000] [--seconds 10] [--clients 4]
 
 Chain as in shared/figures.md: root RSA-4096 → issuing AC RSA-4096 → leaf RSA-2048; the issuing AC's CRL has N
-entries (16-byte serials, a reason on every tenth). Prints:
+entries shaped like the issue's reference (20-byte serials, a reason code on each: 1M entries ≈ 53 MB of DER). Prints:
 1. ingest (verify + index into the store) of each CRL size;
 2. full certificate validation (parse + path + policy + identity + revocation) with the largest CRL loaded, and
    pyhanko-certvalidator (revocation required) with the same chain and CRL;
@@ -163,9 +163,9 @@ def main() -> None:
     for number, size in enumerate(sizes, start=2):
         entries = (
             RevokedEntry(
-                int.from_bytes(secrets.token_bytes(16)) >> 1,
+                int.from_bytes(secrets.token_bytes(20)) >> 1,
                 now - dt.timedelta(days=1),
-                x509.ReasonFlags.key_compromise if i % 10 == 0 else None,
+                (x509.ReasonFlags.key_compromise, x509.ReasonFlags.superseded)[i % 2],
             )
             for i in range(size)
         )

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from operator import itemgetter
 from typing import Any
 
 from cryptography import x509
@@ -30,14 +29,10 @@ from certauth.icp.crl import (
     find_issuer,
     key_id,
     load_crl,
-    revoked_serials,
     verify_crl,
 )
-from certauth.icp.crl import (
-    RevokedSerial as RevokedEntry,
-)
 from certauth.icp.revocation import HeldCrl, Revocation
-from certauth.models import Crl, CrlIssuer, CrlState, RevokedSerial
+from certauth.models import Crl, CrlFile, CrlIssuer, CrlState, RevokedSerial
 
 logger = logging.getLogger("certauth.crl")
 
@@ -99,7 +94,8 @@ def ingest(
         loaded_at=now or timezone.now(),
     )
     try:
-        _insert_entries(new.pk, revoked_serials(crl))
+        CrlFile.objects.create(crl=new, der=data)
+        _insert_serials(new.pk, crl)
         with transaction.atomic():
             row = CrlIssuer.objects.select_for_update().get(pk=row.pk)
             current = Crl.objects.filter(pk=row.current_id).first() if row.current_id else None
@@ -139,7 +135,7 @@ def lookup(pairs: list[tuple[str, str]]) -> Lookup:
     keys = sorted({key for key, _ in pairs})
     serials = sorted({serial for _, serial in pairs})
     sql = (
-        f"SELECT i.key_id, c.id, c.number, c.this_update, c.next_update, r.serial, r.revoked_at, r.reason "  # noqa: S608
+        f"SELECT i.key_id, c.id, c.number, c.this_update, c.next_update, r.serial "  # noqa: S608
         f"FROM {CrlIssuer._meta.db_table} i JOIN {Crl._meta.db_table} c ON c.id = i.current_id "
         f"LEFT JOIN {_TABLE} r ON r.crl_id = c.id AND r.serial IN ({', '.join(['%s'] * len(serials))}) "
         f"WHERE i.key_id IN ({', '.join(['%s'] * len(keys))})"
@@ -149,13 +145,29 @@ def lookup(pairs: list[tuple[str, str]]) -> Lookup:
     listed: dict[tuple[str, str], Revocation] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [*serials, *keys])
-        for key, crl_id, number, this_update, next_update, serial, revoked_at, reason in cursor.fetchall():
-            held[key] = HeldFor(
-                crl_id, HeldCrl(int(number) if number else None, _aware(this_update), _aware_or_none(next_update))
-            )
-            if serial is not None and (key, serial) in wanted:
-                listed[(key, serial)] = Revocation(_aware(revoked_at), reason or "")
+        rows = cursor.fetchall()
+    for key, crl_id, number, this_update, next_update, serial in rows:
+        held[key] = HeldFor(
+            crl_id, HeldCrl(int(number) if number else None, _aware(this_update), _aware_or_none(next_update))
+        )
+        if serial is not None and (key, serial) in wanted:
+            listed[(key, serial)] = _revocation_details(crl_id, serial)
     return Lookup(held, listed)
+
+
+def _revocation_details(crl_id: int, serial: str) -> Revocation:
+    """Date and reason of a listed serial, read from the CRL file (only when a revoked certificate is met)."""
+    der = CrlFile.objects.filter(crl_id=crl_id).values_list("der", flat=True).first()
+    entry = (
+        x509.load_der_x509_crl(bytes(der)).get_revoked_certificate_by_serial_number(int(serial, 16)) if der else None
+    )
+    if entry is None:  # the index lists it: revoked, whatever the file says
+        return Revocation(dt.datetime.min.replace(tzinfo=dt.UTC), "")
+    reason = ""
+    for extension in entry.extensions:
+        if extension.oid == x509.oid.CRLEntryExtensionOID.CRL_REASON:
+            reason = extension.value.reason.value
+    return Revocation(entry.revocation_date_utc, reason)
 
 
 def _aware(value: Any) -> dt.datetime:
@@ -212,32 +224,19 @@ def _older_message(info: CrlInfo, current: Crl) -> str:
     )
 
 
-def _insert_entries(crl_id: int, entries: Iterator[RevokedEntry]) -> None:
-    """Write the rows in serial order: the (crl, serial) index then only grows at its end (the new CRL has the
-    highest id), which makes a million-row load several times faster than inserting in CRL order."""
-    adapt = connection.ops.adapt_datetimefield_value
-    adapted: dict[dt.datetime, Any] = {}
-    rows: list[tuple[Any, ...]] = []
-    for e in entries:
-        when = adapted.get(e.revoked_at)
-        if when is None:
-            when = adapted[e.revoked_at] = adapt(e.revoked_at)
-        rows.append((crl_id, e.serial_hex, when, e.reason))
-    rows.sort(key=itemgetter(1))
+def _insert_serials(crl_id: int, crl: x509.CertificateRevocationList) -> None:
+    """Index the CRL's serials, in serial order: the (crl, serial) index then only grows at its end (the new CRL
+    has the highest id), which makes a million-row load several times faster than inserting in CRL order."""
+    rows = sorted((crl_id, format(entry.serial_number, "X")) for entry in crl)
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
         with transaction.atomic(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                with cursor.cursor.copy(
-                    f"COPY {_TABLE} (crl_id, serial, revoked_at, reason) FROM STDIN"  # noqa: S608
-                ) as copy:
+                with cursor.cursor.copy(f"COPY {_TABLE} (crl_id, serial) FROM STDIN") as copy:  # noqa: S608
                     for row in batch:
                         copy.write_row(row)
             else:
-                cursor.executemany(
-                    f"INSERT INTO {_TABLE} (crl_id, serial, revoked_at, reason) VALUES (%s, %s, %s, %s)",  # noqa: S608
-                    batch,
-                )
+                cursor.executemany(f"INSERT INTO {_TABLE} (crl_id, serial) VALUES (%s, %s)", batch)  # noqa: S608
 
 
 def _delete_crl(crl_id: int) -> None:
@@ -251,7 +250,7 @@ def _delete_crl(crl_id: int) -> None:
             if cursor.rowcount == 0:
                 break
     CrlIssuer.objects.filter(current_id=crl_id).update(current=None)
-    Crl.objects.filter(pk=crl_id).delete()
+    Crl.objects.filter(pk=crl_id).delete()  # and its file
 
 
 def revocation_of(issuer_key_id: str, serial: str) -> Revocation | None:

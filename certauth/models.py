@@ -129,17 +129,30 @@ class Crl(models.Model):
         return int(self.number) if self.number else None
 
 
+class CrlFile(models.Model):
+    """The CRL as published (DER), kept beside its index: the revocation date and reason of a listed serial are
+    read from it when a revoked certificate is met — rare — so that loading a CRL indexes serials only."""
+
+    crl = models.OneToOneField(Crl, on_delete=models.CASCADE, primary_key=True, related_name="file")
+    der = models.BinaryField()
+
+    class Meta:
+        verbose_name = "arquivo de LCR"
+        verbose_name_plural = "arquivos de LCR"
+
+    def __str__(self) -> str:
+        return f"arquivo da {self.crl}"
+
+
 class RevokedSerial(models.Model):
-    """One entry of a CRL. Written and deleted in bulk with SQL (a CRL may hold a million of them)."""
+    """One serial listed by a CRL. Written and deleted in bulk with SQL (a CRL may hold a million of them)."""
 
     # No index of its own: the (crl, serial) index below serves every query by crl.
     crl = models.ForeignKey(Crl, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
     serial = models.CharField(max_length=48)  # upper-case hex, no leading zeros (as CertificateFacts.serial_hex)
-    revoked_at = models.DateTimeField()
-    reason = models.CharField(max_length=24, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["crl", "serial"], name="certauth_revoked_lookup")]
 
     def __str__(self) -> str:
-        return f"{self.serial} ({self.revoked_at:%Y-%m-%d})"
+        return self.serial

@@ -12,6 +12,7 @@ import hashlib
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -37,8 +38,9 @@ class CrlInfo:
     sha256: str
 
 
-@dataclass(frozen=True, slots=True)
-class RevokedSerial:
+class RevokedSerial(NamedTuple):
+    """One CRL entry (a named tuple: a million of them are made per big CRL)."""
+
     serial_hex: str
     revoked_at: dt.datetime
     reason: str
@@ -139,14 +141,16 @@ def _check_complete(crl: x509.CertificateRevocationList) -> int | None:
 
 def revoked_serials(crl: x509.CertificateRevocationList) -> Iterator[RevokedSerial]:
     """Every entry of the CRL, with its reason code name where one is given (``keyCompromise``…)."""
+    reason_oid = x509.oid.CRLEntryExtensionOID.CRL_REASON
     for entry in crl:
         reason = ""
-        if len(entry.extensions):
-            try:
-                reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.value
-            except (x509.ExtensionNotFound, ValueError):
-                reason = ""
-        yield RevokedSerial(serial_hex(entry.serial_number), entry.revocation_date_utc, reason)
+        try:
+            for extension in entry.extensions:
+                if extension.oid == reason_oid:
+                    reason = extension.value.reason.value
+        except ValueError:
+            reason = ""
+        yield RevokedSerial(format(entry.serial_number, "X"), entry.revocation_date_utc, reason)
 
 
 def distribution_points(certificate: x509.Certificate) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from certauth import crl_store
 from certauth.icp.builder import RevokedEntry
 from certauth.icp.crl import CrlError, key_id
-from certauth.models import Crl, CrlIssuer, CrlState, RevokedSerial
+from certauth.models import Crl, CrlFile, CrlIssuer, CrlState, RevokedSerial
 
 MAX = 10**8
 
@@ -128,17 +128,18 @@ def test_import_finds_the_issuer_among_the_trusted_cas(pki):
 @pytest.mark.django_db
 def test_a_failed_load_leaves_no_rows_behind(pki, monkeypatch):
     load(pki, pki.oab, number=1, revoked=[1])
-    original = crl_store._insert_entries
+    original = crl_store._insert_serials
 
-    def explode(crl_id, entries):
-        original(crl_id, entries)
+    def explode(crl_id, crl):
+        original(crl_id, crl)
         raise RuntimeError("interrupted")
 
-    monkeypatch.setattr(crl_store, "_insert_entries", explode)
+    monkeypatch.setattr(crl_store, "_insert_serials", explode)
     with pytest.raises(RuntimeError):
         load(pki, pki.oab, number=2, revoked=[2, 3])
     assert current_serials(pki.oab) == {"1"}
     assert RevokedSerial.objects.count() == 1 and Crl.objects.count() == 1
+    assert CrlFile.objects.count() == 1
 
 
 @pytest.mark.django_db
@@ -172,6 +173,6 @@ def test_incomplete_loads_are_purged(pki):
         source="t",
         loaded_at=pki.now - dt.timedelta(hours=3),
     )
-    RevokedSerial.objects.create(crl=orphan, serial="1", revoked_at=pki.now)
+    RevokedSerial.objects.create(crl=orphan, serial="1")
     assert crl_store.purge_incomplete() == 1
     assert not RevokedSerial.objects.filter(crl_id=orphan.pk).exists()
