@@ -129,6 +129,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1000)
     parser.add_argument("--pyhanko-rounds", type=int, default=3)
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -241,7 +242,7 @@ def main() -> None:
         ("ours, revocation off", {"CERTAUTH_REVOCATION": "off"}),
     ):
         site = site_from_settings()
-        stack = Stack(site=site, env={**os.environ, **extra}, gunicorn_workers=2, output=tmp / "stack.log")
+        stack = Stack(site=site, env={**os.environ, **extra}, gunicorn_workers=args.workers, output=tmp / "stack.log")
         stack.start()
         try:
             s_time(site.login_port, "/entrar/certificado/", files, 2, 1)  # warm the workers

@@ -7,6 +7,7 @@ from urllib.parse import urljoin
 
 from django.contrib import auth
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -48,22 +49,25 @@ class CertificateLoginView(View):
 
         login: CertificateLogin = user.certificate_login  # type: ignore[attr-defined]
         try:
-            row = audit.record_acceptance(
-                attempt,
-                login.certificate,
-                user=user,
-                organization_code=login.binding.organization_code,
-                organization_name=login.binding.organization_name,
-            )
-        except AuditUnavailable:
+            # One transaction for the audit row and the session (and the login bookkeeping): an accepted login is
+            # never left unaudited, and the database sees one write instead of four.
+            with transaction.atomic():
+                row = audit.record_acceptance(
+                    attempt,
+                    login.certificate,
+                    user=user,
+                    organization_code=login.binding.organization_code,
+                    organization_name=login.binding.organization_name,
+                )
+                SessionCertificate.of(
+                    login.certificate, method=LoginMethod.CERTIFICATE, reference=row.reference
+                ).store(request.session)
+                request.session.update(login.binding.session_data)
+                auth.login(request, user, backend=BACKEND)
+        except (AuditUnavailable, DatabaseError):
             logger.exception("accepted certificate login %s not audited: refused", attempt.reference)
+            request.session.flush()
             return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
-
-        auth.login(request, user, backend=BACKEND)
-        SessionCertificate.of(login.certificate, method=LoginMethod.CERTIFICATE, reference=row.reference).store(
-            request.session
-        )
-        request.session.update(login.binding.session_data)
         logger.info("certificate login %s accepted for user %s", row.reference, user.pk)
         return HttpResponseRedirect(self.success_url(request))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -89,6 +91,12 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({mask_cpf(self.cpf)})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        if self.user_id is not None:  # the login account shows the member's current name and e-mail
+            first, _, last = self.name.partition(" ")
+            User.objects.filter(pk=self.user_id).update(first_name=first[:150], last_name=last[:150], email=self.email)
 
     def clean(self) -> None:
         self.cpf = normalize_cpf(self.cpf)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
+from django.db import connection
 
-from portal.binding import SESSION_ENTITY_KEY
-from portal.models import Member, PartnerEntity, User
+from portal.models import EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
+
+SESSION_ENTITY_KEY = "portal_entity_id"
 
 
 def dashboard_context(*, user: User, session: SessionBase) -> dict[str, Any]:
@@ -21,3 +24,69 @@ def dashboard_context(*, user: User, session: SessionBase) -> dict[str, Any]:
         "entity": entity,
         "oab_registrations": list(member.oab_registrations.all()) if member else [],
     }
+
+
+@dataclass(frozen=True)
+class MemberForLogin:
+    """Everything the binder needs about the member with a CPF, read in one query on every certificate login."""
+
+    member_id: int
+    active: bool
+    name: str
+    email: str
+    user: User | None
+    #: (entity id, code, name) of active entities through active memberships, by name.
+    active_entities: list[tuple[int, str, str]]
+    oab_registrations: list[tuple[str, str]]
+
+
+def member_for_login(cpf: str) -> MemberForLogin | None:
+    """One SQL query (member, account, memberships, entities, OAB registrations): this runs on every login, and
+    the equivalent ORM queries cost several times more to build than to run (see bench/login.py)."""
+    user_fields = [f for f in User._meta.concrete_fields]
+    columns = ", ".join(f"u.{connection.ops.quote_name(str(f.column))}" for f in user_fields)
+    sql = (
+        f"SELECT m.id, m.active, m.name, m.email, m.user_id, ms.active, e.id, e.code, e.name, e.status, "  # noqa: S608
+        f"o.number, o.uf, {columns} "
+        f"FROM {Member._meta.db_table} m "
+        f"LEFT JOIN {User._meta.db_table} u ON u.id = m.user_id "
+        f"LEFT JOIN {Membership._meta.db_table} ms ON ms.member_id = m.id "
+        f"LEFT JOIN {PartnerEntity._meta.db_table} e ON e.id = ms.entity_id "
+        f"LEFT JOIN {OabRegistration._meta.db_table} o ON o.member_id = m.id "
+        f"WHERE m.cpf = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [cpf])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    first = rows[0]
+    user = (
+        User.from_db(connection.alias, [f.attname for f in user_fields], _converted(user_fields, first[12:]))
+        if first[4] is not None
+        else None
+    )
+    entities = {
+        (row[6], row[7], row[8])
+        for row in rows
+        if row[6] is not None and bool(row[5]) and row[9] == EntityStatus.ACTIVE
+    }
+    return MemberForLogin(
+        member_id=first[0],
+        active=bool(first[1]),
+        name=first[2],
+        email=first[3],
+        user=user,
+        active_entities=sorted(entities, key=lambda e: (e[2], e[0])),
+        oab_registrations=sorted({(row[10], row[11]) for row in rows if row[10] is not None}),
+    )
+
+
+def _converted(fields: list[Any], values: tuple[Any, ...]) -> list[Any]:
+    """Apply each field's database converters (booleans and datetimes come back raw from a cursor)."""
+    out = []
+    for field, value in zip(fields, values, strict=True):
+        for converter in connection.ops.get_db_converters(field.cached_col) + field.get_db_converters(connection):
+            value = converter(value, field.cached_col, connection)
+        out.append(value)
+    return out

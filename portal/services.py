@@ -22,11 +22,8 @@ def member_user(member: Member) -> User:
                 user.set_unusable_password()
                 user.save()
             member.user = user
-            member.save(update_fields=["user"])
-    first, _, last = member.name.partition(" ")
-    if (user.first_name, user.last_name, user.email) != (first[:150], last[:150], member.email):
-        user.first_name, user.last_name, user.email = first[:150], last[:150], member.email
-        user.save(update_fields=["first_name", "last_name", "email"])
+            member.save(update_fields=["user"])  # also copies the member's name and e-mail to the account
+            user.refresh_from_db(fields=["first_name", "last_name", "email"])
     return user
 
 

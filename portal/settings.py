@@ -58,6 +58,7 @@ CERTAUTH_TRUSTED_PROXIES = env.list("CERTAUTH_TRUSTED_PROXIES", default=[])
 #: Cookie domain shared by the portal and login hosts in production (e.g. ``.portal.inss.gov.br``).
 SESSION_COOKIE_DOMAIN = env.str("SESSION_COOKIE_DOMAIN", default=None)
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=8)
 PORTAL_SUPPORT_URL = env.str("PORTAL_SUPPORT_URL", default="")
 
 # ---------------------------------------------------------------- derived
@@ -97,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.IdleSessionMiddleware",
     "certauth.middleware.CertificateSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -159,8 +161,10 @@ CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True  # the age above is then an inactivity timeout
+# A session ends after SESSION_IDLE_MINUTES without requests (portal.middleware.IdleSessionMiddleware, which
+# writes the session at most once a minute) and, in any case, SESSION_MAX_HOURS after login.
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+SESSION_ENGINE = "portal.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
