@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+
+from certauth.icp.names import names_match
 
 #: A 1,000,000-entry CRL is about 30–55 MB of DER; anything far beyond is refused before parsing.
 DEFAULT_MAX_CRL_BYTES = 128 * 1024 * 1024
@@ -75,7 +76,7 @@ def load_crl(data: bytes, *, max_bytes: int = DEFAULT_MAX_CRL_BYTES) -> x509.Cer
 
 def verify_crl(crl: x509.CertificateRevocationList, issuer: x509.Certificate, *, data: bytes) -> CrlInfo:
     """Check that ``issuer`` issued ``crl``; return what the store keeps. ``data`` are the bytes it came from."""
-    if not _names_match(crl.issuer, issuer.subject):
+    if not names_match(crl.issuer, issuer.subject):
         raise CrlError(f"LCR emitida por {crl.issuer.rfc4514_string()}, não por {issuer.subject.rfc4514_string()}.")
     crl_aki = _authority_key_id(crl)
     ca_ski = _subject_key_id(issuer)
@@ -182,22 +183,6 @@ def ocsp_urls(certificate: x509.Certificate) -> tuple[str, ...]:
     )
 
 
-def _names_match(a: x509.Name, b: x509.Name) -> bool:
-    """RFC 5280 §7.1-style comparison: same attributes in the same order, values compared case-insensitively with
-    insignificant whitespace removed, whatever their ASN.1 string type."""
-    if a == b:
-        return True
-    left, right = list(a), list(b)
-    return len(left) == len(right) and all(
-        x.oid == y.oid and _normalise(x.value) == _normalise(y.value) for x, y in zip(left, right, strict=True)
-    )
-
-
-def _normalise(value: str | bytes) -> str:
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def _authority_key_id(crl: x509.CertificateRevocationList) -> bytes | None:
     try:
         return crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
@@ -223,7 +208,7 @@ def find_issuer(
     """The CA among ``candidates`` that issued ``crl`` (name, key identifier and signature all agree)."""
     last_error: CrlError | None = None
     for candidate in candidates:
-        if not _names_match(crl.issuer, candidate.subject):
+        if not names_match(crl.issuer, candidate.subject):
             continue
         try:
             return candidate, verify_crl(crl, candidate, data=data)

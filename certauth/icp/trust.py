@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from OpenSSL import crypto
 
 from certauth.icp.errors import CertificateError, Reason
+from certauth.icp.names import NameKey, name_key
 
 # OpenSSL verify error codes (include/openssl/x509_vfy.h) whose meaning we report more precisely.
 _TIME_ERRORS = {9: "ainda não é válida", 10: "expirou"}  # CERT_NOT_YET_VALID, CERT_HAS_EXPIRED
@@ -57,7 +58,13 @@ class TrustStore:
         self.roots = tuple(_unique(roots))
         self.intermediates = tuple(c for c in _unique(intermediates) if c not in self.roots)
         self._roots = [crypto.X509.from_cryptography(root) for root in self.roots]
-        self._untrusted = [crypto.X509.from_cryptography(c) for c in self.intermediates]
+        # Intermediates grouped by their normalised subject name: each verification is handed only those that could
+        # be on its path (the normalisation is at least as loose as OpenSSL's own name matching, so none is
+        # missed), not all 171. OpenSSL still builds and checks the path.
+        self._by_subject: dict[NameKey, list[tuple[crypto.X509, NameKey]]] = {}
+        for certificate in self.intermediates:
+            entry = (crypto.X509.from_cryptography(certificate), name_key(certificate.issuer))
+            self._by_subject.setdefault(name_key(certificate.subject), []).append(entry)
         # The verified chain comes back as OpenSSL objects: map them to ours instead of re-parsing each one.
         self._known = {fingerprint(c): c for c in (*self.roots, *self.intermediates)}
 
@@ -72,7 +79,8 @@ class TrustStore:
         for root in self._roots:
             store.add_cert(root)
         store.set_time(at.astimezone(dt.UTC).replace(tzinfo=None))
-        context = crypto.X509StoreContext(store, crypto.X509.from_cryptography(leaf), self._untrusted)
+        candidates = self._candidates(name_key(leaf.issuer))
+        context = crypto.X509StoreContext(store, crypto.X509.from_cryptography(leaf), candidates)
         try:
             chain = context.get_verified_chain()
         except crypto.X509StoreContextError as exc:
@@ -80,6 +88,22 @@ class TrustStore:
         if len(chain) < 2:
             raise CertificateError(Reason.CERT_UNTRUSTED, "O certificado apresentado é uma raiz, não o de uma pessoa.")
         return VerifiedPath((leaf, *(self._known[_openssl_fingerprint(c)] for c in chain[1:])))
+
+
+    def _candidates(self, issuer: NameKey) -> list[crypto.X509]:
+        """The intermediates whose subject could be the issuer, their possible issuers, and so on up."""
+        found: list[crypto.X509] = []
+        seen: set[NameKey] = set()
+        pending = [issuer]
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for certificate, its_issuer in self._by_subject.get(name, ()):
+                found.append(certificate)
+                pending.append(its_issuer)
+        return found
 
 
 def load_pem_files(paths: Iterable[str | Path]) -> list[x509.Certificate]:

@@ -1,0 +1,25 @@
+"""Comparing X.509 names as RFC 5280 §7.1 asks: attribute by attribute, values compared case-insensitively with
+insignificant whitespace removed, whatever their ASN.1 string type (real ICP-Brasil names mix PrintableString and
+UTF8String for one and the same name)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from cryptography import x509
+
+NameKey = tuple[tuple[str, str], ...]
+
+
+def name_key(name: x509.Name) -> NameKey:
+    """A hashable form of ``name`` under which equal names (in the sense above) are equal."""
+    return tuple((attribute.oid.dotted_string, _normalise(attribute.value)) for attribute in name)
+
+
+def names_match(a: x509.Name, b: x509.Name) -> bool:
+    return a == b or name_key(a) == name_key(b)
+
+
+def _normalise(value: str | bytes) -> str:
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
