@@ -68,12 +68,12 @@ class CertificateLoginView(View):
             logger.exception("accepted certificate login %s not audited: refused", attempt.reference)
             request.session.flush()
             return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
-        logger.info("certificate login %s accepted for user %s", row.reference, user.pk)
+        logger.debug("certificate login %s accepted for user %s", row.reference, user.pk)
         return HttpResponseRedirect(self.success_url(request))
 
     def rejected(self, request: HttpRequest, attempt: audit.AttemptContext, rejection: LoginRejected) -> HttpResponse:
         row = audit.record_rejection(attempt, rejection)
-        logger.info("certificate login %s rejected: %s %s", attempt.reference, rejection.reason, rejection.detail)
+        logger.debug("certificate login %s rejected: %s %s", attempt.reference, rejection.reason, rejection.detail)
         return rejection_response(
             request,
             rejection.reason,

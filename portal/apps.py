@@ -9,4 +9,10 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from portal import checks, receivers  # noqa: F401  (registers checks and signal receivers)
+
+        # portal.receivers records logins: the member's own dates for certificate logins (one UPDATE instead of
+        # two on the login path), Django's last_login for the others.
+        user_logged_in.disconnect(dispatch_uid="update_last_login")

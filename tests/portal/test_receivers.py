@@ -1,0 +1,23 @@
+"""Login bookkeeping: members' dates on the member, Django's last_login for everybody else."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.models import Member
+from tests.conftest import LAWYER
+
+
+@pytest.mark.django_db
+def test_password_login_of_staff_still_updates_last_login(client, django_user_model):
+    django_user_model.objects.create_user("inss.staff", password="a-long-password-123")
+    assert client.login(username="inss.staff", password="a-long-password-123")
+    assert django_user_model.objects.get(username="inss.staff").last_login is not None
+
+
+def test_certificate_login_records_the_members_dates_in_one_update(login_with, member_factory, django_assert_num_queries):
+    member_factory()
+    login_with(LAWYER)
+    member = Member.objects.get()
+    assert member.first_a3_login_at is not None
+    assert member.last_certificate_login_at == member.first_a3_login_at
