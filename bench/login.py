@@ -63,6 +63,7 @@ def main() -> None:
     count = parser.parse_args().requests
 
     with tempfile.TemporaryDirectory(prefix="a3-bench-") as tmp:
+        os.chmod(tmp, 0o755)  # nginx's workers (nobody) reach gunicorn's socket under it
         env = {
             **os.environ,
             "PORTAL_VAR_DIR": tmp,
@@ -71,7 +72,6 @@ def main() -> None:
             "CERTAUTH_PROXY_SECRET": secrets.token_urlsafe(32),
             "PORTAL_PORT": str(free_port()),
             "CERT_LOGIN_PORT": str(free_port()),
-            "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
             "DJANGO_SETTINGS_MODULE": "portal.settings",
         }
         for command in (["demo_pki"], ["migrate", "-v0"], ["load_demo"], ["collectstatic", "--noinput", "-v0"]):

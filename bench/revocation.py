@@ -89,6 +89,17 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def s_time(port: int, path: str, files: dict[str, Path], seconds: int, clients: int) -> float:
     """Connections per second (full TLS 1.3 handshakes with a client certificate, one GET each), summed."""
     command = [
@@ -134,6 +145,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
 
     tmp = Path(tempfile.mkdtemp(prefix="a3-bench-revocation-"))
+    tmp.chmod(0o755)  # nginx's workers (nobody) reach gunicorn's socket under it
     now = dt.datetime.now(dt.UTC)
     builder = PkiBuilder(now=now, key_size=4096)
     root = builder.root("AC Raiz Bench")
@@ -183,7 +195,6 @@ def main() -> None:
         "CERTAUTH_PROXY_SECRET": secrets.token_urlsafe(32),
         "PORTAL_PORT": str(free_port()),
         "CERT_LOGIN_PORT": str(free_port()),
-        "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
         "CERTAUTH_CRL_FETCH_ON_LOGIN": "0",
         "PORTAL_TLS_CERT": str(files["server"]),
         "PORTAL_TLS_KEY": str(files["server_key"]),
@@ -246,8 +257,18 @@ def main() -> None:
         stack.start()
         try:
             s_time(site.login_port, "/entrar/certificado/", files, 2, 1)  # warm the workers
-            rate = s_time(site.login_port, "/entrar/certificado/", files, args.seconds, args.clients)
             workers = children(stack.processes["gunicorn"].pid)
+            nginx_workers = children(stack.processes["nginx"].pid)
+            before = cpu_seconds(workers), cpu_seconds(nginx_workers), _children_cpu()
+            rate = s_time(site.login_port, "/entrar/certificado/", files, args.seconds, args.clients)
+            after = cpu_seconds(workers), cpu_seconds(nginx_workers), _children_cpu()
+            logins = rate * args.seconds
+            print(
+                f"   ({label}: CPU per login — gunicorn {1000 * (after[0] - before[0]) / logins:.2f} ms, "
+                f"nginx {1000 * (after[1] - before[1]) / logins:.2f} ms, "
+                f"TLS clients {1000 * (after[2] - before[2]) / logins:.2f} ms)",
+                flush=True,
+            )
             memory = max((rss_mb(w) for w in workers), default=0.0)
         finally:
             stack.stop()
@@ -260,6 +281,11 @@ def main() -> None:
         f"   → {ours_rate / max(native_rate, 0.01):.1f}× nginx's own ssl_crl; "
         f"{100 * ours_rate / max(off_rate, 0.01):.0f}% of the same login without revocation"
     )
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def pyhanko(

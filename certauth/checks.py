@@ -68,6 +68,8 @@ def check_proxy(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
         )
     else:
         for value in proxies:
+            if value == "unix":
+                continue
             try:
                 ipaddress.ip_network(str(value), strict=False)
             except ValueError:

@@ -2,12 +2,14 @@
 
 nginx sends ``X-Proxy-Secret`` (a shared secret) on every request and always overwrites the certificate header,
 so a client can neither supply a certificate header itself nor reach gunicorn without the secret. Optionally
-(``CERTAUTH_TRUSTED_PROXIES``) the connection must also come from a listed address or network.
+(``CERTAUTH_TRUSTED_PROXIES``) the connection must also come from a listed address or network — ``"unix"``
+meaning gunicorn's unix socket.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 
 from cryptography import x509
 from django.http import HttpRequest
@@ -59,9 +61,13 @@ def proxy_header(request: HttpRequest, name: str, *, limit: int = 200) -> str:
     return request.META.get(name, "")[:limit] if is_trusted_proxy(request) else ""
 
 
-def _address_in(address: str, networks: object) -> bool:
+def _address_in(address: str, networks: Iterable[str]) -> bool:
+    """``"unix"`` stands for a peer on gunicorn's unix socket (which has no address)."""
+    entries = [str(n) for n in networks]
+    if address in ("", "unix") or address.startswith("/"):
+        return "unix" in entries
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in ipaddress.ip_network(str(network), strict=False) for network in networks)  # type: ignore[attr-defined]
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in entries if n != "unix")

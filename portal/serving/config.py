@@ -17,7 +17,7 @@ def site_from_settings(*, proxy_secret: str | None = None) -> NginxSite:
     demo_tls = Path(settings.DEMO_PKI_DIR) / "tls"
     return NginxSite(
         prefix=Path(os.environ.get("NGINX_PREFIX", Path(settings.VAR_DIR) / "nginx")),
-        upstream=os.environ.get("GUNICORN_BIND", "127.0.0.1:8001"),
+        upstream=os.environ.get("GUNICORN_BIND", f"unix:{Path(settings.VAR_DIR) / 'run' / 'gunicorn.sock'}"),
         proxy_secret=proxy_secret if proxy_secret is not None else certauth_settings.PROXY_SECRET,
         server_certificate=Path(os.environ.get("PORTAL_TLS_CERT", demo_tls / "servidor.pem")),
         server_key=Path(os.environ.get("PORTAL_TLS_KEY", demo_tls / "servidor.key")),

@@ -36,6 +36,13 @@ class Stack:
         log_dir = self.log_dir or self.site.prefix / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         output = open(self.output, "ab") if self.output else None  # noqa: SIM115  (closed once handed over)
+        unix_socket = self.site.upstream.startswith("unix:")
+        if unix_socket:
+            # nginx's workers (nobody, when started as root) must be able to connect: the socket is created
+            # world-writable (umask 0) in a directory of its own; the log files exist before, with their own mode.
+            Path(self.site.upstream[len("unix:") :]).parent.mkdir(parents=True, exist_ok=True)
+            for name in ("gunicorn-access.log", "gunicorn.log"):
+                (log_dir / name).touch(mode=0o640, exist_ok=True)
         self.processes["gunicorn"] = subprocess.Popen(
             [
                 sys.executable,
@@ -52,6 +59,7 @@ class Stack:
                 str(log_dir / "gunicorn-access.log"),
                 "--error-logfile",
                 str(log_dir / "gunicorn.log"),
+                *(["--umask", "0"] if unix_socket else []),
             ],
             cwd=BASE_DIR,
             env=dict(self.env),
@@ -65,8 +73,11 @@ class Stack:
         if output is not None:
             output.close()  # the children hold their own descriptors
         try:
-            host, _, port = self.site.upstream.rpartition(":")
-            self.wait_for(host, int(port), timeout=timeout)
+            if self.site.upstream.startswith("unix:"):
+                self.wait_for_socket(self.site.upstream[len("unix:") :], timeout=timeout)
+            else:
+                host, _, port = self.site.upstream.rpartition(":")
+                self.wait_for(host, int(port), timeout=timeout)
             self.wait_for(self.site.listen, self.site.portal_port, timeout=timeout)
             self.wait_for(self.site.listen, self.site.login_port, timeout=timeout)
         except Exception:
@@ -76,9 +87,7 @@ class Stack:
     def wait_for(self, host: str, port: int, *, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while True:
-            for name, process in self.processes.items():
-                if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with status {process.returncode}; see {self.site.prefix}/logs")
+            self._check_alive()
             try:
                 with socket.create_connection((host, port), timeout=0.5):
                     return
@@ -86,6 +95,24 @@ class Stack:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"nothing listening on {host}:{port} after {timeout:.0f} s") from None
                 time.sleep(0.1)
+
+    def wait_for_socket(self, path: str, *, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self._check_alive()
+            try:
+                with socket.socket(socket.AF_UNIX) as sock:
+                    sock.connect(path)
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"gunicorn not listening on {path} after {timeout:.0f} s") from None
+                time.sleep(0.1)
+
+    def _check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with status {process.returncode}; see {self.site.prefix}/logs")
 
     def wait(self) -> int:
         """Block until either process exits (or a signal arrives); return its exit status."""

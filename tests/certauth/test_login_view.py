@@ -213,3 +213,10 @@ def test_a_login_that_cannot_be_audited_is_refused(login_with, member_factory, m
     assert "_auth_user_id" not in response.wsgi_request.session
     body = response.content.decode()
     assert BRASILIA_DATETIME.search(body)
+
+
+def test_trusted_proxies_can_name_the_unix_socket(settings, login_with, member_factory):
+    member_factory()
+    settings.CERTAUTH_TRUSTED_PROXIES = ["unix"]
+    assert login_with(LAWYER, REMOTE_ADDR="").status_code == 302  # gunicorn's unix-socket peers have no address
+    assert_rejected(login_with(LAWYER, REMOTE_ADDR="127.0.0.1"), Reason.PROXY_UNTRUSTED)

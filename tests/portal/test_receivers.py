@@ -15,7 +15,7 @@ def test_password_login_of_staff_still_updates_last_login(client, django_user_mo
     assert django_user_model.objects.get(username="inss.staff").last_login is not None
 
 
-def test_certificate_login_records_the_members_dates_in_one_update(login_with, member_factory, django_assert_num_queries):
+def test_certificate_login_records_the_members_dates(login_with, member_factory):
     member_factory()
     login_with(LAWYER)
     member = Member.objects.get()
