@@ -63,7 +63,7 @@ def main() -> None:
     count = parser.parse_args().requests
 
     with tempfile.TemporaryDirectory(prefix="a3-bench-") as tmp:
-        os.chmod(tmp, 0o755)  # nginx's workers (nobody) reach gunicorn's socket under it
+        os.chmod(tmp, 0o755)  # noqa: S103  (nginx's workers, nobody, reach gunicorn's socket under it)
         env = {
             **os.environ,
             "PORTAL_VAR_DIR": tmp,

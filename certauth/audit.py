@@ -33,7 +33,8 @@ _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def new_reference() -> str:
     """``7KQ2M-9XD3F``: 50 random bits, grouped for reading aloud."""
-    raw = "".join(secrets.choice(_ALPHABET) for _ in range(10))
+    bits = secrets.randbits(50)
+    raw = "".join(_ALPHABET[(bits >> (5 * i)) & 31] for i in range(10))
     return f"{raw[:5]}-{raw[5:]}"
 
 

@@ -41,8 +41,8 @@ class Stack:
             # nginx's workers (nobody, when started as root) must be able to connect: the socket is created
             # world-writable (umask 0) in a directory of its own; the log files exist before, with their own mode.
             Path(self.site.upstream[len("unix:") :]).parent.mkdir(parents=True, exist_ok=True)
-            for name in ("gunicorn-access.log", "gunicorn.log"):
-                (log_dir / name).touch(mode=0o640, exist_ok=True)
+            (log_dir / "gunicorn.log").touch(mode=0o640, exist_ok=True)
+        # No gunicorn access log: nginx's (request id, TLS version, client serial) already has every request.
         self.processes["gunicorn"] = subprocess.Popen(
             [
                 sys.executable,
@@ -55,8 +55,6 @@ class Stack:
                 str(self.gunicorn_workers),
                 "--graceful-timeout",
                 "10",
-                "--access-logfile",
-                str(log_dir / "gunicorn-access.log"),
                 "--error-logfile",
                 str(log_dir / "gunicorn.log"),
                 *(["--umask", "0"] if unix_socket else []),
