@@ -59,9 +59,9 @@ class CertificateLoginView(View):
                     organization_code=login.binding.organization_code,
                     organization_name=login.binding.organization_name,
                 )
-                SessionCertificate.of(
-                    login.certificate, method=LoginMethod.CERTIFICATE, reference=row.reference
-                ).store(request.session)
+                SessionCertificate.of(login.certificate, method=LoginMethod.CERTIFICATE, reference=row.reference).store(
+                    request.session
+                )
                 request.session.update(login.binding.session_data)
                 auth.login(request, user, backend=BACKEND)
         except (AuditUnavailable, DatabaseError):

@@ -23,22 +23,16 @@ def bind_certificate(certificate: ValidatedCertificate, *, request: HttpRequest 
     identity = certificate.identity
     member = member_for_login(identity.cpf)
     if member is None:
-        raise LoginRejected(
-            Reason.MEMBER_UNKNOWN, f"CPF {mask_cpf(identity.cpf)} não cadastrado em entidade parceira."
-        )
+        raise LoginRejected(Reason.MEMBER_UNKNOWN, f"CPF {mask_cpf(identity.cpf)} não cadastrado em entidade parceira.")
     if not member.active:
         raise LoginRejected(Reason.MEMBER_INACTIVE, "O cadastro do membro está inativo.")
     if not member.active_entities:
-        raise LoginRejected(
-            Reason.ENTITY_INACTIVE, "Nenhuma entidade parceira ativa com vínculo ativo para este CPF."
-        )
+        raise LoginRejected(Reason.ENTITY_INACTIVE, "Nenhuma entidade parceira ativa com vínculo ativo para este CPF.")
     if identity.oab is not None and member.oab_registrations:
         registrations = [OabRegistration(number=n, uf=u) for n, u in member.oab_registrations]
         if not any(r.matches(identity.oab.number, identity.oab.uf) for r in registrations):
             on_file = ", ".join(str(r) for r in registrations)
-            raise LoginRejected(
-                Reason.OAB_MISMATCH, f"OAB no certificado: {identity.oab}; OAB cadastrada: {on_file}."
-            )
+            raise LoginRejected(Reason.OAB_MISMATCH, f"OAB no certificado: {identity.oab}; OAB cadastrada: {on_file}.")
     entity_id, code, name = member.active_entities[0]
     user = member.user or member_user(Member.objects.get(pk=member.member_id))  # first login: create the account
     return Binding(

@@ -89,7 +89,6 @@ class TrustStore:
             raise CertificateError(Reason.CERT_UNTRUSTED, "O certificado apresentado é uma raiz, não o de uma pessoa.")
         return VerifiedPath((leaf, *(self._known[_openssl_fingerprint(c)] for c in chain[1:])))
 
-
     def _candidates(self, issuer: NameKey) -> list[crypto.X509]:
         """The intermediates whose subject could be the issuer, their possible issuers, and so on up."""
         found: list[crypto.X509] = []
