@@ -7,7 +7,7 @@ fingerprint, serial, issuer and expiry, from which the session is revalidated on
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -54,9 +54,9 @@ class SessionCertificate:
         )
 
     def store(self, session: SessionBase) -> None:
-        data: dict[str, Any] = asdict(self)
+        data: dict[str, Any] = {name: getattr(self, name) for name in self.__dataclass_fields__}
         for name in _DATETIMES:
-            data[name] = getattr(self, name).isoformat()
+            data[name] = data[name].isoformat()
         session[SESSION_KEY] = data
 
     @classmethod

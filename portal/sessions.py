@@ -8,16 +8,23 @@ INSERT itself, which Django's ``save(must_create=True)`` already turns into ``Cr
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.utils.crypto import get_random_string
 
 
 class SessionStore(DatabaseSessionStore):
     _pending_insert = False
 
     def _get_new_session_key(self) -> str:
-        return get_random_string(32, VALID_KEY_CHARS)
+        # 32 characters of [a-z0-9] like Django's, from one call to the OS's random source instead of 32.
+        value = secrets.randbits(166)  # 36**32 > 2**165
+        chars = []
+        for _ in range(32):
+            value, index = divmod(value, 36)
+            chars.append(VALID_KEY_CHARS[index])
+        return "".join(chars)
 
     def create(self) -> None:
         self._session_key = self._get_new_session_key()

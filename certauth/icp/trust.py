@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from OpenSSL import crypto
 
 from certauth.icp.errors import CertificateError, Reason
@@ -66,7 +66,7 @@ class TrustStore:
             entry = (crypto.X509.from_cryptography(certificate), name_key(certificate.issuer))
             self._by_subject.setdefault(name_key(certificate.subject), []).append(entry)
         # The verified chain comes back as OpenSSL objects: map them to ours instead of re-parsing each one.
-        self._known = {fingerprint(c): c for c in (*self.roots, *self.intermediates)}
+        self._known = {c.public_bytes(serialization.Encoding.DER): c for c in (*self.roots, *self.intermediates)}
 
     @classmethod
     def from_pem_files(cls, roots: Iterable[str | Path], intermediates: Iterable[str | Path] = ()) -> TrustStore:
@@ -87,7 +87,7 @@ class TrustStore:
             raise CertificateError(Reason.CERT_UNTRUSTED, _explain(exc)) from None
         if len(chain) < 2:
             raise CertificateError(Reason.CERT_UNTRUSTED, "O certificado apresentado é uma raiz, não o de uma pessoa.")
-        return VerifiedPath((leaf, *(self._known[_openssl_fingerprint(c)] for c in chain[1:])))
+        return VerifiedPath((leaf, *(self._known[crypto.dump_certificate(crypto.FILETYPE_ASN1, c)] for c in chain[1:])))
 
     def _candidates(self, issuer: NameKey) -> list[crypto.X509]:
         """The intermediates whose subject could be the issuer, their possible issuers, and so on up."""
@@ -115,10 +115,6 @@ def load_pem_files(paths: Iterable[str | Path]) -> list[x509.Certificate]:
 
 def fingerprint(certificate: x509.Certificate) -> str:
     return certificate.fingerprint(hashes.SHA256()).hex()
-
-
-def _openssl_fingerprint(certificate: crypto.X509) -> str:
-    return certificate.digest("sha256").replace(b":", b"").decode().lower()
 
 
 def _unique(certificates: Iterable[x509.Certificate]) -> list[x509.Certificate]:
