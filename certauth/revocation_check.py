@@ -24,7 +24,7 @@ from certauth.icp.crl import CrlError, distribution_points, key_id, ocsp_urls, s
 from certauth.icp.errors import CertificateError, Reason
 from certauth.icp.ocsp import OcspError, OcspStatus, build_request, evaluate_response
 from certauth.icp.revocation import RevocationOutcome, RevocationPolicy, RevocationStatus, decide
-from certauth.icp.trust import VerifiedPath, fingerprint
+from certauth.icp.trust import VerifiedPath
 
 logger = logging.getLogger("certauth.revocation")
 
@@ -41,7 +41,7 @@ class StoreRevocationChecker:
     max_bytes: int = 128 * 1024 * 1024
     ocsp: bool = False
     ocsp_timeout: float = 3.0
-    _key_ids: dict[str, str] = field(default_factory=dict, repr=False)
+    _key_ids: dict[int, tuple[x509.Certificate, str]] = field(default_factory=dict, repr=False)
     _learned: set[tuple[str, str]] = field(default_factory=set, repr=False)
     _failures: dict[str, float] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -85,10 +85,13 @@ class StoreRevocationChecker:
         return next((o for o in outcomes if o.status is RevocationStatus.SOFT_FAIL), outcomes[0])
 
     def _key_id(self, certificate: x509.Certificate) -> str:
-        print_ = fingerprint(certificate)
-        value = self._key_ids.get(print_)
-        if value is None:
-            value = self._key_ids[print_] = key_id(certificate)
+        """Key ids of CA certificates, computed once: paths come back with the trust store's own objects."""
+        cached = self._key_ids.get(id(certificate))
+        if cached is not None and cached[0] is certificate:
+            return cached[1]
+        value = key_id(certificate)
+        if len(self._key_ids) < 10_000:
+            self._key_ids[id(certificate)] = (certificate, value)
         return value
 
     def _learn(self, pairs: list[tuple[x509.Certificate, x509.Certificate]], keys: list[str]) -> None:

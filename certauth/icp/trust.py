@@ -22,6 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from OpenSSL import crypto
 
+from certauth.icp.crl import key_id
 from certauth.icp.errors import CertificateError, Reason
 from certauth.icp.names import NameKey, name_key
 
@@ -67,6 +68,8 @@ class TrustStore:
             self._by_subject.setdefault(name_key(certificate.subject), []).append(entry)
         # The verified chain comes back as OpenSSL objects: map them to ours instead of re-parsing each one.
         self._known = {c.public_bytes(serialization.Encoding.DER): c for c in (*self.roots, *self.intermediates)}
+        self._fingerprints = {id(c): fingerprint(c) for c in (*self.roots, *self.intermediates)}
+        self._key_ids = {id(c): key_id(c) for c in (*self.roots, *self.intermediates)}
 
     @classmethod
     def from_pem_files(cls, roots: Iterable[str | Path], intermediates: Iterable[str | Path] = ()) -> TrustStore:
@@ -88,6 +91,13 @@ class TrustStore:
         if len(chain) < 2:
             raise CertificateError(Reason.CERT_UNTRUSTED, "O certificado apresentado é uma raiz, não o de uma pessoa.")
         return VerifiedPath((leaf, *(self._known[crypto.dump_certificate(crypto.FILETYPE_ASN1, c)] for c in chain[1:])))
+
+    def fingerprint_of(self, certificate: x509.Certificate) -> str:
+        """SHA-256 fingerprint, precomputed for the store's own certificates (those a verified path holds)."""
+        return self._fingerprints.get(id(certificate)) or fingerprint(certificate)
+
+    def key_id_of(self, certificate: x509.Certificate) -> str:
+        return self._key_ids.get(id(certificate)) or key_id(certificate)
 
     def _candidates(self, issuer: NameKey) -> list[crypto.X509]:
         """The intermediates whose subject could be the issuer, their possible issuers, and so on up."""

@@ -10,13 +10,12 @@ from typing import Protocol
 from cryptography import x509
 
 from certauth.icp.clock import format_brasilia
-from certauth.icp.crl import key_id
 from certauth.icp.errors import CertificateError, Reason
 from certauth.icp.facts import CertificateFacts
 from certauth.icp.identity import HolderKind, IcpBrasilIdentity, extract_identity
 from certauth.icp.policy import DEFAULT_ACCEPTED_POLICY_PREFIXES, PolicyMatch, check_key_usage, match_policy
 from certauth.icp.revocation import RevocationOutcome, RevocationStatus
-from certauth.icp.trust import TrustStore, VerifiedPath, fingerprint
+from certauth.icp.trust import TrustStore, VerifiedPath
 
 
 class RevocationChecker(Protocol):
@@ -86,8 +85,8 @@ class CertificateValidator:
             policy=policy,
             path=path.names(),
             issuer_subject=path.issuer.subject.rfc4514_string(),
-            issuer_fingerprint=fingerprint(path.issuer),
-            issuer_key_id=key_id(path.issuer),
+            issuer_fingerprint=self.trust.fingerprint_of(path.issuer),
+            issuer_key_id=self.trust.key_id_of(path.issuer),
             validated_at=at,
             revocation=revocation,
         )
