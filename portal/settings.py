@@ -54,6 +54,18 @@ CERTAUTH_ACCEPTED_POLICY_PREFIXES = env.list(
 )
 CERTAUTH_PROXY_SECRET = env.str("CERTAUTH_PROXY_SECRET", default="")
 CERTAUTH_TRUSTED_PROXIES = env.list("CERTAUTH_TRUSTED_PROXIES", default=[])
+# Revocation (certauth/conf.py documents each): "chain", "leaf" or "off"; fail closed unless soft-fail.
+CERTAUTH_REVOCATION = env.str("CERTAUTH_REVOCATION", default="chain")
+CERTAUTH_REVOCATION_SOFT_FAIL = env.bool("CERTAUTH_REVOCATION_SOFT_FAIL", default=False)
+CERTAUTH_CRL_GRACE_SECONDS = env.int("CERTAUTH_CRL_GRACE_SECONDS", default=3600)
+CERTAUTH_CRL_FETCH_ON_LOGIN = env.bool("CERTAUTH_CRL_FETCH_ON_LOGIN", default=True)
+CERTAUTH_CRL_FETCH_TIMEOUT = env.float("CERTAUTH_CRL_FETCH_TIMEOUT", default=5.0)
+CERTAUTH_CRL_REFRESH_TIMEOUT = env.float("CERTAUTH_CRL_REFRESH_TIMEOUT", default=120.0)
+CERTAUTH_CRL_MAX_BYTES = env.int("CERTAUTH_CRL_MAX_BYTES", default=128 * 1024 * 1024)
+CERTAUTH_CRL_URLS = env.list("CERTAUTH_CRL_URLS", default=[])
+CERTAUTH_SESSION_RECHECK_SECONDS = env.int("CERTAUTH_SESSION_RECHECK_SECONDS", default=300)
+CERTAUTH_OCSP = env.bool("CERTAUTH_OCSP", default=False)
+CERTAUTH_OCSP_TIMEOUT = env.float("CERTAUTH_OCSP_TIMEOUT", default=3.0)
 
 #: Cookie domain shared by the portal and login hosts in production (e.g. ``.portal.inss.gov.br``).
 SESSION_COOKIE_DOMAIN = env.str("SESSION_COOKIE_DOMAIN", default=None)

@@ -84,3 +84,28 @@ def test_ports_and_hosts_are_overridable(tmp_path):
 def test_production_without_secret_key_refuses_to_start(tmp_path):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         load(tmp_path)
+
+
+def test_revocation_settings_come_from_the_environment(tmp_path):
+    probe = (
+        "import json, portal.settings as s; print(json.dumps([s.CERTAUTH_REVOCATION, s.CERTAUTH_REVOCATION_SOFT_FAIL, "
+        "s.CERTAUTH_CRL_GRACE_SECONDS, s.CERTAUTH_CRL_URLS, s.CERTAUTH_OCSP]))"
+    )
+    env = {
+        "SECRET_KEY": "k",
+        "PORTAL_VAR_DIR": str(tmp_path),
+        "CERTAUTH_REVOCATION": "leaf",
+        "CERTAUTH_REVOCATION_SOFT_FAIL": "1",
+        "CERTAUTH_CRL_GRACE_SECONDS": "60",
+        "CERTAUTH_CRL_URLS": "http://a/x.crl,http://b/y.crl",
+        "CERTAUTH_OCSP": "true",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("CERTAUTH_")}, **env},
+        check=True,
+    )
+    assert json.loads(result.stdout) == ["leaf", True, 60, ["http://a/x.crl", "http://b/y.crl"], True]
