@@ -52,6 +52,7 @@ bench: $(VENV)/.installed
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[test,dev,bench]'
 	$(PY) bench/validation.py
 	$(PY) bench/login.py
+	$(PY) bench/revocation.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
