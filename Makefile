@@ -15,7 +15,8 @@ SYSTEM_PACKAGES := \
 	nginx:'test -x /usr/sbin/nginx' \
 	curl:'command -v curl' \
 	openssl:'command -v openssl' \
-	ca-certificates:'test -d /etc/ssl/certs'
+	ca-certificates:'test -d /etc/ssl/certs' \
+	postgresql:'test -x /usr/bin/pg_ctlcluster && ls /usr/lib/postgresql/*/bin/postgres'
 
 .PHONY: run test bench system-packages venv lint clean
 
@@ -32,10 +33,12 @@ run: system-packages $(VENV)/.installed
 	$(PY) manage.py collectstatic --noinput -v0 && \
 	exec $(PY) manage.py serve
 
-## make test: lint and type checks, then every test (unit, Django, end to end through a real nginx)
+## make test: lint and type checks, every test (unit, Django, end to end through a real nginx) on SQLite, then the
+## database-backed tests again on a real PostgreSQL (the production path)
 test: system-packages $(VENV)/.installed lint
 	mkdir -p "$(PORTAL_VAR_DIR)"
 	PORTAL_REQUIRE_E2E=1 $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL="$$(scripts/postgres.sh)" $(PY) -m pytest -q -m "not e2e" -p no:cacheprovider $(PYTEST_ARGS)
 
 system-packages:
 	@scripts/install-system-packages.sh $(SYSTEM_PACKAGES)

@@ -14,7 +14,8 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
-# A file database (not :memory:) so that the end-to-end tests' gunicorn can share it with the test process.
-DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file database (not :memory:) so that the end-to-end tests' gunicorn can share it with the test process.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
 (VAR_DIR / "static").mkdir(exist_ok=True)  # noqa: F405  (WhiteNoise warns when STATIC_ROOT is missing)
