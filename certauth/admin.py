@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from certauth.models import LoginAttempt
+from certauth.models import CrlIssuer, LoginAttempt
 
 _HEX = re.compile(r"[0-9A-Fa-f]{8,80}")
 
@@ -50,6 +50,48 @@ class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CrlIssuer)
+class CrlIssuerAdmin(admin.ModelAdmin[CrlIssuer]):
+    """The CRL store, read-only (it is filled by ``manage.py crl refresh`` / ``import`` and by logins)."""
+
+    list_display = (
+        "name",
+        "crl_number",
+        "crl_entries",
+        "crl_this_update",
+        "crl_next_update",
+        "last_attempt_at",
+        "last_error",
+    )
+    search_fields = ("name", "key_id")
+    list_select_related = ("current",)
+
+    @admin.display(description="nº da LCR")
+    def crl_number(self, obj: CrlIssuer) -> str:
+        return obj.current.number if obj.current else "—"
+
+    @admin.display(description="revogados")
+    def crl_entries(self, obj: CrlIssuer) -> int | None:
+        return obj.current.entries if obj.current else None
+
+    @admin.display(description="emitida em")
+    def crl_this_update(self, obj: CrlIssuer) -> Any:
+        return obj.current.this_update if obj.current else None
+
+    @admin.display(description="próxima atualização")
+    def crl_next_update(self, obj: CrlIssuer) -> Any:
+        return obj.current.next_update if obj.current else None
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

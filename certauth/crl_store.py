@@ -26,6 +26,7 @@ from django.utils.dateparse import parse_datetime
 from certauth.icp.crl import (
     CrlError,
     CrlInfo,
+    entry_reason,
     find_issuer,
     key_id,
     load_crl,
@@ -163,11 +164,7 @@ def _revocation_details(crl_id: int, serial: str) -> Revocation:
     )
     if entry is None:  # the index lists it: revoked, whatever the file says
         return Revocation(dt.datetime.min.replace(tzinfo=dt.UTC), "")
-    reason = ""
-    for extension in entry.extensions:
-        if extension.oid == x509.oid.CRLEntryExtensionOID.CRL_REASON:
-            reason = extension.value.reason.value
-    return Revocation(entry.revocation_date_utc, reason)
+    return Revocation(entry.revocation_date_utc, entry_reason(entry))
 
 
 def _aware(value: Any) -> dt.datetime:

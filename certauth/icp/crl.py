@@ -142,16 +142,19 @@ def _check_complete(crl: x509.CertificateRevocationList) -> int | None:
 
 def revoked_serials(crl: x509.CertificateRevocationList) -> Iterator[RevokedSerial]:
     """Every entry of the CRL, with its reason code name where one is given (``keyCompromise``…)."""
-    reason_oid = x509.oid.CRLEntryExtensionOID.CRL_REASON
     for entry in crl:
-        reason = ""
-        try:
-            for extension in entry.extensions:
-                if extension.oid == reason_oid:
-                    reason = extension.value.reason.value
-        except ValueError:
-            reason = ""
-        yield RevokedSerial(format(entry.serial_number, "X"), entry.revocation_date_utc, reason)
+        yield RevokedSerial(format(entry.serial_number, "X"), entry.revocation_date_utc, entry_reason(entry))
+
+
+def entry_reason(entry: x509.RevokedCertificate) -> str:
+    """The entry's reason code name (``keyCompromise``…), or ``""`` if it gives none (or an unreadable one)."""
+    try:
+        for extension in entry.extensions:
+            if extension.oid == x509.oid.CRLEntryExtensionOID.CRL_REASON:
+                return str(extension.value.reason.value)
+    except ValueError:
+        pass
+    return ""
 
 
 def distribution_points(certificate: x509.Certificate) -> tuple[str, ...]:

@@ -53,3 +53,9 @@ def test_serial_as_nginx_logs_it_with_a_leading_zero_finds_the_attempt(staff_cli
     accepted = attempts[0]
     page = staff_client.get("/admin/certauth/loginattempt/", {"q": "0" + accepted.cert_serial}, secure=True)
     assert accepted.reference in page.content.decode()
+
+
+def test_crl_store_is_visible_read_only(staff_client, crls):
+    page = staff_client.get("/admin/certauth/crlissuer/", secure=True)
+    assert page.status_code == 200 and "AC Teste OAB" in page.content.decode()
+    assert staff_client.get("/admin/certauth/crlissuer/add/", secure=True).status_code == 403
