@@ -12,19 +12,25 @@ from portal.models import Member, User
 
 
 def member_user(member: Member) -> User:
-    """The member's login account, created on first use (username = CPF, no usable password)."""
-    user = member.user
-    if user is None:
-        with transaction.atomic():
-            user = User.objects.filter(username=member.cpf).first()
-            if user is None:
-                user = User(username=member.cpf, email=member.email)
+    """The member's login account, created on first use (username = CPF, no usable password).
+
+    Safe when the member's first logins arrive at the same time (several tabs, a retry, two app hosts): the member
+    row is locked while its account is created, so the second login finds the first one's account.
+    """
+    if member.user is not None:
+        return member.user
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        if locked.user_id is None:
+            user, created = User.objects.get_or_create(username=locked.cpf, defaults={"email": locked.email})
+            if created:
                 user.set_unusable_password()
-                user.save()
-            member.user = user
-            member.save(update_fields=["user"])  # also copies the member's name and e-mail to the account
-            user.refresh_from_db(fields=["first_name", "last_name", "email"])
-    return user
+                user.save(update_fields=["password"])
+            locked.user = user
+            locked.save(update_fields=["user"])  # also copies the member's name and e-mail to the account
+        account = User.objects.get(member=locked)
+    member.user = account
+    return account
 
 
 def record_member_login(*, user: User, method: str, at: dt.datetime) -> None:

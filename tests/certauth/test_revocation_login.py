@@ -8,6 +8,7 @@ import threading
 import pytest
 import time_machine
 from cryptography import x509
+from django.db import connection
 from django.test import Client
 
 from certauth import crl_store
@@ -148,25 +149,36 @@ def test_logins_keep_succeeding_while_crls_are_replaced(certauth_settings, crls,
     header = escaped(leaf.certificate)
     statuses: list[int] = []
     done = threading.Event()
+    ready = threading.Barrier(3)
 
     def log_in_repeatedly() -> None:
         client = Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost")
-        while not done.is_set():
+        try:
             statuses.append(client.get("/entrar/certificado/", HTTP_X_SSL_CLIENT_CERT=header, secure=True).status_code)
+            ready.wait(timeout=60)
+            while not done.is_set():
+                response = client.get("/entrar/certificado/", HTTP_X_SSL_CLIENT_CERT=header, secure=True)
+                statuses.append(response.status_code)
+        finally:
+            connection.close()  # this thread's own connection
 
     workers = [threading.Thread(target=log_in_repeatedly) for _ in range(2)]
     for worker in workers:
         worker.start()
     try:
+        ready.wait(timeout=60)  # both are logging in before the first replacement starts
+        before = len(statuses)
         for number in range(10, 16):  # each replacement: 10,000 other serials
             data = pki.builder.crl(
                 pki.oab, [RevokedEntry(10**9 + number * 100_000 + i) for i in range(10_000)], number=number
             )
             crl_store.ingest(data, source="t", issuer=pki.oab.certificate, max_bytes=10**8)
+        during = len(statuses) - before
     finally:
         done.set()
         for worker in workers:
             worker.join()
+    assert during > 0, "logins must have run while the CRLs were being replaced"
     assert statuses and set(statuses) == {302}, f"{len(statuses)} logins: {set(statuses)}"
     assert LoginAttempt.objects.filter(outcome=Outcome.ACCEPTED).count() == len(statuses)
     crl_store.ingest(

@@ -52,3 +52,34 @@ def test_login_records_first_a3_login_and_last_certificate_login(login_with, mem
     member.refresh_from_db()
     assert member.first_a3_login_at == first
     assert member.last_certificate_login_at >= first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_first_logins_share_one_account(certauth_settings, crls, member_factory, pki):
+    """Two first logins at once (tabs, a retry, two app hosts) must not both create the account."""
+    import threading
+
+    from django.db import connection
+
+    member = member_factory()
+    certificate = pki.issue(LAWYER).certificate
+    users, errors = [], []
+    start = threading.Barrier(4)
+
+    def first_login() -> None:
+        try:
+            start.wait()
+            users.append(ClientCertificateBackend().authenticate(None, client_certificate=certificate).pk)
+        except Exception as exc:  # noqa: BLE001  (collected for the assertion below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_login) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    member.refresh_from_db()
+    assert errors == []
+    assert set(users) == {member.user_id}
