@@ -6,8 +6,12 @@ import re
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.module_loading import import_string
 
+from certauth.conf import settings
+from certauth.icp.numbers import mask_cpf
 from certauth.models import CrlIssuer, LoginAttempt
 
 _HEX = re.compile(r"[0-9A-Fa-f]{8,80}")
@@ -21,7 +25,7 @@ class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
         "method",
         "outcome",
         "code",
-        "cpf",
+        "masked_cpf",
         "holder_name",
         "organization_code",
         "cert_serial",
@@ -32,6 +36,15 @@ class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     show_full_result_count = False  # COUNT(*) over millions of rows on every page is not worth it
+
+    @admin.display(description="CPF", ordering="cpf")
+    def masked_cpf(self, obj: LoginAttempt) -> str:
+        return mask_cpf(obj.cpf) if obj.cpf else ""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LoginAttempt]:
+        queryset = super().get_queryset(request)
+        scope = settings.AUDIT_SCOPE
+        return import_string(scope)(request, queryset) if scope else queryset
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
         """nginx logs serials DER-style, with a leading ``0`` when the high bit is set (``0F41…``); the audit keeps

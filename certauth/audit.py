@@ -177,3 +177,16 @@ def _write(
             raise AuditUnavailable(str(exc)) from exc
     except DatabaseError as exc:
         raise AuditUnavailable(str(exc)) from exc
+
+
+def purge_before(cutoff: dt.datetime, *, dry_run: bool = False, batch: int = 10_000) -> int:
+    """Delete attempts older than ``cutoff`` in batches (short transactions); return how many."""
+    old = LoginAttempt.objects.filter(created_at__lt=cutoff)
+    if dry_run:
+        return old.count()
+    deleted = 0
+    while True:
+        ids = list(old.values_list("pk", flat=True)[:batch])
+        if not ids:
+            return deleted
+        deleted += LoginAttempt.objects.filter(pk__in=ids).delete()[0]

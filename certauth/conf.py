@@ -49,6 +49,10 @@ DEFAULTS: dict[str, Any] = {
     "CRL_URLS": (),
     # A certificate session is re-checked against the CRL store at least this often (seconds).
     "SESSION_RECHECK_SECONDS": 300,
+    # Audit: callable (dotted path) narrowing what an admin user sees, ``f(request, queryset) -> queryset``; and
+    # how long attempts are kept (``manage.py audit purge``).
+    "AUDIT_SCOPE": None,
+    "AUDIT_RETENTION_DAYS": 5 * 365,
     # Optional OCSP check, where the certificate names a responder.
     "OCSP": False,
     "OCSP_TIMEOUT": 3.0,

@@ -68,6 +68,20 @@ DEMO_CERTIFICATES: tuple[DemoCertificate, ...] = (
         None,
     ),
     DemoCertificate(
+        "servidor-inss",
+        "Servidor do INSS (gestão de entidades): entra na administração com o próprio e-CPF A3",
+        PersonSpec("RAFAEL MOREIRA DA SILVA", "50752917080"),
+        "final",
+        None,
+    ),
+    DemoCertificate(
+        "servidora-sudeste-1",
+        "Servidora da Superintendência Sudeste I: consulta só as entidades de SP",
+        PersonSpec("PATRICIA LOPES", "78778932807"),
+        "final",
+        None,
+    ),
+    DemoCertificate(
         "certificado-a1",
         "e-CPF do tipo A1 (arquivo): recusado",
         PersonSpec("CARLOS EDUARDO RAMOS", "99603082430", policy_oid=A1_POLICY),

@@ -1,38 +1,156 @@
-"""Partner entities and members in the admin (issue "Partner entities" makes this complete)."""
+"""Partner entities and members in the admin, for INSS staff: search, filters, inlines, bulk actions, CSV/XLSX
+import and export (django-import-export, same format as ``import_partners``), history (django-simple-history),
+and each regional office scoped to its own entities (``portal.permissions``)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
+from import_export.admin import ImportExportModelAdmin
+from import_export.forms import ExportForm
+from simple_history.admin import SimpleHistoryAdmin
 
-from portal.models import Member, Membership, OabRegistration, PartnerEntity, User
+from certauth.icp.numbers import normalize_cpf
+from portal.models import EntitySelection, EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
+from portal.permissions import scope_entities, scope_members
+from portal.resources import EntityResource, MemberResource
+from portal.services import set_entity_status
+from rollout.regions import SUPERINTENDENCIAS, region_by_code
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin[User]):
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Acesso com certificado", {"fields": ("cpf",)}))
+    list_display = ("username", "first_name", "last_name", "is_staff", "is_active")
+    search_fields = ("username", "first_name", "last_name", "=cpf")
+
+
+class SuperintendenciaFilter(admin.SimpleListFilter):
+    title = "superintendência"
+    parameter_name = "superintendencia"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(region.code, region.name) for region in SUPERINTENDENCIAS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        region = region_by_code(self.value() or "")
+        return queryset.filter(uf__in=region.ufs) if region else queryset
+
+
+class MigratedFilter(admin.SimpleListFilter):
+    """Migrated = at least one active member of the entity has already logged in with an A3 certificate."""
+
+    title = "migração para o A3"
+    parameter_name = "migrada"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("sim", "Já usa certificado A3"), ("nao", "Ainda não usa")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        a3_member = Membership.objects.filter(
+            entity=OuterRef("pk"), active=True, member__active=True, member__first_a3_login_at__isnull=False
+        )
+        if self.value() == "sim":
+            return queryset.filter(Exists(a3_member))
+        if self.value() == "nao":
+            return queryset.exclude(Exists(a3_member))
+        return queryset
 
 
 class MembershipInline(admin.TabularInline[Membership, PartnerEntity]):
     model = Membership
     extra = 0
     autocomplete_fields = ("member",)
+    fields = ("member", "active")
+
+
+class MemberMembershipInline(admin.TabularInline[Membership, Member]):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("entity",)
+    fields = ("entity", "active")
+    verbose_name_plural = "entidades pelas quais atua"
 
 
 class OabRegistrationInline(admin.TabularInline[OabRegistration, Member]):
     model = OabRegistration
     extra = 0
+    fields = ("number", "uf", "main")
 
 
 @admin.register(PartnerEntity)
-class PartnerEntityAdmin(admin.ModelAdmin[PartnerEntity]):
-    list_display = ("code", "name", "kind", "uf", "status", "act_number", "act_signed_on")
-    list_filter = ("kind", "uf", "status")
+class PartnerEntityAdmin(SimpleHistoryAdmin, ImportExportModelAdmin):  # type: ignore[misc]
+    resource_classes = [EntityResource]
+    export_form_class = ExportForm  # the fixed import format: no choosing of columns
+    list_display = ("code", "name", "kind", "uf", "superintendencia", "status", "act_number", "act_signed_on")
+    list_filter = ("kind", "uf", SuperintendenciaFilter, "status", MigratedFilter)
     search_fields = ("code", "name", "act_number")
     inlines = (MembershipInline,)
+    actions = ("suspend", "reactivate")
+    readonly_fields = ("superintendencia", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("code", "name", "kind", "uf", "superintendencia", "status")}),
+        ("Acordo de Cooperação Técnica", {"fields": ("act_number", "act_signed_on", "act_ends_on")}),
+        ("Contato", {"fields": ("contact_email", "other_emails", "phone", "notes")}),
+        ("Registro", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PartnerEntity]:
+        return scope_entities(super().get_queryset(request), request.user)  # type: ignore[arg-type]
+
+    @admin.action(description="Suspender as entidades selecionadas", permissions=["change"])
+    def suspend(self, request: HttpRequest, queryset: QuerySet[PartnerEntity]) -> None:
+        changed = set_entity_status(queryset, EntityStatus.SUSPENDED, reason="suspensão em lote")
+        messages.success(request, f"{changed} entidade(s) suspensa(s).")
+
+    @admin.action(description="Reativar as entidades selecionadas", permissions=["change"])
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[PartnerEntity]) -> None:
+        changed = set_entity_status(queryset, EntityStatus.ACTIVE, reason="reativação em lote")
+        messages.success(request, f"{changed} entidade(s) reativada(s).")
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin[Member]):
+class MemberAdmin(SimpleHistoryAdmin, ImportExportModelAdmin):  # type: ignore[misc]
+    resource_classes = [MemberResource]
+    export_form_class = ExportForm
     list_display = ("name", "masked_cpf", "email", "active", "first_a3_login_at", "last_certificate_login_at")
-    list_filter = ("active",)
+    list_filter = ("active", ("first_a3_login_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "=cpf", "oab_registrations__number")
-    inlines = (OabRegistrationInline,)
+    inlines = (OabRegistrationInline, MemberMembershipInline)
     readonly_fields = ("user", "first_a3_login_at", "last_certificate_login_at", "last_password_login_at")
+    fields = ("cpf", "name", "email", "active", *readonly_fields)
+
+    @admin.display(description="CPF", ordering="cpf")
+    def masked_cpf(self, obj: Member) -> str:
+        return obj.masked_cpf
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Member]:
+        return scope_members(super().get_queryset(request), request.user)  # type: ignore[arg-type]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Member], search_term: str) -> Any:
+        """A CPF is found with or without punctuation; an OAB number with or without leading zeros."""
+        digits = normalize_cpf(search_term)
+        if len(digits) == 11 and len(search_term.strip()) <= 14:
+            search_term = digits
+        return super().get_search_results(request, queryset, search_term.lstrip("0") or search_term)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        # LGPD: CPF, names and e-mails leave the system only in the hands of whoever may take them.
+        return bool(request.user.has_perm("portal.export_personal_data"))
+
+
+@admin.register(EntitySelection)
+class EntitySelectionAdmin(admin.ModelAdmin[EntitySelection]):
+    list_display = ("selected_at", "user", "entity", "login_reference")
+    list_select_related = ("user", "entity")
+    search_fields = ("=login_reference", "entity__code")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

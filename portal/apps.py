@@ -16,3 +16,9 @@ class PortalConfig(AppConfig):
         # portal.receivers records logins: the member's own dates for certificate logins (one UPDATE instead of
         # two on the login path), Django's last_login for the others.
         user_logged_in.disconnect(dispatch_uid="update_last_login")
+
+        from django.db.models.signals import post_migrate
+
+        from portal.groups import ensure_groups
+
+        post_migrate.connect(ensure_groups, sender=self, dispatch_uid="portal.ensure_groups")

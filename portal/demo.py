@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from certauth.demo import DEMO_CERTIFICATES
 from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
+from portal.permissions import MANAGEMENT_GROUP, regional_group_name
 
-#: The demo's INSS staff account for the admin (demo only: `make run` prints it).
-STAFF_USERNAME = "inss.demo"
-STAFF_PASSWORD = "demo-inss-2026"  # noqa: S105
+#: INSS staff of the demo (they enter the admin with the demo certificate of the same name).
+STAFF: dict[str, tuple[str, str]] = {
+    "servidor-inss": ("rafael.moreira", MANAGEMENT_GROUP),
+    "servidora-sudeste-1": ("patricia.lopes", regional_group_name("Sudeste I")),
+}
 
 
 @dataclass(frozen=True)
@@ -41,13 +45,16 @@ ENTITIES = (
     DemoEntity(
         "MUN-MANAUS", "Prefeitura Municipal de Manaus", EntityKind.MUNICIPIO, "AM", "ACT 44/2024", dt.date(2024, 9, 2)
     ),
+    DemoEntity(
+        "AAM", "Associação Amazonense de Municípios", EntityKind.OUTRA, "AM", "ACT 45/2024", dt.date(2024, 9, 2)
+    ),
 )
 
-#: certificate slug → (entity code, OAB registration on file, member active)
+#: certificate slug → (entity codes, OAB registration on file, member active)
 MEMBERS: dict[str, tuple[str, str | None, bool]] = {
     "advogada-oab-sp": ("OAB-SP", "123456SP", True),
     "advogado-perfil-novo": ("OAB-RJ", "98765RJ", True),
-    "operadora-municipal": ("MUN-MANAUS", None, True),
+    "operadora-municipal": ("MUN-MANAUS AAM", None, True),
     "certificado-a1": ("OAB-SP", None, True),
     "certificado-vencido": ("OAB-SP", None, True),
     "ainda-nao-valido": ("OAB-SP", None, True),
@@ -79,18 +86,30 @@ def load_demo_data() -> tuple[int, int]:
             ),
         )
     by_slug = {c.slug: c for c in DEMO_CERTIFICATES}
-    for slug, (entity_code, oab, active) in MEMBERS.items():
+    for slug, (entity_codes, oab, active) in MEMBERS.items():
         spec = by_slug[slug].spec
         member, _ = Member.objects.update_or_create(
             cpf=spec.cpf,
             defaults=dict(name=spec.name.title(), email=f"{slug}@demo.invalid", active=active),
         )
-        Membership.objects.update_or_create(member=member, entity=entities[entity_code], defaults={"active": True})
+        for entity_code in entity_codes.split():
+            Membership.objects.update_or_create(member=member, entity=entities[entity_code], defaults={"active": True})
         if oab:
             OabRegistration.objects.update_or_create(member=member, number=oab[:-2], uf=oab[-2:])
-    staff, _ = User.objects.get_or_create(
-        username=STAFF_USERNAME, defaults={"is_staff": True, "is_superuser": True, "first_name": "Equipe INSS"}
-    )
-    staff.set_password(STAFF_PASSWORD)
-    staff.save()
+    for slug, (username, group) in STAFF.items():
+        spec = by_slug[slug].spec
+        first, _, last = spec.name.title().partition(" ")
+        staff, _ = User.objects.update_or_create(
+            username=username,
+            defaults={
+                "cpf": spec.cpf,
+                "is_staff": True,
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@inss.demo.invalid",
+            },
+        )
+        staff.set_unusable_password()
+        staff.save()
+        staff.groups.set([Group.objects.get(name=group)])
     return len(ENTITIES), len(MEMBERS)

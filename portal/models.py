@@ -6,24 +6,37 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models.functions import Lower
 from localflavor.br.models import BRStateField
+from simple_history.models import HistoricalRecords
 
 from certauth.icp.numbers import is_valid_cpf, mask_cpf, normalize_cpf, normalize_oab_number
+from rollout.regions import region_for_uf
 
 
-class User(AbstractUser):
-    """Accounts of INSS staff and of members (a member's username is their CPF)."""
-
-    class Meta:
-        verbose_name = "usuário"
-        verbose_name_plural = "usuários"
+def validate_email_list(value: str) -> None:
+    for address in split_emails(value):
+        validate_email(address)
 
 
 def validate_cpf(value: str) -> None:
     if not is_valid_cpf(normalize_cpf(value)):
         raise ValidationError("CPF inválido.", code="invalid_cpf")
+
+
+class User(AbstractUser):
+    """Accounts of INSS staff and of members (a member's username is their CPF).
+
+    ``cpf`` is set for INSS staff, who enter the admin with their own A3 certificate (members are found through
+    :class:`Member`)."""
+
+    cpf = models.CharField("CPF", max_length=11, unique=True, null=True, blank=True, validators=[validate_cpf])
+
+    class Meta:
+        verbose_name = "usuário"
+        verbose_name_plural = "usuários"
 
 
 class EntityKind(models.TextChoices):
@@ -50,10 +63,18 @@ class PartnerEntity(models.Model):
     act_ends_on = models.DateField("término do ACT", null=True, blank=True)
     status = models.CharField("situação", max_length=10, choices=EntityStatus.choices, default=EntityStatus.ACTIVE)
     contact_email = models.EmailField("e-mail de contato", blank=True)
+    other_emails = models.CharField(
+        "outros e-mails",
+        max_length=500,
+        blank=True,
+        validators=[validate_email_list],
+        help_text="Separados por vírgula.",
+    )
     phone = models.CharField("telefone", max_length=40, blank=True)
     notes = models.TextField("observações", blank=True)
     created_at = models.DateTimeField("criada em", auto_now_add=True)
     updated_at = models.DateTimeField("atualizada em", auto_now=True)
+    history = HistoricalRecords(verbose_name="histórico da entidade")
 
     class Meta:
         verbose_name = "entidade parceira"
@@ -66,6 +87,16 @@ class PartnerEntity(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == EntityStatus.ACTIVE
+
+    @property
+    def superintendencia(self) -> str:
+        """Derived from the UF (Anexo I), for every kind of entity."""
+        region = region_for_uf(self.uf)
+        return region.name if region else ""
+
+    @property
+    def contact_emails(self) -> list[str]:
+        return [e for e in [self.contact_email, *split_emails(self.other_emails)] if e]
 
 
 class Member(models.Model):
@@ -83,11 +114,20 @@ class Member(models.Model):
     last_certificate_login_at = models.DateTimeField("último login com certificado", null=True, blank=True)
     last_password_login_at = models.DateTimeField("último login com senha", null=True, blank=True)
     created_at = models.DateTimeField("criado em", auto_now_add=True)
+    history = HistoricalRecords(
+        verbose_name="histórico do membro",
+        excluded_fields=[
+            "first_a3_login_at",
+            "last_certificate_login_at",
+            "last_password_login_at",  # bookkeeping, not changes
+        ],
+    )
 
     class Meta:
         verbose_name = "membro"
         verbose_name_plural = "membros"
         ordering = ["name"]
+        permissions = [("export_personal_data", "Pode exportar dados pessoais de membros (LGPD)")]
 
     def __str__(self) -> str:
         return f"{self.name} ({mask_cpf(self.cpf)})"
@@ -115,6 +155,7 @@ class OabRegistration(models.Model):
     number = models.CharField("número", max_length=10)
     uf = BRStateField("UF")
     main = models.BooleanField("principal", default=True)
+    history = HistoricalRecords(verbose_name="histórico da inscrição")
 
     class Meta:
         verbose_name = "inscrição na OAB"
@@ -139,6 +180,7 @@ class Membership(models.Model):
         PartnerEntity, verbose_name="entidade", on_delete=models.CASCADE, related_name="memberships"
     )
     active = models.BooleanField("ativo", default=True)
+    history = HistoricalRecords(verbose_name="histórico do vínculo")
 
     class Meta:
         verbose_name = "vínculo"
@@ -147,3 +189,24 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} — {self.entity}"
+
+
+class EntitySelection(models.Model):
+    """Which entity a member acts for in a session: chosen after login (or the only one), and each switch."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="entity_selections")
+    entity = models.ForeignKey(PartnerEntity, on_delete=models.CASCADE, related_name="selections")
+    login_reference = models.CharField("referência do login", max_length=16, blank=True, db_index=True)
+    selected_at = models.DateTimeField("escolhida em", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "escolha de entidade"
+        verbose_name_plural = "escolhas de entidade"
+        ordering = ["-selected_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.entity}"
+
+
+def split_emails(value: str) -> list[str]:
+    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]

@@ -23,7 +23,17 @@ def dashboard_context(*, user: User, session: SessionBase) -> dict[str, Any]:
         "member": member,
         "entity": entity,
         "oab_registrations": list(member.oab_registrations.all()) if member else [],
+        "can_switch_entity": member is not None and len(entities_of(member)) > 1,
     }
+
+
+def entities_of(member: Member) -> list[PartnerEntity]:
+    """The active entities a member acts for through an active membership, by name."""
+    return list(
+        PartnerEntity.objects.filter(
+            status=EntityStatus.ACTIVE, memberships__member=member, memberships__active=True
+        ).order_by("name")
+    )
 
 
 @dataclass(frozen=True)

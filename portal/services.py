@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import DateTimeField, Value
+from django.db.models import DateTimeField, QuerySet, Value
 from django.db.models.functions import Coalesce
 
-from portal.models import Member, User
+from portal.models import Member, PartnerEntity, User
 
 
 def member_user(member: Member) -> User:
@@ -43,3 +43,14 @@ def record_member_login(*, user: User, method: str, at: dt.datetime) -> None:
         )
     elif method == "password":
         members.update(last_password_login_at=at)
+
+
+def set_entity_status(entities: QuerySet[PartnerEntity], status: str, *, reason: str) -> int:
+    """Suspend or reactivate entities one by one, so each change is in their history with its reason."""
+    changed = 0
+    for entity in entities.exclude(status=status):
+        entity.status = status
+        entity._change_reason = reason  # type: ignore[attr-defined]  # django-simple-history's documented hook
+        entity.save(update_fields=["status", "updated_at"])
+        changed += 1
+    return changed

@@ -72,6 +72,11 @@ SESSION_COOKIE_DOMAIN = env.str("SESSION_COOKIE_DOMAIN", default=None)
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=8)
 PORTAL_SUPPORT_URL = env.str("PORTAL_SUPPORT_URL", default="")
+#: INSS staff enter the admin with their own A3 certificate; a password login is refused unless this is on.
+PORTAL_STAFF_PASSWORD_LOGIN = env.bool("PORTAL_STAFF_PASSWORD_LOGIN", default=False)
+#: Login attempts older than this are deleted by `manage.py audit purge` (LGPD: keep only what is needed).
+CERTAUTH_AUDIT_RETENTION_DAYS = env.int("CERTAUTH_AUDIT_RETENTION_DAYS", default=5 * 365)
+CERTAUTH_AUDIT_SCOPE = "portal.permissions.scope_audit"
 
 # ---------------------------------------------------------------- derived
 if not SECRET_KEY:
@@ -90,7 +95,7 @@ CERTAUTH_LOGIN_REDIRECT_URL = f"{PORTAL_BASE_URL}/painel/"
 CSRF_TRUSTED_ORIGINS = [PORTAL_BASE_URL, CERT_LOGIN_BASE_URL]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.admin_config.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -98,6 +103,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "localflavor",
+    "import_export",
+    "simple_history",
     "certauth",
     "rollout",
     "portal",
@@ -113,6 +120,7 @@ MIDDLEWARE = [
     "portal.middleware.IdleSessionMiddleware",
     "certauth.middleware.CertificateSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -181,6 +189,14 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# django-import-export: CSV and XLSX, whole files in one transaction, import only for those who may change.
+from import_export.formats.base_formats import CSV, XLSX  # noqa: E402
+
+IMPORT_EXPORT_FORMATS = [CSV, XLSX]
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 LOGGING = {
     "version": 1,

@@ -3,17 +3,14 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import views
-
-admin.site.site_header = "Portal A3 — Administração INSS"
-admin.site.site_title = "Portal A3"
-admin.site.index_title = "Gestão de entidades parceiras"
+from portal import entity_choice, views
 
 portal_patterns = (
     [
         path("", views.home, name="home"),
         path("painel/", views.dashboard, name="dashboard"),
         path("sair/", views.logout, name="logout"),
+        path("entidade/", entity_choice.choose_entity, name="choose_entity"),
     ],
     "portal",
 )

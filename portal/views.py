@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from certauth.audit import new_reference
 from certauth.icp.clock import format_brasilia
 from certauth.models import LoginMethod
+from portal.entity_choice import entity_required
 from portal.selectors import dashboard_context
 
 
@@ -23,6 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
+@entity_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     certificate = getattr(request, "session_certificate", None)
     context = dashboard_context(user=request.user, session=request.session)  # type: ignore[arg-type]

@@ -11,15 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 
 from certauth import crl_store
 from certauth.icp.builder import Issued, PersonSpec, RevokedEntry
-from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity
+from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
 from tests.pki import TestPki, escaped
 
 PROXY_SECRET = "test-proxy-secret-0123456789abcdef"
 LAWYER = PersonSpec("MARIA DA SILVA", "52601815906", dt.date(1979, 3, 14), oab="0123456SP")
+STAFF = PersonSpec("JOSE SERVIDOR DO INSS", "50752917080")
 
 
 @pytest.fixture(scope="session")
@@ -175,5 +177,39 @@ def login_with(proxy_client: Client, pki: TestPki) -> Callable[..., Any]:
         return proxy_client.get(
             "/entrar/certificado/", HTTP_X_SSL_CLIENT_CERT=escaped(issued.certificate), secure=True, **extra
         )
+
+    return login
+
+
+@pytest.fixture
+def staff_factory(db: None) -> Callable[..., User]:
+    """INSS staff accounts (with the CPF their certificate carries) in the given groups."""
+
+    def make(cpf: str = STAFF.cpf, *, groups: tuple[str, ...] = (), superuser: bool = False) -> User:
+        user = User.objects.create_user(
+            username=f"servidor-{cpf}", cpf=cpf, is_staff=True, is_superuser=superuser, first_name="Servidor"
+        )
+        for name in groups:
+            user.groups.add(Group.objects.get(name=name))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff_login(certauth_settings: Any, crls: None, pki: TestPki) -> Callable[[User], Client]:
+    """``staff_login(user)`` → a client whose session came from that staff member's own A3 certificate."""
+
+    def login(user: User) -> Client:
+        client = Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost")
+        certificate = pki.issue(PersonSpec(user.get_full_name().upper() or "SERVIDOR", str(user.cpf)), pki.final)
+        response = client.get(
+            "/entrar/certificado/",
+            {"next": "/admin/"},
+            HTTP_X_SSL_CLIENT_CERT=escaped(certificate.certificate),
+            secure=True,
+        )
+        assert response.status_code == 302, response.get("X-Error-Code")
+        return client
 
     return login

@@ -9,10 +9,8 @@ from tests.conftest import LAWYER
 
 
 @pytest.fixture
-def staff_client(client, django_user_model):
-    admin = django_user_model.objects.create_superuser("inss", "inss@example.gov.br", "a-long-password-123")
-    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
-    return client
+def staff_client(staff_factory, staff_login):
+    return staff_login(staff_factory(superuser=True))
 
 
 @pytest.fixture
@@ -20,7 +18,7 @@ def attempts(login_with, member_factory, pki):
     member_factory()
     login_with(LAWYER)
     login_with(LAWYER, pki.stranger)
-    return list(LoginAttempt.objects.order_by("created_at"))
+    return list(LoginAttempt.objects.filter(cpf=LAWYER.cpf).order_by("created_at"))
 
 
 def test_attempts_are_listed_and_searchable_by_reference_cpf_and_serial(staff_client, attempts):
@@ -46,7 +44,7 @@ def test_attempts_cannot_be_added_changed_or_deleted(staff_client, attempts):
     assert staff_client.post(f"{base}{attempt.pk}/change/", {"code": "X"}, secure=True).status_code == 403
     assert staff_client.post(f"{base}{attempt.pk}/delete/", {"post": "yes"}, secure=True).status_code == 403
     attempt.refresh_from_db()
-    assert LoginAttempt.objects.count() == 2
+    assert LoginAttempt.objects.filter(cpf=LAWYER.cpf).count() == 2
 
 
 def test_serial_as_nginx_logs_it_with_a_leading_zero_finds_the_attempt(staff_client, attempts):

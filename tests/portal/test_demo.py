@@ -12,7 +12,7 @@ from django.test import Client
 
 from certauth.demo import DEMO_CERTIFICATES, P12_PASSWORD, DemoPki, build_demo_pki
 from certauth.icp.trust import load_pem_files
-from portal.demo import STAFF_PASSWORD, STAFF_USERNAME
+from portal.demo import ENTITIES, STAFF
 from portal.models import Member, PartnerEntity
 from tests.conftest import PROXY_SECRET
 from tests.pki import escaped
@@ -71,7 +71,7 @@ def test_each_demo_certificate_logs_in_or_is_refused_as_announced(demo_pki, sett
     call_command("load_demo")
     call_command("load_demo")  # idempotent
     call_command("crl", "import", *sorted(demo_pki.crl_dir.glob("*.crl")))
-    assert PartnerEntity.objects.count() == 4
+    assert PartnerEntity.objects.count() == len(ENTITIES)
     outcomes = {}
     for demo in DEMO_CERTIFICATES:
         leaf = load_pem_files([Path(demo_pki.user_dir(demo.slug)) / "certificado.pem"])[0]
@@ -85,7 +85,20 @@ def test_each_demo_certificate_logs_in_or_is_refused_as_announced(demo_pki, sett
 
 
 @pytest.mark.django_db
-def test_demo_staff_account_reaches_the_admin(client):
+def test_demo_staff_enter_the_admin_with_their_certificates_each_with_their_scope(demo_pki, settings):
+    settings.CERTAUTH_TRUST_ROOTS = [str(demo_pki.root)]
+    settings.CERTAUTH_INTERMEDIATES = [str(demo_pki.intermediates)]
+    settings.CERTAUTH_PROXY_SECRET = PROXY_SECRET
     call_command("load_demo")
-    assert client.login(username=STAFF_USERNAME, password=STAFF_PASSWORD)
-    assert client.get("/admin/portal/partnerentity/", secure=True).status_code == 200
+    call_command("crl", "import", *sorted(demo_pki.crl_dir.glob("*.crl")))
+    seen = {}
+    for slug in STAFF:
+        leaf = load_pem_files([Path(demo_pki.user_dir(slug)) / "certificado.pem"])[0]
+        client = Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost")
+        login = client.get(
+            "/entrar/certificado/", {"next": "/admin/"}, HTTP_X_SSL_CLIENT_CERT=escaped(leaf), secure=True
+        )
+        assert login["Location"].endswith("/admin/")
+        page = client.get("/admin/portal/partnerentity/", secure=True).content.decode()
+        seen[slug] = {code for code in ("OAB-SP", "OAB-RJ", "MUN-MANAUS") if code in page}
+    assert seen == {"servidor-inss": {"OAB-SP", "OAB-RJ", "MUN-MANAUS"}, "servidora-sudeste-1": {"OAB-SP"}}

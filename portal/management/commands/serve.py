@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from certauth.demo import DemoPki
-from portal.demo import STAFF_PASSWORD, STAFF_USERNAME
 from portal.serving.config import site_from_settings
 from portal.serving.processes import BASE_DIR, Stack
 
@@ -91,7 +90,7 @@ class Command(BaseCommand):
             f"  Administração (INSS):    {settings.PORTAL_BASE_URL}/admin/",
         ]
         if settings.PORTAL_DEMO:
-            lines.append(f"                           usuário {STAFF_USERNAME}, senha {STAFF_PASSWORD} (demonstração)")
+            lines.append("                           (com os certificados servidor-inss ou servidora-sudeste-1)")
         pki = DemoPki(Path(settings.DEMO_PKI_DIR))
         manifest = pki.manifest() if settings.PORTAL_DEMO else None
         if manifest:

@@ -1,0 +1,70 @@
+"""Choosing (and switching) the entity a member acts for, after a certificate login."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from certauth.models import LoginAttempt
+from portal.models import EntitySelection, Member, User
+from portal.selectors import SESSION_ENTITY_KEY, entities_of
+
+
+def entity_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For member pages: a member of several entities who has not chosen one yet is sent to choose."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (
+            request.session.get(SESSION_ENTITY_KEY) is None
+            and Member.objects.filter(user=cast(User, request.user)).exists()
+        ):
+            return HttpResponseRedirect(f"{reverse('portal:choose_entity')}?next={request.path}")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choose_entity(request: HttpRequest) -> HttpResponse:
+    member = Member.objects.filter(user=cast(User, request.user)).first()
+    if member is None:
+        return HttpResponseRedirect(reverse("portal:dashboard"))
+    entities = entities_of(member)
+    target = request.POST.get("next") or request.GET.get("next") or reverse("portal:dashboard")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("portal:dashboard")
+    if request.method == "POST":
+        chosen = next((e for e in entities if str(e.pk) == request.POST.get("entity")), None)
+        if chosen is None:
+            return HttpResponseBadRequest("Entidade inválida.")
+        select_entity(request, member_entity=chosen)
+        messages.success(request, f"Você está atuando por: {chosen.name}.")
+        return HttpResponseRedirect(target)
+    return render(
+        request,
+        "portal/choose_entity.html",
+        {"entities": entities, "current": request.session.get(SESSION_ENTITY_KEY), "next": target},
+    )
+
+
+def select_entity(request: HttpRequest, *, member_entity: Any) -> None:
+    """Record the choice in the session and in the history; the login's audit row gets it if it had none."""
+    request.session[SESSION_ENTITY_KEY] = member_entity.pk
+    certificate = getattr(request, "session_certificate", None)
+    reference = certificate.reference if certificate else ""
+    EntitySelection.objects.create(user=cast(User, request.user), entity=member_entity, login_reference=reference)
+    if reference:
+        LoginAttempt.objects.filter(reference=reference, organization_code="").update(
+            organization_code=member_entity.code[:40], organization_name=member_entity.name[:200]
+        )

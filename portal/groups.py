@@ -1,0 +1,65 @@
+"""The staff groups and their permissions, kept in step with the code after every ``migrate``.
+
+- "INSS — gestão de entidades": edits partner entities, members, memberships and OAB registrations, imports and
+  exports (personal data included), reads the audit and the CRL store.
+- "INSS — consulta nacional": reads everything, exports no personal data.
+- "Superintendência <X> — consulta" (one per superintendência): reads only the entities of its UFs, their
+  members and their login attempts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, regional_group_name
+
+_PARTNER_MODELS = ("partnerentity", "member", "membership", "oabregistration")
+_HISTORY_MODELS = tuple(f"historical{m}" for m in _PARTNER_MODELS)
+
+
+def _permissions(*spec: tuple[str, str, tuple[str, ...]]) -> list[Permission]:
+    query = Q()
+    for app, model, actions in spec:
+        query |= Q(
+            content_type__app_label=app, content_type__model=model, codename__in=[f"{a}_{model}" for a in actions]
+        )
+    return list(Permission.objects.filter(query))
+
+
+def ensure_groups(**kwargs: Any) -> None:
+    """post_migrate receiver (idempotent)."""
+    view = ("view",)
+    reading = [
+        *[("portal", m, view) for m in (*_PARTNER_MODELS, *_HISTORY_MODELS)],
+        ("certauth", "loginattempt", view),
+        ("rollout", "superintendencia", view),
+    ]
+    management = _permissions(
+        ("portal", "partnerentity", ("add", "change", "view")),
+        ("portal", "member", ("add", "change", "view")),
+        ("portal", "membership", ("add", "change", "delete", "view")),
+        ("portal", "oabregistration", ("add", "change", "delete", "view")),
+        *[("portal", m, view) for m in _HISTORY_MODELS],
+        ("certauth", "loginattempt", view),
+        ("certauth", "crlissuer", view),
+        ("rollout", "superintendencia", view),
+    ) + list(Permission.objects.filter(content_type__app_label="portal", codename="export_personal_data"))
+    _group(MANAGEMENT_GROUP, management)
+    _group(NATIONAL_VIEW_GROUP, _permissions(*reading, ("certauth", "crlissuer", view)))
+    from rollout.models import Superintendencia
+
+    regional = _permissions(*reading)
+    for region in Superintendencia.objects.all():
+        group = _group(regional_group_name(region.name), regional)
+        if region.consulta_group_id != group.pk:
+            region.consulta_group = group
+            region.save(update_fields=["consulta_group"])
+
+
+def _group(name: str, permissions: list[Permission]) -> Group:
+    group, _ = Group.objects.get_or_create(name=name)
+    group.permissions.set(permissions)
+    return group
