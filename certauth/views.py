@@ -59,11 +59,11 @@ class CertificateLoginView(View):
                     organization_code=login.binding.organization_code,
                     organization_name=login.binding.organization_name,
                 )
+                auth.login(request, user, backend=BACKEND)  # first: it empties a session another user left open
                 SessionCertificate.of(login.certificate, method=LoginMethod.CERTIFICATE, reference=row.reference).store(
                     request.session
                 )
                 request.session.update(login.binding.session_data)
-                auth.login(request, user, backend=BACKEND)
         except (AuditUnavailable, DatabaseError):
             logger.exception("accepted certificate login %s not audited: refused", attempt.reference)
             request.session.flush()

@@ -32,6 +32,8 @@ class SessionStore(DatabaseSessionStore):
         self.modified = True
 
     def save(self, must_create: bool = False) -> None:
+        if self.session_key is None:  # flushed (a login over another user's session): a new row, inserted now
+            self.create()
         if not self._pending_insert:
             super().save(must_create=must_create)
             return

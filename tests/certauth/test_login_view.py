@@ -62,6 +62,27 @@ def test_login_rotates_the_session_key(proxy_client, login_with, member_factory)
     assert response.cookies["sessionid"].value != "anonymous-session-key-set-by-an-attacker"
 
 
+def test_login_with_another_token_in_a_browser_with_a_colleagues_session_opens_the_new_session(
+    proxy_client, login_with, member_factory
+):
+    from certauth.icp.builder import PersonSpec
+
+    colleague = PersonSpec("JOAO PEREIRA", "08301661305")
+    member_factory(colleague.cpf, name="João Pereira")
+    member = member_factory()
+    assert login_with(colleague).status_code == 302
+
+    response = login_with(LAWYER)
+
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert proxy_client.session["_auth_user_id"] == str(member.user_id)
+    assert proxy_client.session[SESSION_KEY]["cpf"] == LAWYER.cpf
+    dashboard = proxy_client.get("/painel/", secure=True)
+    assert dashboard.status_code == 200
+    assert "Maria da Silva" in dashboard.content.decode()
+
+
 def test_member_lands_on_dashboard_with_name_masked_cpf_entity_and_expiry(proxy_client, login_with, member_factory):
     member_factory(name="Maria da Silva")
     login_with(LAWYER)
