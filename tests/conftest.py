@@ -24,6 +24,15 @@ LAWYER = PersonSpec("MARIA DA SILVA", "52601815906", dt.date(1979, 3, 14), oab="
 STAFF = PersonSpec("JOSE SERVIDOR DO INSS", "50752917080")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A transactional test empties the tables when it ends; without ``serialized_rollback`` the rows loaded by data
+    migrations (Anexo I's superintendências and waves) would be gone for every test after it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(f"{item.nodeid}: use django_db(transaction=True, serialized_rollback=True)")
+
+
 @pytest.fixture(scope="session")
 def pki() -> TestPki:
     return TestPki(now=dt.datetime.now(dt.UTC).replace(microsecond=0))

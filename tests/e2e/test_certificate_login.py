@@ -14,7 +14,7 @@ from portal.models import EntityStatus
 from tests.conftest import LAWYER
 from tests.e2e.conftest import assert_audited_once, assert_not_logged_in, assert_rejection_page, element_text
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_lawyer_logs_in_on_login_host_and_lands_on_portal_dashboard(e2e_stack, browser_factory, member_factory, pki):

@@ -12,7 +12,7 @@ from certauth.models import LoginAttempt
 from tests.conftest import LAWYER
 from tests.e2e.conftest import assert_audited_once, assert_not_logged_in, assert_rejection_page, element_text
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def stale_issuing_ac(pki):

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import LAWYER
 from tests.e2e.conftest import assert_not_logged_in, element_text
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_logout_with_csrf_token_ends_the_session(e2e_stack, browser_factory, member_factory, pki):

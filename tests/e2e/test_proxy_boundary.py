@@ -19,7 +19,7 @@ from tests.e2e.conftest import (
 )
 from tests.pki import escaped
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 LOGIN_PATH = "/entrar/certificado/"
 

@@ -11,7 +11,7 @@ from certauth.models import CrlIssuer
 from tests.conftest import LAWYER
 from tests.e2e.conftest import assert_audited_once, assert_rejection_page
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_revoked_certificate_is_refused_from_the_next_login_after_the_crl_is_loaded(

@@ -11,7 +11,7 @@ from certauth.models import LoginAttempt
 from tests.conftest import LAWYER
 from tests.e2e.conftest import element_text
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def s_client(e2e_stack, port, version):

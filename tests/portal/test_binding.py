@@ -92,7 +92,7 @@ def test_login_records_first_a3_login_and_last_certificate_login(login_with, mem
     assert member.last_certificate_login_at >= first
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_first_logins_share_one_account(certauth_settings, crls, member_factory, pki):
     """Two first logins at once (tabs, a retry, two app hosts) must not both create the account."""
     import threading
