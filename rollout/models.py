@@ -1,9 +1,20 @@
-"""Superintendências (regional offices of Anexo I). Waves and overrides come with the schedule."""
+"""The schedule as data: superintendências, waves (Anexo I and any added later), per-entity overrides."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import models
+from simple_history.models import HistoricalRecords
+
+from rollout import schedule
+
+KINDS = ("oab", "municipio", "outra")
+
+
+def default_kinds() -> list[str]:
+    return ["oab"]
 
 
 class Superintendencia(models.Model):
@@ -27,3 +38,92 @@ class Superintendencia(models.Model):
 
     def __str__(self) -> str:
         return f"Superintendência {self.name}"
+
+
+class Wave(models.Model):
+    """A stage of the migration schedule: which kinds of entity of which UFs, and their window."""
+
+    number = models.PositiveSmallIntegerField("etapa")
+    name = models.CharField("nome", max_length=120)
+    superintendencia = models.ForeignKey(
+        Superintendencia, verbose_name="superintendência", on_delete=models.PROTECT, related_name="waves"
+    )
+    kinds = models.JSONField("tipos de entidade", default=default_kinds)
+    ufs = models.JSONField("UFs", default=list)
+    window_start = models.DateField("início da janela", null=True, blank=True)
+    window_end = models.DateField("fim da janela", null=True, blank=True)
+    undefined_reason = models.CharField(
+        "motivo de estar a definir",
+        max_length=200,
+        blank=True,
+        help_text="Obrigatório quando a janela ainda não tem datas (ex.: emergência climática no RS).",
+    )
+    notes = models.TextField("observações", blank=True)
+    history = HistoricalRecords(verbose_name="histórico da etapa")
+
+    class Meta:
+        verbose_name = "etapa do cronograma"
+        verbose_name_plural = "etapas do cronograma"
+        ordering = ["number", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if (self.window_start is None) != (self.window_end is None):
+            raise ValidationError("Informe o início e o fim da janela, ou nenhum dos dois (a definir).")
+        if self.window_start and self.window_end and self.window_start > self.window_end:
+            raise ValidationError({"window_end": "O fim da janela não pode ser anterior ao início."})
+        if self.window_start is None and not self.undefined_reason:
+            raise ValidationError({"undefined_reason": "Sem datas, informe o motivo (a definir)."})
+        unknown = set(self.kinds or []) - set(KINDS)
+        if not self.kinds or unknown:
+            raise ValidationError({"kinds": f"Tipos de entidade válidos: {', '.join(KINDS)}."})
+        if self.superintendencia_id is not None:
+            outside = set(self.ufs or []) - set(self.superintendencia.ufs)
+            if not self.ufs or outside:
+                raise ValidationError(
+                    {"ufs": f"UFs da {self.superintendencia}: {', '.join(self.superintendencia.ufs)}."}
+                )
+
+    def as_rule(self) -> schedule.Wave:
+        return schedule.Wave(
+            name=self.name,
+            kinds=tuple(self.kinds),
+            ufs=tuple(self.ufs),
+            window_start=self.window_start,
+            window_end=self.window_end,
+            undefined_reason=self.undefined_reason,
+        )
+
+
+class EntityOverride(models.Model):
+    """A cutover date set for one entity (earlier or later than its wave's), with why and by whom."""
+
+    entity = models.OneToOneField(
+        "portal.PartnerEntity", verbose_name="entidade", on_delete=models.CASCADE, related_name="cutover_override"
+    )
+    cutover_on = models.DateField(
+        "certificado A3 obrigatório a partir de", help_text="A partir de 00:00 (horário de Brasília) desta data."
+    )
+    reason = models.CharField("motivo", max_length=300)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="concedida por",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField("registrada em", auto_now=True)
+    history = HistoricalRecords(verbose_name="histórico da exceção")
+
+    class Meta:
+        verbose_name = "data específica de entidade"
+        verbose_name_plural = "datas específicas de entidades"
+
+    def __str__(self) -> str:
+        return f"{self.entity}: A3 obrigatório a partir de {self.cutover_on:%d/%m/%Y}"
+
+    def as_rule(self) -> schedule.Override:
+        return schedule.Override(cutover_on=self.cutover_on, reason=self.reason)
