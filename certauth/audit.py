@@ -63,7 +63,9 @@ class AttemptContext:
         )
 
 
-def record_rejection(context: AttemptContext, rejection: LoginRejected) -> LoginAttempt | None:
+def record_rejection(
+    context: AttemptContext, rejection: LoginRejected, *, cpf: str = "", user: object = None
+) -> LoginAttempt | None:
     """Record a refused attempt. A failure to record is logged; the user is refused anyway."""
     try:
         return _write(
@@ -74,6 +76,8 @@ def record_rejection(context: AttemptContext, rejection: LoginRejected) -> Login
             facts=rejection.facts,
             identity=rejection.identity,
             revocation=_rejection_revocation(rejection),
+            cpf=cpf,
+            user=user,
         )
     except AuditUnavailable:
         logger.exception("login attempt %s (%s) could not be audited", context.reference, rejection.reason)

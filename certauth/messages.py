@@ -100,8 +100,18 @@ TEXTS: dict[Reason, ReasonText] = {
     ),
     Reason.PASSWORD_RETIRED: ReasonText(
         "Acesso com senha encerrado",
-        "Para a sua entidade, o acesso passou a exigir certificado digital ICP-Brasil do tipo A3.",
-        ("Entre com o seu certificado digital A3.", _AR),
+        "Para a sua entidade, o acesso passou a exigir certificado digital ICP-Brasil do tipo A3 "
+        "(Portaria Conjunta DIRBEN/DTI/INSS nº 96/2024).",
+        (
+            "Entre com o seu certificado digital A3 (token, cartão com leitora ou em nuvem).",
+            "Ainda não tem certificado? A entidade o adquire junto a uma Autoridade de Registro (AR) credenciada "
+            "pelo ITI; o suporte à instalação é do fornecedor do certificado.",
+        ),
+    ),
+    Reason.PASSWORD_INVALID: ReasonText(
+        "CPF ou senha incorretos",
+        "Não foi possível entrar com o CPF e a senha informados.",
+        ("Confira o CPF e a senha.", "Prefira entrar com o seu certificado digital A3."),
     ),
     Reason.LOCKED_OUT: ReasonText(
         "Acesso bloqueado temporariamente",

@@ -20,8 +20,9 @@ from certauth.icp.errors import Reason
 from certauth.icp.numbers import mask_cpf
 from certauth.icp.validation import ValidatedCertificate
 from portal.models import Member, OabRegistration, User
-from portal.selectors import SESSION_ENTITY_KEY, member_for_login
+from portal.selectors import member_for_login
 from portal.services import member_user
+from portal.session_keys import ENTITY as SESSION_ENTITY_KEY
 
 
 def bind_certificate(certificate: ValidatedCertificate, *, request: HttpRequest | None) -> Binding:

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_http_methods
 
 from certauth.models import LoginAttempt
 from portal.models import EntitySelection, Member, User
-from portal.selectors import SESSION_ENTITY_KEY, entities_of
+from portal.selectors import session_entities
+from portal.session_keys import ENTITY as SESSION_ENTITY_KEY
 
 
 def entity_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -40,7 +41,7 @@ def choose_entity(request: HttpRequest) -> HttpResponse:
     member = Member.objects.filter(user=cast(User, request.user)).first()
     if member is None:
         return HttpResponseRedirect(reverse("portal:dashboard"))
-    entities = entities_of(member)
+    entities = session_entities(member, request.session)
     target = request.POST.get("next") or request.GET.get("next") or reverse("portal:dashboard")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("portal:dashboard")

@@ -8,9 +8,9 @@ from typing import Any
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection
 
+from portal import session_keys
 from portal.models import EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
-
-SESSION_ENTITY_KEY = "portal_entity_id"
+from portal.session_keys import ENTITY as SESSION_ENTITY_KEY
 
 
 def dashboard_context(*, user: User, session: SessionBase) -> dict[str, Any]:
@@ -23,8 +23,18 @@ def dashboard_context(*, user: User, session: SessionBase) -> dict[str, Any]:
         "member": member,
         "entity": entity,
         "oab_registrations": list(member.oab_registrations.all()) if member else [],
-        "can_switch_entity": member is not None and len(entities_of(member)) > 1,
+        "can_switch_entity": member is not None and len(session_entities(member, session)) > 1,
     }
+
+
+def session_entities(member: Member, session: SessionBase) -> list[PartnerEntity]:
+    """The entities this session may act for: all the member's active ones, or for a password session only those
+    whose cutover has not come (kept in the session by the password login and the cutover middleware)."""
+    entities = entities_of(member)
+    if session.get(session_keys.METHOD) == "password":
+        allowed = set(session.get(session_keys.PASSWORD_ENTITIES, []))
+        entities = [e for e in entities if e.pk in allowed]
+    return entities
 
 
 def entities_of(member: Member) -> list[PartnerEntity]:

@@ -6,6 +6,7 @@ The block "operator knobs" holds everything an operator sets; values below it ar
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import django_stubs_ext
@@ -105,6 +106,7 @@ INSTALLED_APPS = [
     "localflavor",
     "import_export",
     "simple_history",
+    "axes",
     "certauth",
     "rollout",
     "portal",
@@ -121,13 +123,37 @@ MIDDLEWARE = [
     "certauth.middleware.CertificateSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "rollout.middleware.CutoverMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
+    # Answers only to client_certificate=: password logins skip it, certificate logins never reach django-axes.
     "certauth.backends.ClientCertificateBackend",
+    # Refuses a locked-out CPF before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+]
+# Legacy password login (until each entity's cutover): lockout after repeated failures, per CPF.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+# A CPF is locked after repeated failures from anywhere. Not per address: the lawyers of an OAB section or the
+# operators of a city hall share one public address, and one person's typos must not lock out the office; guessing
+# across many CPFs from one address is slowed by nginx instead (limit_req on the password login).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for the address in the lockout parameters (reasoned against just above; nginx limits addresses).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # certauth's audit records every attempt already
+AXES_CLIENT_IP_CALLABLE = "certauth.proxy.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.password_login.lockout_response"
+# Argon2id for passwords set or changed here; older PBKDF2 hashes still verify and are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 LOGIN_URL = "portal:home"
 
@@ -145,6 +171,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
+                "rollout.context_processors.cutover_banner",
             ],
         },
     },

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import entity_choice, views
+from portal import entity_choice, password_login, views
+from rollout import views as rollout_views
 
 portal_patterns = (
     [
@@ -11,6 +12,9 @@ portal_patterns = (
         path("painel/", views.dashboard, name="dashboard"),
         path("sair/", views.logout, name="logout"),
         path("entidade/", entity_choice.choose_entity, name="choose_entity"),
+        path("entrar/senha/", password_login.password_login, name="password_login"),
+        path("cronograma/", rollout_views.schedule_page, name="schedule"),
+        path("orientacoes/", rollout_views.guidance_page, name="guidance"),
     ],
     "portal",
 )

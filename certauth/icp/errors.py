@@ -29,6 +29,7 @@ class Reason(StrEnum):
     ENTITY_INACTIVE = "ENTITY_INACTIVE"
     OAB_MISMATCH = "OAB_MISMATCH"
     PASSWORD_RETIRED = "PASSWORD_RETIRED"  # noqa: S105
+    PASSWORD_INVALID = "PASSWORD_INVALID"  # noqa: S105  (wrong CPF or password: audited, shown on the form)
     LOCKED_OUT = "LOCKED_OUT"
 
     @property

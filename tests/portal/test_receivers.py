@@ -9,9 +9,11 @@ from tests.conftest import LAWYER
 
 
 @pytest.mark.django_db
-def test_password_login_of_staff_still_updates_last_login(client, django_user_model):
-    django_user_model.objects.create_user("inss.staff", password="a-long-password-123")
-    assert client.login(username="inss.staff", password="a-long-password-123")
+def test_password_login_of_staff_still_updates_last_login(client, django_user_model, settings):
+    settings.PORTAL_STAFF_PASSWORD_LOGIN = True  # the break-glass password login to the admin
+    django_user_model.objects.create_user("inss.staff", password="a-long-password-123", is_staff=True)
+    response = client.post("/admin/login/", {"username": "inss.staff", "password": "a-long-password-123"}, secure=True)
+    assert response.status_code == 302
     assert django_user_model.objects.get(username="inss.staff").last_login is not None
 
 

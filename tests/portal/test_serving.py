@@ -63,13 +63,25 @@ def test_only_the_login_host_asks_for_a_certificate(site):
 def test_every_proxied_location_overwrites_the_trusted_headers(site):
     config = render(site).read_text()
     proxied = [segment.split("}", 1)[0] for segment in config.split("proxy_pass http://django;")[1:]]
-    assert len(proxied) == 4  # portal /, login URL, login URL after nginx's own 495, login host /static/
+    # portal /, portal password login, login URL, login URL after nginx's own 495, login host /static/
+    assert len(proxied) == 5
     for block in proxied:
         assert f'proxy_set_header X-Proxy-Secret "{SECRET}";' in block
         assert "proxy_set_header X-SSL-Client-Cert " in block
         assert "proxy_set_header X-Real-IP $remote_addr;" in block
     assert config.count("X-SSL-Client-Cert $ssl_client_escaped_cert;") == 2
     assert "underscores_in_headers off;" in config
+
+
+def test_password_login_is_rate_limited_per_address_on_the_portal_host_only(site):
+    config = render(site).read_text()
+    portal, login = server_block(config, 8443), server_block(config, 8444)
+    assert "limit_req_zone $binary_remote_addr zone=password_login:10m rate=30r/m;" in config
+    block = portal[portal.index("location = /entrar/senha/") :]
+    assert "limit_req zone=password_login burst=60 nodelay;" in block.split("}", 1)[0]
+    assert "error_page 429 /_erro/muitas-tentativas.html;" in block.split("}", 1)[0]
+    assert "limit_req " not in portal.replace(block.split("}", 1)[0], "")
+    assert "zone=password_login" not in login
 
 
 def test_nginx_refusals_reach_django_only_at_the_login_url(site):

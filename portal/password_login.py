@@ -1,0 +1,137 @@
+"""Legacy login with CPF + password, on the portal host, for members of entities whose cutover has not come.
+
+django-axes counts failures and locks a CPF out (``LOCKED_OUT``); Django's ModelBackend runs the password hasher
+even for an unknown CPF, so timing does not tell whether a CPF is registered. The schedule is asked only after the
+password checked out, so a wrong guess learns nothing about the CPF's entity. From its cutover on, an entity's
+members get ``PASSWORD_RETIRED`` with the date and how to get a certificate.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django import forms
+from django.contrib import auth
+from django.db import DatabaseError, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from certauth import audit
+from certauth.exceptions import LoginRejected
+from certauth.icp.clock import format_brasilia
+from certauth.icp.errors import Reason
+from certauth.icp.numbers import normalize_cpf
+from certauth.models import LoginMethod
+from certauth.responses import audit_unavailable_response, rejection_response
+from portal import session_keys
+from portal.models import Member, User
+from portal.selectors import entities_of
+from rollout.schedule import earliest_cutover
+from rollout.selectors import decisions_for
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class PasswordLoginForm(forms.Form):
+    cpf = forms.CharField(label="CPF", max_length=14, widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(
+        label="Senha",
+        max_length=256,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def password_login(request: HttpRequest) -> HttpResponse:
+    form = PasswordLoginForm(request.POST or None)
+    if request.method == "GET" or not form.is_valid():
+        return render(request, "portal/password_login.html", {"form": form})
+    attempt = audit.AttemptContext.from_request(request, method=LoginMethod.PASSWORD)
+    cpf = normalize_cpf(form.cleaned_data["cpf"])
+    user = auth.authenticate(request, username=cpf, password=form.cleaned_data["password"])
+    if getattr(request, "axes_locked_out", False):
+        return _refuse(
+            request, attempt, LoginRejected(Reason.LOCKED_OUT, "Tentativas com senha incorreta demais."), cpf
+        )
+    member = Member.objects.filter(user=user).first() if isinstance(user, User) else None
+    if member is None:  # wrong password, unknown CPF, or an account that is not a member's: all look the same
+        row = audit.record_rejection(
+            attempt, LoginRejected(Reason.PASSWORD_INVALID, "CPF ou senha incorretos."), cpf=cpf
+        )
+        form.add_error(None, "CPF ou senha incorretos.")
+        context = {
+            "form": form,
+            "reference": row.reference if row else attempt.reference,
+            "when": format_brasilia(attempt.at),
+        }
+        return render(request, "portal/password_login.html", context, status=401)
+    if not member.active:
+        return _refuse(
+            request, attempt, LoginRejected(Reason.MEMBER_INACTIVE, "O cadastro do membro está inativo."), cpf, user
+        )
+    entities = entities_of(member)
+    if not entities:
+        return _refuse(
+            request, attempt, LoginRejected(Reason.ENTITY_INACTIVE, "Nenhuma entidade parceira ativa."), cpf, user
+        )
+    decisions = decisions_for(entities, at=attempt.at)
+    allowed = [e for e in entities if decisions[e.pk].password_allowed]
+    if not allowed:
+        since = earliest_cutover(decisions.values()) or attempt.at
+        detail = (
+            f"Certificado digital A3 obrigatório para a sua entidade desde {format_brasilia(since, seconds=False)}."
+        )
+        return _refuse(request, attempt, LoginRejected(Reason.PASSWORD_RETIRED, detail), cpf, user)
+
+    only = allowed[0] if len(allowed) == 1 else None
+    try:
+        with transaction.atomic():
+            audit.record_acceptance(
+                attempt,
+                None,
+                user=user,
+                cpf=cpf,
+                organization_code=only.code if only else "",
+                organization_name=only.name if only else "",
+            )
+            auth.login(request, user, backend=BACKEND)  # first: it empties a session another user left open
+            request.session[session_keys.METHOD] = LoginMethod.PASSWORD.value
+            request.session[session_keys.PASSWORD_ENTITIES] = [e.pk for e in allowed]
+            request.session[session_keys.SCHEDULE_CHECKED_AT] = int(time.time())
+            cutover = earliest_cutover(decisions[e.pk] for e in allowed)
+            request.session[session_keys.CUTOVER_AT] = cutover.timestamp() if cutover else None
+            if only is not None:
+                request.session[session_keys.ENTITY] = only.pk
+    except DatabaseError:
+        request.session.flush()
+        return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
+    return HttpResponseRedirect(reverse("portal:dashboard"))
+
+
+def _refuse(
+    request: HttpRequest, attempt: audit.AttemptContext, rejection: LoginRejected, cpf: str, user: Any = None
+) -> HttpResponse:
+    row = audit.record_rejection(attempt, rejection, cpf=cpf, user=user)
+    return rejection_response(
+        request,
+        rejection.reason,
+        reference=row.reference if row else attempt.reference,
+        at=attempt.at,
+        detail=rejection.detail,
+    )
+
+
+def is_password_session(request: HttpRequest) -> bool:
+    return request.session.get(session_keys.METHOD) == LoginMethod.PASSWORD.value
+
+
+def lockout_response(request: HttpRequest, original_response: HttpResponse | None, credentials: Any) -> HttpResponse:
+    """``AXES_LOCKOUT_CALLABLE``: the password view renders (and audits) ``LOCKED_OUT`` itself; keep its page."""
+    if original_response is not None:
+        return original_response
+    attempt = audit.AttemptContext.from_request(request, method=LoginMethod.PASSWORD)
+    return _refuse(request, attempt, LoginRejected(Reason.LOCKED_OUT, "Tentativas com senha incorreta demais."), "")

@@ -1,0 +1,11 @@
+"""Keys the portal keeps in the session (certificate data itself is certauth's, under its own key)."""
+
+#: The entity the member acts for in this session.
+ENTITY = "portal_entity_id"
+#: "password" for a legacy password session (certificate sessions carry certauth's SessionCertificate).
+METHOD = "portal_login_method"
+#: A password session may act only for entities whose cutover has not come: their ids.
+PASSWORD_ENTITIES = "portal_password_entities"  # noqa: S105
+#: When the schedule was last checked for a password session (epoch seconds), and the cutover found then.
+SCHEDULE_CHECKED_AT = "rollout_checked_at"
+CUTOVER_AT = "rollout_cutover_at"

@@ -1,0 +1,78 @@
+"""Password sessions end when their entity's cutover comes (checked every minute, or at once once it is due).
+
+Place after ``django.contrib.auth.middleware.AuthenticationMiddleware``. Certificate sessions are not touched: an
+A3 certificate is allowed in every phase. The cutover found at each check is kept in the session, for the banner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+from django.contrib import auth
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from certauth import audit
+from certauth.exceptions import LoginRejected
+from certauth.icp.clock import format_brasilia
+from certauth.icp.errors import Reason
+from certauth.models import LoginMethod
+from certauth.responses import rejection_response
+from portal import session_keys
+from portal.models import PartnerEntity
+from rollout.conf import settings
+from rollout.schedule import earliest_cutover
+from rollout.selectors import decisions_for
+
+
+class CutoverMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and request.session.get(session_keys.METHOD) == LoginMethod.PASSWORD:
+            now = timezone.now()
+            cutover = request.session.get(session_keys.CUTOVER_AT)
+            checked = request.session.get(session_keys.SCHEDULE_CHECKED_AT, 0)
+            due = cutover is not None and now.timestamp() >= cutover
+            if due or time.time() - checked >= int(settings.RECHECK_SECONDS):
+                ended = self.recheck(request, now)
+                if ended is not None:
+                    return ended
+        return self.get_response(request)
+
+    def recheck(self, request: HttpRequest, now: dt.datetime) -> HttpResponse | None:
+        """Keep the entities whose cutover has not come; end the session if none is left."""
+        ids = request.session.get(session_keys.PASSWORD_ENTITIES, [])
+        decisions = decisions_for(PartnerEntity.objects.filter(pk__in=ids), at=now)
+        still = [pk for pk, decision in decisions.items() if decision.password_allowed]
+        if not still:
+            since = earliest_cutover(decisions.values()) or now
+            return self.end_session(request, since)
+        request.session[session_keys.PASSWORD_ENTITIES] = still
+        if request.session.get(session_keys.ENTITY) not in still:
+            request.session.pop(session_keys.ENTITY, None)
+        cutover = earliest_cutover(decisions[pk] for pk in still)
+        request.session[session_keys.CUTOVER_AT] = cutover.timestamp() if cutover else None
+        request.session[session_keys.SCHEDULE_CHECKED_AT] = int(time.time())
+        return None
+
+    def end_session(self, request: HttpRequest, since: dt.datetime) -> HttpResponse:
+        user = request.user
+        auth.logout(request)
+        detail = (
+            "Sessão encerrada: certificado digital A3 obrigatório para a sua entidade desde "
+            f"{format_brasilia(since, seconds=False)}."
+        )
+        rejection = LoginRejected(Reason.PASSWORD_RETIRED, detail)
+        attempt = audit.AttemptContext.from_request(request, method=LoginMethod.PASSWORD)
+        row = audit.record_rejection(attempt, rejection, user=user)
+        return rejection_response(
+            request,
+            rejection.reason,
+            reference=row.reference if row else attempt.reference,
+            at=attempt.at,
+            detail=detail,
+        )
