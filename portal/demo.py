@@ -7,10 +7,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from certauth.demo import DEMO_CERTIFICATES
 from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
 from portal.permissions import MANAGEMENT_GROUP, regional_group_name
+from portal.services import member_user
+from rollout.models import EntityOverride
 
 #: INSS staff of the demo (they enter the admin with the demo certificate of the same name).
 STAFF: dict[str, tuple[str, str]] = {
@@ -48,6 +51,32 @@ ENTITIES = (
     DemoEntity(
         "AAM", "Associação Amazonense de Municípios", EntityKind.OUTRA, "AM", "ACT 45/2024", dt.date(2024, 9, 2)
     ),
+    # The schedule in the demo: RS has no date yet (Anexo I); SC's wave ended, but the INSS extended its date.
+    DemoEntity("OAB-RS", "OAB — Seção Rio Grande do Sul", EntityKind.OAB, "RS", "ACT 19/2022", dt.date(2022, 4, 20)),
+    DemoEntity("OAB-SC", "OAB — Seção Santa Catarina", EntityKind.OAB, "SC", "ACT 27/2023", dt.date(2023, 2, 6)),
+)
+
+#: Password of the demo's legacy (password) accounts.
+DEMO_PASSWORD = "senha-demo-2024"  # noqa: S105  # demo only, printed by make run
+#: SC's demo extension: A3 mandatory this many days after the demo data is loaded.
+EXTENSION_DAYS = 45
+
+
+@dataclass(frozen=True)
+class PasswordMember:
+    name: str
+    cpf: str
+    entity: str
+    outcome: str
+
+
+#: Members who still log in with CPF + password (no demo certificate), one per phase of the schedule.
+PASSWORD_MEMBERS = (
+    PasswordMember("Carlos Pereira", "12398745619", "OAB-SP", "PASSWORD_RETIRED: SP exige A3 desde 17/05/2024"),
+    PasswordMember("Lúcia Fernandes", "31415926590", "OAB-RS", "entra com senha: data do RS a definir"),
+    PasswordMember(
+        "Fábio Nunes", "27182818205", "OAB-SC", f"entra com senha e vê o aviso: A3 obrigatório em {EXTENSION_DAYS} dias"
+    ),
 )
 
 #: certificate slug → (entity codes, OAB registration on file, member active)
@@ -69,7 +98,7 @@ MEMBERS: dict[str, tuple[str, str | None, bool]] = {
 
 
 @transaction.atomic
-def load_demo_data() -> tuple[int, int]:
+def load_demo_data(*, today: dt.date | None = None) -> tuple[int, int]:
     """Create or update the demo entities and members (idempotent). Returns (entities, members)."""
     entities = {}
     for e in ENTITIES:
@@ -96,6 +125,22 @@ def load_demo_data() -> tuple[int, int]:
             Membership.objects.update_or_create(member=member, entity=entities[entity_code], defaults={"active": True})
         if oab:
             OabRegistration.objects.update_or_create(member=member, number=oab[:-2], uf=oab[-2:])
+    for demo in PASSWORD_MEMBERS:
+        member, _ = Member.objects.update_or_create(
+            cpf=demo.cpf, defaults=dict(name=demo.name, email=f"{demo.cpf}@demo.invalid", active=True)
+        )
+        Membership.objects.update_or_create(member=member, entity=entities[demo.entity], defaults={"active": True})
+        user = member_user(member)
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    today = today or timezone.localdate()
+    EntityOverride.objects.update_or_create(
+        entity=entities["OAB-SC"],
+        defaults={
+            "cutover_on": today + dt.timedelta(days=EXTENSION_DAYS),
+            "reason": "demonstração: prazo prorrogado para a troca dos tokens da seccional",
+        },
+    )
     for slug, (username, group) in STAFF.items():
         spec = by_slug[slug].spec
         first, _, last = spec.name.title().partition(" ")
@@ -112,4 +157,4 @@ def load_demo_data() -> tuple[int, int]:
         staff.set_unusable_password()
         staff.save()
         staff.groups.set([Group.objects.get(name=group)])
-    return len(ENTITIES), len(MEMBERS)
+    return len(ENTITIES), len(MEMBERS) + len(PASSWORD_MEMBERS)

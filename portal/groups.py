@@ -1,10 +1,10 @@
 """The staff groups and their permissions, kept in step with the code after every ``migrate``.
 
 - "INSS — gestão de entidades": edits partner entities, members, memberships and OAB registrations, imports and
-  exports (personal data included), reads the audit and the CRL store.
-- "INSS — consulta nacional": reads everything, exports no personal data.
+  exports (personal data included), edits the schedule (waves, per-entity dates), reads the audit and the CRL store.
+- "INSS — consulta nacional": reads everything (the schedule too), exports no personal data.
 - "Superintendência <X> — consulta" (one per superintendência): reads only the entities of its UFs, their
-  members and their login attempts.
+  members, their login attempts and their per-entity dates, and the schedule.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, regional_g
 
 _PARTNER_MODELS = ("partnerentity", "member", "membership", "oabregistration")
 _HISTORY_MODELS = tuple(f"historical{m}" for m in _PARTNER_MODELS)
+_SCHEDULE_MODELS = ("wave", "entityoverride")
+_SCHEDULE_HISTORY = tuple(f"historical{m}" for m in _SCHEDULE_MODELS)
 
 
 def _permissions(*spec: tuple[str, str, tuple[str, ...]]) -> list[Permission]:
@@ -36,6 +38,7 @@ def ensure_groups(**kwargs: Any) -> None:
         *[("portal", m, view) for m in (*_PARTNER_MODELS, *_HISTORY_MODELS)],
         ("certauth", "loginattempt", view),
         ("rollout", "superintendencia", view),
+        *[("rollout", m, view) for m in (*_SCHEDULE_MODELS, *_SCHEDULE_HISTORY)],
     ]
     management = _permissions(
         ("portal", "partnerentity", ("add", "change", "view")),
@@ -46,6 +49,8 @@ def ensure_groups(**kwargs: Any) -> None:
         ("certauth", "loginattempt", view),
         ("certauth", "crlissuer", view),
         ("rollout", "superintendencia", view),
+        *[("rollout", m, ("add", "change", "delete", "view")) for m in _SCHEDULE_MODELS],
+        *[("rollout", m, view) for m in _SCHEDULE_HISTORY],
     ) + list(Permission.objects.filter(content_type__app_label="portal", codename="export_personal_data"))
     _group(MANAGEMENT_GROUP, management)
     _group(NATIONAL_VIEW_GROUP, _permissions(*reading, ("certauth", "crlissuer", view)))

@@ -102,3 +102,23 @@ def test_demo_staff_enter_the_admin_with_their_certificates_each_with_their_scop
         page = client.get("/admin/portal/partnerentity/", secure=True).content.decode()
         seen[slug] = {code for code in ("OAB-SP", "OAB-RJ", "MUN-MANAUS") if code in page}
     assert seen == {"servidor-inss": {"OAB-SP", "OAB-RJ", "MUN-MANAUS"}, "servidora-sudeste-1": {"OAB-SP"}}
+
+
+@pytest.mark.django_db
+def test_demo_password_members_show_each_phase_of_the_schedule(settings):
+    from portal.demo import DEMO_PASSWORD, EXTENSION_DAYS, PASSWORD_MEMBERS
+
+    call_command("load_demo")
+    call_command("load_demo")  # idempotent: the extension is set again, not duplicated
+    outcomes = {}
+    for demo in PASSWORD_MEMBERS:
+        client = Client(HTTP_HOST="localhost")
+        response = client.post("/entrar/senha/", {"cpf": demo.cpf, "password": DEMO_PASSWORD}, secure=True)
+        if response.status_code == 302:
+            banner = client.get("/painel/", secure=True).content.decode()
+            outcomes[demo.entity] = (
+                f"faltam {EXTENSION_DAYS} dias" if f"faltam {EXTENSION_DAYS} dias" in banner else "LOGIN"
+            )
+        else:
+            outcomes[demo.entity] = response.get("X-Error-Code")
+    assert outcomes == {"OAB-SP": "PASSWORD_RETIRED", "OAB-RS": "LOGIN", "OAB-SC": f"faltam {EXTENSION_DAYS} dias"}

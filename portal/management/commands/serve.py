@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from certauth.demo import DemoPki
+from portal.demo import DEMO_PASSWORD, PASSWORD_MEMBERS
 from portal.serving.config import site_from_settings
 from portal.serving.processes import BASE_DIR, Stack
 
@@ -106,11 +107,17 @@ class Command(BaseCommand):
                 outcome = "entra" if entry["expected"] == "LOGIN" else f"recusa {entry['expected']}"
                 lines.append(f"  {entry['slug']:<26} {entry['name']:<24} → {outcome}")
             user = pki.user_dir("advogada-oab-sp")
+            base = settings.PORTAL_BASE_URL
             lines += [
                 "",
                 "Experimente com curl:",
                 f"  curl --cacert {pki.tls_ca} --cert {user}/certificado.pem --key {user}/chave-demo.pem \\",
                 f"       -c /tmp/a3-cookies -L {settings.CERT_LOGIN_BASE_URL}/entrar/certificado/",
+                "",
+                f"Acesso com CPF e senha (legado, até a data de cada entidade): {base}/entrar/senha/"
+                f" (senha {DEMO_PASSWORD})",
+                *[f"  CPF {m.cpf}  {m.name:<18} {m.entity:<8} → {m.outcome}" for m in PASSWORD_MEMBERS],
+                f"  Cronograma: {base}/cronograma/   Orientações: {base}/orientacoes/",
             ]
         lines += ["", "Ctrl-C para encerrar.", ""]
         return "\n".join(lines)
