@@ -79,6 +79,7 @@ class PartnerEntity(models.Model):
     class Meta:
         verbose_name = "entidade parceira"
         verbose_name_plural = "entidades parceiras"
+        permissions = [("view_migration_status", "Pode acompanhar a migração para o certificado A3")]
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -110,16 +111,19 @@ class Member(models.Model):
         User, verbose_name="usuário", null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
     )
     entities = models.ManyToManyField(PartnerEntity, through="Membership", related_name="members")
-    first_a3_login_at = models.DateTimeField("primeiro login com A3", null=True, blank=True)
+    first_a3_login_at = models.DateTimeField("primeiro login com A3", null=True, blank=True, db_index=True)
     last_certificate_login_at = models.DateTimeField("último login com certificado", null=True, blank=True)
     last_password_login_at = models.DateTimeField("último login com senha", null=True, blank=True)
+    #: Expiry of the certificate of the member's last certificate login (renewal reminders and flags).
+    certificate_not_after = models.DateTimeField("validade do último certificado usado", null=True, blank=True)
     created_at = models.DateTimeField("criado em", auto_now_add=True)
     history = HistoricalRecords(
         verbose_name="histórico do membro",
         excluded_fields=[
             "first_a3_login_at",
             "last_certificate_login_at",
-            "last_password_login_at",  # bookkeeping, not changes
+            "last_password_login_at",
+            "certificate_not_after",  # bookkeeping, not changes
         ],
     )
 

@@ -19,7 +19,13 @@ def _record_member_login(sender: Any, *, request: Any, user: User, **kwargs: Any
     ``update_last_login`` — disconnected in ``PortalConfig.ready`` — still runs for every other login."""
     login = getattr(user, "certificate_login", None)
     if login is not None:
-        record_member_login(user=user, method="certificate", at=login.certificate.validated_at)
+        certificate = login.certificate
+        record_member_login(
+            user=user,
+            method="certificate",
+            at=certificate.validated_at,
+            certificate_not_after=certificate.facts.not_after,
+        )
         return
     update_last_login(sender, user)
     if isinstance(user, User):

@@ -33,12 +33,16 @@ def member_user(member: Member) -> User:
     return account
 
 
-def record_member_login(*, user: User, method: str, at: dt.datetime) -> None:
-    """Keep the member's login dates (first A3 login, last login per method) for the status pages: one UPDATE."""
+def record_member_login(
+    *, user: User, method: str, at: dt.datetime, certificate_not_after: dt.datetime | None = None
+) -> None:
+    """Keep the member's login dates (first A3 login, last login per method) and the expiry of the certificate used,
+    for the status pages and the reminders: one UPDATE."""
     members = Member.objects.filter(user=user)
     if method in ("certificate", "cloud"):
         members.update(
             last_certificate_login_at=at,
+            certificate_not_after=certificate_not_after,
             first_a3_login_at=Coalesce("first_a3_login_at", Value(at, output_field=DateTimeField())),
         )
     elif method == "password":

@@ -17,9 +17,11 @@ def test_password_login_of_staff_still_updates_last_login(client, django_user_mo
     assert django_user_model.objects.get(username="inss.staff").last_login is not None
 
 
-def test_certificate_login_records_the_members_dates(login_with, member_factory):
+def test_certificate_login_records_the_members_dates_and_certificate_expiry(login_with, member_factory, pki):
     member_factory()
-    login_with(LAWYER)
+    issued = pki.issue(LAWYER)
+    login_with(issued)
     member = Member.objects.get()
     assert member.first_a3_login_at is not None
     assert member.last_certificate_login_at == member.first_a3_login_at
+    assert member.certificate_not_after == issued.certificate.not_valid_after_utc
