@@ -29,6 +29,7 @@ run: system-packages $(VENV)/.installed
 	$(PY) manage.py demo_pki && \
 	$(PY) manage.py migrate --noinput -v0 && \
 	$(PY) manage.py load_demo && \
+	$(PY) manage.py status_rollup && \
 	$(PY) manage.py crl import "$(PORTAL_VAR_DIR)"/demo-pki/lcr/*.crl && \
 	$(PY) manage.py collectstatic --noinput -v0 && \
 	exec $(PY) manage.py serve

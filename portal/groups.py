@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, regional_group_name
 
+STATUS_PERMISSION = "view_migration_status"  # the status pages (/acompanhamento/), scoped like the admin
 _PARTNER_MODELS = ("partnerentity", "member", "membership", "oabregistration")
 _HISTORY_MODELS = tuple(f"historical{m}" for m in _PARTNER_MODELS)
 _SCHEDULE_MODELS = ("wave", "entityoverride")
@@ -51,12 +52,17 @@ def ensure_groups(**kwargs: Any) -> None:
         ("rollout", "superintendencia", view),
         *[("rollout", m, ("add", "change", "delete", "view")) for m in _SCHEDULE_MODELS],
         *[("rollout", m, view) for m in _SCHEDULE_HISTORY],
-    ) + list(Permission.objects.filter(content_type__app_label="portal", codename="export_personal_data"))
+    ) + list(
+        Permission.objects.filter(
+            content_type__app_label="portal", codename__in=["export_personal_data", STATUS_PERMISSION]
+        )
+    )
     _group(MANAGEMENT_GROUP, management)
-    _group(NATIONAL_VIEW_GROUP, _permissions(*reading, ("certauth", "crlissuer", view)))
+    status = list(Permission.objects.filter(content_type__app_label="portal", codename=STATUS_PERMISSION))
+    _group(NATIONAL_VIEW_GROUP, _permissions(*reading, ("certauth", "crlissuer", view)) + status)
     from rollout.models import Superintendencia
 
-    regional = _permissions(*reading)
+    regional = _permissions(*reading) + status
     for region in Superintendencia.objects.all():
         group = _group(regional_group_name(region.name), regional)
         if region.consulta_group_id != group.pk:

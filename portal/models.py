@@ -214,3 +214,42 @@ class EntitySelection(models.Model):
 
 def split_emails(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+
+
+class DayStat(models.Model):
+    """One day's (Brasília time) count of one kind of event in one superintendência, consolidated from the audit and
+    the member records once the day is over (past days never change): the status pages' charts read these instead
+    of millions of audit rows. ``region`` is a superintendência code, or "" when the event has no entity."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "login aceito (por método)"
+        REJECTION = "rejection", "tentativa recusada (por código)"
+        FIRST_A3 = "first_a3", "primeiro login com A3"
+
+    day = models.DateField("dia")
+    region = models.CharField("superintendência", max_length=40, blank=True)
+    kind = models.CharField("tipo", max_length=12, choices=Kind.choices)
+    key = models.CharField("chave", max_length=32, blank=True)
+    count = models.PositiveIntegerField("quantidade")
+
+    class Meta:
+        verbose_name = "estatística diária"
+        verbose_name_plural = "estatísticas diárias"
+        constraints = [models.UniqueConstraint(fields=["day", "region", "kind", "key"], name="portal_daystat_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} {self.region or '-'} {self.kind} {self.key}: {self.count}"
+
+
+class DayStatDone(models.Model):
+    """The days already consolidated (a day without any event has no DayStat row but is done all the same)."""
+
+    day = models.DateField("dia", primary_key=True)
+    done_at = models.DateTimeField("consolidado em", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "dia consolidado"
+        verbose_name_plural = "dias consolidados"
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y}"

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import entity_choice, password_login, views
+from portal.status import views as status_views
 from rollout import views as rollout_views
 
 portal_patterns = (
@@ -15,6 +16,9 @@ portal_patterns = (
         path("entrar/senha/", password_login.password_login, name="password_login"),
         path("cronograma/", rollout_views.schedule_page, name="schedule"),
         path("orientacoes/", rollout_views.guidance_page, name="guidance"),
+        path("acompanhamento/", status_views.overview, name="status_overview"),
+        path("acompanhamento/entidade/<str:code>/", status_views.entity, name="status_entity"),
+        path("acompanhamento/<slug:code>/", status_views.region, name="status_region"),
     ],
     "portal",
 )

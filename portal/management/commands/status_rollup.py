@@ -1,0 +1,33 @@
+"""``python manage.py status_rollup [--desde AAAA-MM-DD]``: consolidate the days the status pages' charts read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from portal.status import rollups
+
+
+class Command(BaseCommand):
+    help = (
+        "Consolida, dia a dia (horário de Brasília), os logins, as recusas e os primeiros logins com A3 que os "
+        "gráficos do acompanhamento leem. Rode diariamente após a meia-noite (cron); dias já consolidados ficam."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--desde", help="primeiro dia (AAAA-MM-DD); padrão: o primeiro dia com registros")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        since = None
+        if options["desde"]:
+            try:
+                since = dt.date.fromisoformat(options["desde"])
+            except ValueError:
+                raise CommandError(f"data inválida: {options['desde']!r} (use AAAA-MM-DD)") from None
+        started = time.perf_counter()
+        done = rollups.consolidate_missing(timezone.localdate(), since=since)
+        self.stdout.write(f"{done} dia(s) consolidado(s) em {time.perf_counter() - started:.1f} s.")

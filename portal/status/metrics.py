@@ -1,0 +1,178 @@
+"""The migration's figures, read with a constant number of queries whatever the number of entities and members.
+
+Definitions (also on the pages):
+- a member counts in each active entity where their membership is active ("membros");
+- *com login A3*: has logged in with an A3 certificate at least once; *em risco*: never has (they lose access at
+  their entity's cutover, or already have);
+- *nunca entrou*: no login by any method;
+- an entity is *pronta* when at least one of its members has logged in with A3, *usa senha* when one of them
+  logged in with a password in the last ``PASSWORD_RECENT_DAYS`` days, *sem nenhum login* when none ever logged in;
+- a certificate *vence em breve* when the one last used expires within ``EXPIRY_SOON_DAYS`` days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max, Q
+
+from portal.models import EntityStatus, Membership, PartnerEntity
+from rollout import schedule
+from rollout.regions import SUPERINTENDENCIAS, Region, region_for_uf
+from rollout.selectors import decisions_for
+
+PASSWORD_RECENT_DAYS = 30
+EXPIRY_SOON_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class EntityFigures:
+    id: int
+    code: str
+    name: str
+    kind: str
+    uf: str
+    region: str  #: superintendência code
+    decision: schedule.Decision
+    members: int
+    members_a3: int
+    members_never: int
+    last_password_login_at: dt.datetime | None
+    password_recent: int  #: members who logged in with a password in the last PASSWORD_RECENT_DAYS days
+    expiring_soon: int
+
+    @property
+    def at_risk(self) -> int:
+        return self.members - self.members_a3
+
+    @property
+    def ready(self) -> bool:
+        return self.members_a3 > 0
+
+    @property
+    def uses_password(self) -> bool:
+        return self.password_recent > 0
+
+    @property
+    def without_login(self) -> bool:
+        return self.members == self.members_never
+
+    @property
+    def adoption(self) -> float | None:
+        return self.members_a3 / self.members if self.members else None
+
+    def days_left(self, at: dt.datetime) -> int | None:
+        left = self.decision.days_left(at)
+        return left if left is not None and left >= 0 and self.decision.password_allowed else None
+
+
+@dataclass(slots=True)
+class RegionFigures:
+    region: Region
+    waves: list[str] = field(default_factory=list)
+    entities: int = 0
+    entities_ready: int = 0
+    entities_password: int = 0
+    entities_without_login: int = 0
+    members: int = 0
+    members_a3: int = 0
+    members_never: int = 0
+    expiring_soon: int = 0
+
+    @property
+    def adoption(self) -> float | None:
+        return self.members_a3 / self.members if self.members else None
+
+    @property
+    def at_risk(self) -> int:
+        return self.members - self.members_a3
+
+    def add(self, entity: EntityFigures) -> None:
+        self.entities += 1
+        self.entities_ready += entity.ready
+        self.entities_password += entity.uses_password
+        self.entities_without_login += entity.without_login
+        self.members += entity.members
+        self.members_a3 += entity.members_a3
+        self.members_never += entity.members_never
+        self.expiring_soon += entity.expiring_soon
+
+
+def entity_figures(*, at: dt.datetime, ufs: Iterable[str] | None = None) -> list[EntityFigures]:
+    """Every active entity (of these UFs) with its figures: four queries (entities, member counts, waves,
+    overrides)."""
+    entities = PartnerEntity.objects.filter(status=EntityStatus.ACTIVE).only(
+        "id", "code", "name", "kind", "uf", "act_signed_on"
+    )
+    memberships = Membership.objects.filter(active=True, member__active=True, entity__status=EntityStatus.ACTIVE)
+    if ufs is not None:
+        ufs = list(ufs)
+        entities = entities.filter(uf__in=ufs)
+        memberships = memberships.filter(entity__uf__in=ufs)
+    recent = at - dt.timedelta(days=PASSWORD_RECENT_DAYS)
+    soon = at + dt.timedelta(days=EXPIRY_SOON_DAYS)
+    counts = {
+        row["entity_id"]: row
+        for row in memberships.values("entity_id")
+        .annotate(
+            members=Count("id"),
+            members_a3=Count("id", filter=Q(member__first_a3_login_at__isnull=False)),
+            members_never=Count(
+                "id",
+                filter=Q(
+                    member__first_a3_login_at__isnull=True,
+                    member__last_certificate_login_at__isnull=True,
+                    member__last_password_login_at__isnull=True,
+                ),
+            ),
+            last_password=Max("member__last_password_login_at"),
+            password_recent=Count("id", filter=Q(member__last_password_login_at__gte=recent)),
+            expiring=Count(
+                "id", filter=Q(member__certificate_not_after__gte=at, member__certificate_not_after__lt=soon)
+            ),
+        )
+        .order_by()
+    }
+    entity_list = list(entities)
+    decisions = decisions_for(entity_list, at=at)
+    figures = []
+    for entity in entity_list:
+        row: dict[str, Any] = dict(counts.get(entity.pk, {}))
+        region = region_for_uf(entity.uf)
+        figures.append(
+            EntityFigures(
+                id=entity.pk,
+                code=entity.code,
+                name=entity.name,
+                kind=entity.kind,
+                uf=entity.uf,
+                region=region.code if region else "",
+                decision=decisions[entity.pk],
+                members=row.get("members", 0),
+                members_a3=row.get("members_a3", 0),
+                members_never=row.get("members_never", 0),
+                last_password_login_at=row.get("last_password"),
+                password_recent=row.get("password_recent", 0),
+                expiring_soon=row.get("expiring", 0),
+            )
+        )
+    return figures
+
+
+def region_figures(
+    entities: Iterable[EntityFigures], regions: Iterable[Region], waves: dict[str, list[str]]
+) -> list[RegionFigures]:
+    """The entities' figures summed per superintendência, with the schedule's waves of each."""
+    by_code = {region.code: RegionFigures(region, waves.get(region.code, [])) for region in regions}
+    for entity in entities:
+        if entity.region in by_code:
+            by_code[entity.region].add(entity)
+    return list(by_code.values())
+
+
+def visible_regions(ufs: set[str] | None) -> list[Region]:
+    """The superintendências whose UFs a user may see (all for ``None``)."""
+    return [r for r in SUPERINTENDENCIAS if ufs is None or set(r.ufs) <= ufs]

@@ -1,0 +1,78 @@
+"""Week-by-week series for the charts, from the consolidated days plus today counted live (constant queries)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from django.db.models import Sum
+
+from portal.models import DayStat
+from portal.status import rollups
+
+WEEKS = 26
+#: The pages consolidate at most this many missing days themselves (``status_rollup`` does the rest).
+SELF_CONSOLIDATE_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    weeks: list[dt.date]  #: Mondays
+    first_a3_cumulative: dict[str, list[int]]  #: region code → members with an A3 login, at the end of each week
+    logins: dict[str, list[int]]  #: method → accepted logins per week
+    rejections: list[tuple[str, int]]  #: code → refusals in the last 30 days
+    missing_days: int  #: days not consolidated yet (figures before today may be incomplete)
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def build(*, today: dt.date, regions: Collection[str] | None) -> Series:
+    """``regions``: superintendência codes to count (None: all, events without an entity included)."""
+    rollups.consolidate_missing(today, since=today - dt.timedelta(days=SELF_CONSOLIDATE_DAYS))
+    first_week = monday(today) - dt.timedelta(weeks=WEEKS - 1)
+    weeks = [first_week + dt.timedelta(weeks=n) for n in range(WEEKS)]
+    stats = DayStat.objects.filter(day__gte=first_week, day__lt=today)
+    before = DayStat.objects.filter(day__lt=first_week, kind=DayStat.Kind.FIRST_A3)
+    if regions is not None:
+        stats = stats.filter(region__in=regions)
+        before = before.filter(region__in=regions)
+    rows = [
+        (day, region, kind, key, n)
+        for day, region, kind, key, n in stats.values_list("day", "region", "kind", "key", "count")
+    ]
+    rows += [
+        (today, region, kind, key, n)
+        for (region, kind, key), n in rollups.count_day(today).items()
+        if regions is None or region in regions
+    ]
+    baseline: Counter[str] = Counter(
+        {row["region"]: row["total"] for row in before.values("region").annotate(total=Sum("count")).order_by()}
+    )
+    index = {week: i for i, week in enumerate(weeks)}
+    first_a3: dict[str, list[int]] = defaultdict(lambda: [0] * WEEKS)
+    logins: dict[str, list[int]] = defaultdict(lambda: [0] * WEEKS)
+    rejections: Counter[str] = Counter()
+    since = today - dt.timedelta(days=30)
+    for day, region, kind, key, n in rows:
+        i = index[monday(day)]
+        if kind == DayStat.Kind.FIRST_A3:
+            first_a3[region][i] += n
+        elif kind == DayStat.Kind.LOGIN:
+            logins[key][i] += n
+        elif day >= since:
+            rejections[key] += n
+    cumulative = {}
+    for region in sorted(set(first_a3) | set(baseline)):
+        if not region:
+            continue
+        total, values = baseline.get(region, 0), []
+        for n in first_a3[region]:
+            total += n
+            values.append(total)
+        cumulative[region] = values
+    missing = len(rollups.missing_days(today, since=first_week))
+    return Series(weeks, cumulative, dict(logins), rejections.most_common(), missing)

@@ -1,0 +1,380 @@
+"""The migration status pages for INSS staff: the country, one superintendência, one entity (+ CSV/XLSX)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_safe
+
+from certauth.icp.errors import Reason
+from certauth.icp.numbers import mask_cpf
+from certauth.messages import TEXTS
+from certauth.models import LoginAttempt, LoginMethod, Outcome
+from portal.models import Membership, PartnerEntity
+from portal.status import charts, exports, metrics, series
+from portal.status.access import status_view
+from rollout.models import Wave
+from rollout.regions import SUPERINTENDENCIAS, Region, region_by_code
+from rollout.schedule import BRASILIA, Phase
+from rollout.selectors import decision_for
+
+PAGE_SIZE = 100
+EXPIRY_SOON = dt.timedelta(days=metrics.EXPIRY_SOON_DAYS)
+_METHOD_LABELS = {LoginMethod.CERTIFICATE.value: "Certificado A3", LoginMethod.PASSWORD.value: "Senha"}
+
+
+def _export_format(request: HttpRequest) -> str | None:
+    fmt = request.GET.get("exportar")
+    return fmt if fmt in exports.FORMATS else None
+
+
+def _waves_by_region() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for wave in Wave.objects.select_related("superintendencia").order_by("number", "name"):
+        if wave.window_start and wave.window_end:
+            window = (
+                f"{wave.window_start:%d/%m/%Y}"
+                if wave.window_start == wave.window_end
+                else f"{wave.window_start:%d/%m/%Y} a {wave.window_end:%d/%m/%Y}"
+            )
+        else:
+            window = "a definir" + (f" ({wave.undefined_reason})" if wave.undefined_reason else "")
+        found.setdefault(wave.superintendencia.code, []).append(f"Etapa {wave.number} ({' '.join(wave.ufs)}): {window}")
+    return found
+
+
+def _charts(data: series.Series, regions: list[Region]) -> dict[str, Any]:
+    names = {r.code: r.name for r in SUPERINTENDENCIAS}
+    adoption = {names.get(code, code): values for code, values in data.first_a3_cumulative.items()}
+    logins = {_METHOD_LABELS.get(method, method): values for method, values in data.logins.items()}
+    return {
+        "series": data,
+        "chart_adoption": mark_safe(  # noqa: S308  # built by charts.py, every text escaped there
+            charts.line_chart("Membros com login A3 (acumulado, por semana)", data.weeks, adoption)
+        ),
+        "chart_logins": mark_safe(  # noqa: S308
+            charts.stacked_bars("Logins aceitos por semana, por forma de acesso", data.weeks, logins)
+        ),
+        "chart_rejections": mark_safe(  # noqa: S308
+            charts.horizontal_bars("Tentativas recusadas nos últimos 30 dias, por código", data.rejections)
+        ),
+        "adoption_table": [
+            (names.get(code, code), values[-1] if values else 0) for code, values in data.first_a3_cumulative.items()
+        ],
+        "logins_table": [
+            (week, {label: values[i] for label, values in logins.items()}) for i, week in enumerate(data.weeks)
+        ],
+        "login_labels": list(logins),
+    }
+
+
+@require_safe
+@status_view
+def overview(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    ufs: set[str] | None = request.visible_ufs  # type: ignore[attr-defined]
+    regions = metrics.visible_regions(ufs)
+    entities = metrics.entity_figures(at=now, ufs=None if ufs is None else {u for r in regions for u in r.ufs})
+    rows = metrics.region_figures(entities, regions, _waves_by_region())
+    total = metrics.RegionFigures(Region("brasil", "Total", ()))
+    for entity in entities:
+        if any(entity.region == r.code for r in regions):
+            total.add(entity)
+    fmt = _export_format(request)
+    if fmt:
+        return exports.download(
+            "acompanhamento-superintendencias", _REGION_HEADERS, [_region_row(r) for r in rows], fmt
+        )
+    data = series.build(
+        today=now.astimezone(BRASILIA).date(), regions=None if ufs is None else [r.code for r in regions]
+    )
+    context = {"rows": rows, "total": total, "now": now, "national": ufs is None, **_charts(data, regions)}
+    return render(request, "portal/status/overview.html", context)
+
+
+_REGION_HEADERS = (
+    "superintendência",
+    "etapas",
+    "entidades",
+    "entidades prontas (A3)",
+    "entidades usando senha",
+    "entidades sem nenhum login",
+    "membros",
+    "membros com login A3",
+    "membros que nunca entraram",
+    "membros em risco (sem A3)",
+    "adesão (%)",
+    "certificados vencendo em 30 dias",
+)
+
+
+def _region_row(r: metrics.RegionFigures) -> list[Any]:
+    adoption = round(100 * r.adoption, 1) if r.adoption is not None else ""
+    return [
+        r.region.name,
+        "; ".join(r.waves),
+        r.entities,
+        r.entities_ready,
+        r.entities_password,
+        r.entities_without_login,
+        r.members,
+        r.members_a3,
+        r.members_never,
+        r.at_risk,
+        adoption,
+        r.expiring_soon,
+    ]
+
+
+def _visible_region(request: HttpRequest, code: str) -> Region:
+    region = region_by_code(code)
+    ufs: set[str] | None = request.visible_ufs  # type: ignore[attr-defined]
+    if region is None or (ufs is not None and not set(region.ufs) <= ufs):
+        raise Http404("Superintendência não encontrada.")
+    return region
+
+
+_SORTS: dict[str, Callable[[metrics.EntityFigures, dt.datetime], Any]] = {
+    "codigo": lambda e, now: e.code,
+    "nome": lambda e, now: e.name.lower(),
+    "uf": lambda e, now: (e.uf, e.code),
+    "fase": lambda e, now: (e.decision.phase.value, e.code),
+    "data": lambda e, now: (e.decision.cutover_at is None, e.decision.cutover_at or now, e.code),
+    "dias": lambda e, now: (e.days_left(now) is None, e.days_left(now) or 0, e.code),
+    "adesao": lambda e, now: (e.adoption is None, e.adoption or 0.0, e.code),
+    "senha": lambda e, now: (e.last_password_login_at is None, e.last_password_login_at or now, e.code),
+    "risco": lambda e, now: (e.at_risk, e.code),
+    "membros": lambda e, now: (e.members, e.code),
+    "vencendo": lambda e, now: (e.expiring_soon, e.code),
+}
+
+
+def _filtered(entities: list[metrics.EntityFigures], params: Any, now: dt.datetime) -> list[metrics.EntityFigures]:
+    phase, kind, uf = params.get("fase", ""), params.get("tipo", ""), params.get("uf", "")
+    search = params.get("busca", "").strip().lower()
+    rows = [
+        e
+        for e in entities
+        if (not phase or e.decision.phase.value == phase)
+        and (not kind or e.kind == kind)
+        and (not uf or e.uf == uf)
+        and (not search or search in e.code.lower() or search in e.name.lower())
+        and (params.get("risco") != "1" or e.at_risk > 0)
+        and (params.get("senha") != "1" or e.uses_password)
+        and (params.get("vencendo") != "1" or e.expiring_soon > 0)
+    ]
+    order = params.get("ordem", "dias")
+    key = _SORTS.get(order.lstrip("-"), _SORTS["dias"])
+    rows.sort(key=lambda e: key(e, now), reverse=order.startswith("-"))
+    return rows
+
+
+_COLUMNS = (
+    ("codigo", "Código"),
+    ("nome", "Entidade"),
+    ("uf", "UF"),
+    ("fase", "Fase"),
+    ("data", "A3 obrigatório a partir de"),
+    ("dias", "Dias restantes"),
+    ("membros", "Membros"),
+    ("adesao", "Adesão"),
+    ("senha", "Último login com senha"),
+    ("risco", "Em risco"),
+    ("vencendo", "Certificados vencendo"),
+)
+
+_ENTITY_HEADERS = (
+    "código",
+    "entidade",
+    "tipo",
+    "UF",
+    "fase",
+    "senha permitida",
+    "A3 obrigatório a partir de",
+    "dias restantes",
+    "membros",
+    "com login A3",
+    "adesão (%)",
+    "em risco (sem A3)",
+    "nunca entraram",
+    "último login com senha",
+    "certificados vencendo em 30 dias",
+)
+
+
+def _entity_row(e: metrics.EntityFigures, now: dt.datetime) -> list[Any]:
+    cutover = e.decision.cutover_at
+    return [
+        e.code,
+        e.name,
+        e.kind,
+        e.uf,
+        e.decision.phase.label,
+        "sim" if e.decision.password_allowed else "não",
+        cutover.astimezone(BRASILIA).strftime("%d/%m/%Y") if cutover else "a definir",
+        e.days_left(now) if e.days_left(now) is not None else "",
+        e.members,
+        e.members_a3,
+        round(100 * e.adoption, 1) if e.adoption is not None else "",
+        e.at_risk,
+        e.members_never,
+        e.last_password_login_at.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M") if e.last_password_login_at else "",
+        e.expiring_soon,
+    ]
+
+
+@require_safe
+@status_view
+def region(request: HttpRequest, code: str) -> HttpResponse:
+    now = timezone.now()
+    chosen = _visible_region(request, code)
+    entities = metrics.entity_figures(at=now, ufs=chosen.ufs)
+    rows = _filtered(entities, request.GET, now)
+    fmt = _export_format(request)
+    if fmt:
+        return exports.download(
+            f"acompanhamento-{chosen.code}", _ENTITY_HEADERS, [_entity_row(e, now) for e in rows], fmt
+        )
+    figures = metrics.region_figures(entities, [chosen], _waves_by_region())[0]
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("pagina"))
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    sort_query = query.copy()
+    sort_query.pop("ordem", None)
+    data = series.build(today=now.astimezone(BRASILIA).date(), regions=[chosen.code])
+    context = {
+        "region": chosen,
+        "figures": figures,
+        "page": page,
+        "rows": [(e, e.days_left(now)) for e in page.object_list],
+        "count": len(rows),
+        "now": now,
+        "params": request.GET,
+        "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "order": request.GET.get("ordem", "dias"),
+        "phases": [(p.value, p.label) for p in Phase],
+        "columns": _COLUMNS,
+        "expiry_days": metrics.EXPIRY_SOON_DAYS,
+        **_charts(data, [chosen]),
+    }
+    return render(request, "portal/status/region.html", context)
+
+
+@require_safe
+@status_view
+def entity(request: HttpRequest, code: str) -> HttpResponse:
+    now = timezone.now()
+    found = PartnerEntity.objects.filter(code=code).first()
+    ufs: set[str] | None = request.visible_ufs  # type: ignore[attr-defined]
+    if found is None or (ufs is not None and found.uf not in ufs):
+        raise Http404("Entidade não encontrada.")
+    decision = decision_for(found, at=now)
+    memberships = list(
+        Membership.objects.filter(entity=found).select_related("member").order_by("-active", "member__name")
+    )
+    cpfs = Membership.objects.filter(entity=found).values("member__cpf")
+    seen: dict[str, list[tuple[dt.datetime, int]]] = {}
+    for cpf, not_after, logins in (
+        LoginAttempt.objects.filter(cpf__in=cpfs, outcome=Outcome.ACCEPTED, cert_not_after__isnull=False)
+        .values_list("cpf", "cert_not_after")
+        .annotate(n=Count("id"))
+        .order_by("cpf", "-cert_not_after")
+    ):
+        seen.setdefault(cpf, []).append((not_after, logins))
+    rejected = list(
+        LoginAttempt.objects.filter(Q(organization_code=found.code) | Q(cpf__in=cpfs), outcome=Outcome.REJECTED)
+        .order_by("-created_at")
+        .only("created_at", "reference", "code", "cpf", "method", "cert_not_after")[:50]
+    )
+    last_rejection = LoginAttempt.objects.filter(cpf__in=cpfs, outcome=Outcome.REJECTED).aggregate(at=Max("created_at"))
+    members = [
+        {
+            "membership": m,
+            "member": m.member,
+            "certificates": seen.get(m.member.cpf, []),
+            "expiring": m.member.certificate_not_after is not None
+            and now <= m.member.certificate_not_after < now + EXPIRY_SOON,
+            "expired": m.member.certificate_not_after is not None and m.member.certificate_not_after < now,
+        }
+        for m in memberships
+    ]
+    table = request.GET.get("tabela", "membros")
+    fmt = _export_format(request)
+    if fmt and table == "recusas":
+        return exports.download(
+            f"recusas-{found.code}",
+            ("data e hora", "referência", "código", "mensagem", "CPF", "forma de acesso"),
+            [
+                [
+                    a.created_at.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M:%S"),
+                    a.reference,
+                    a.code,
+                    _title(a.code),
+                    mask_cpf(a.cpf) if a.cpf else "",
+                    a.method,
+                ]
+                for a in rejected
+            ],
+            fmt,
+        )
+    if fmt:
+        return exports.download(f"membros-{found.code}", _MEMBER_HEADERS, [_member_row(m) for m in members], fmt)
+    context = {
+        "entity": found,
+        "decision": decision,
+        "days_left": decision.days_left(now) if decision.password_allowed else None,
+        "members": members,
+        "rejected": [(a, _title(a.code), mask_cpf(a.cpf) if a.cpf else "") for a in rejected],
+        "last_rejection": last_rejection["at"],
+        "now": now,
+        "region": next((r for r in SUPERINTENDENCIAS if found.uf in r.ufs), None),
+    }
+    return render(request, "portal/status/entity.html", context)
+
+
+def _title(code: str) -> str:
+    try:
+        return TEXTS[Reason(code)].title
+    except (ValueError, KeyError):
+        return ""
+
+
+_MEMBER_HEADERS = (
+    "CPF",
+    "nome",
+    "vínculo ativo",
+    "membro ativo",
+    "primeiro login com A3",
+    "último login com certificado",
+    "último login com senha",
+    "validade do último certificado",
+    "certificados vistos (validade)",
+)
+
+
+def _when(value: dt.datetime | None) -> str:
+    return value.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def _member_row(row: dict[str, Any]) -> list[Any]:
+    member = row["member"]
+    return [
+        member.masked_cpf,
+        member.name,
+        "sim" if row["membership"].active else "não",
+        "sim" if member.active else "não",
+        _when(member.first_a3_login_at),
+        _when(member.last_certificate_login_at),
+        _when(member.last_password_login_at),
+        _when(member.certificate_not_after),
+        "; ".join(f"{na.astimezone(BRASILIA):%d/%m/%Y}" for na, _ in row["certificates"]),
+    ]
