@@ -215,3 +215,18 @@ def test_a_day_is_consolidated_in_brasilia_time_with_attempts_placed_by_entity_o
         ("", "rejection", "MEMBER_UNKNOWN"): 1,
         ("sudeste-1", "first_a3", ""): 1,
     }
+
+
+def test_status_rollup_command_consolidates_every_missing_day_once(dataset):
+    from django.core.management import call_command
+
+    LoginAttempt.objects.create(
+        reference="OLD01", created_at=NOW - 200 * DAY, method="password", outcome="accepted", organization_code="SP-A"
+    )
+    out = io.StringIO()
+    call_command("status_rollup", stdout=out)
+    assert out.getvalue().startswith("200 dia(s) consolidado(s)")
+    call_command("status_rollup", stdout=(again := io.StringIO()))
+    assert again.getvalue().startswith("0 dia(s)")
+    old_day = (NOW - 200 * DAY).astimezone(BRT).date()
+    assert DayStat.objects.get(day=old_day, kind="login").count == 1
