@@ -40,6 +40,7 @@ def ensure_groups(**kwargs: Any) -> None:
         ("certauth", "loginattempt", view),
         ("rollout", "superintendencia", view),
         *[("rollout", m, view) for m in (*_SCHEDULE_MODELS, *_SCHEDULE_HISTORY)],
+        ("rollout", "reminder", view),
     ]
     management = _permissions(
         ("portal", "partnerentity", ("add", "change", "view")),
@@ -52,6 +53,7 @@ def ensure_groups(**kwargs: Any) -> None:
         ("rollout", "superintendencia", view),
         *[("rollout", m, ("add", "change", "delete", "view")) for m in _SCHEDULE_MODELS],
         *[("rollout", m, view) for m in _SCHEDULE_HISTORY],
+        ("rollout", "reminder", view),
     ) + list(
         Permission.objects.filter(
             content_type__app_label="portal", codename__in=["export_personal_data", STATUS_PERMISSION]

@@ -235,3 +235,26 @@ LOGGING = {
         "portal": {"handlers": ["console"], "level": "INFO"},
     },
 }
+
+# ---------------------------------------------------------------- e-mail (manage.py rollout remind)
+#: ``consolemail://`` prints the messages (demo); production e.g. ``smtp+tls://user:password@smtp.example.gov.br:587``
+#: (``smtp+ssl://`` for port 465; URL-encode special characters of the password).
+_EMAIL = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = _EMAIL.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _EMAIL.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _EMAIL.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_EMAIL.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_EMAIL.get("EMAIL_USE_SSL", False))
+if _EMAIL.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = _EMAIL["EMAIL_FILE_PATH"]
+#: Seconds before an unresponsive mail server counts as a failed send (retried at the next run).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Portal A3 INSS <nao-responda@portal-a3.invalid>")
+# Reminders (rollout/conf.py documents each): days before the cutover; days after it; certificate expiry window.
+ROLLOUT_RECHECK_SECONDS = env.int("ROLLOUT_RECHECK_SECONDS", default=60)
+ROLLOUT_BANNER_DAYS = env.int("ROLLOUT_BANNER_DAYS", default=120)
+ROLLOUT_REMINDER_DAYS = env.list("ROLLOUT_REMINDER_DAYS", cast=int, default=[30, 7, 1])
+ROLLOUT_REMINDER_AFTER_DAYS = env.int("ROLLOUT_REMINDER_AFTER_DAYS", default=7)
+ROLLOUT_CERTIFICATE_EXPIRY_DAYS = env.int("ROLLOUT_CERTIFICATE_EXPIRY_DAYS", default=30)

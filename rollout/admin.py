@@ -23,7 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from portal.models import EntityKind, PartnerEntity, User
 from portal.permissions import scope_entities, visible_ufs
 from rollout import impact
-from rollout.models import EntityOverride, Superintendencia, Wave
+from rollout.models import EntityOverride, Reminder, Superintendencia, Wave
 
 CONFIRM_FIELD = "_impacto_confirmado"
 
@@ -187,6 +187,39 @@ class SuperintendenciaAdmin(admin.ModelAdmin[Superintendencia]):
         return queryset if visible_ufs(user) is None else queryset.filter(consulta_group__user=user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin[Reminder]):
+    """The e-mails ``manage.py rollout remind`` sent: a record, read-only (the command alone writes it)."""
+
+    list_display = ("sent_at", "kind", "step_days", "target_date", "entity", "member", "recipient")
+    list_filter = ("kind", "step_days")
+    list_select_related = ("entity", "member")
+    search_fields = ("entity__code", "entity__name", "recipient")
+    date_hierarchy = "sent_at"
+    fields = list_display
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Reminder]:
+        queryset = super().get_queryset(request)
+        user: User = request.user  # type: ignore[assignment]  # the admin site lets in only staff accounts
+        ufs = visible_ufs(user)
+        if ufs is None:
+            return queryset
+        # Entity reminders by the entity's UF; certificate reminders (no entity) by the member's entities.
+        return (
+            queryset.filter(entity__uf__in=ufs)
+            | queryset.filter(entity__isnull=True, member__memberships__entity__uf__in=ufs)
+        ).distinct()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.core import checks
 
-from rollout.conf import DEFAULTS, settings
+from rollout.conf import DEFAULTS, LIST_DEFAULTS, settings
 
 _MIDDLEWARE = "rollout.middleware.CutoverMiddleware"
 _AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -21,6 +21,14 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             errors.append(
                 checks.Error(f"ROLLOUT_{name} must be a whole number ≥ 0 (got {value!r}).", id="rollout.E001")
+            )
+    for name in LIST_DEFAULTS:
+        value = getattr(settings, name)
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+        ):
+            errors.append(
+                checks.Error(f"ROLLOUT_{name} must be a list of whole numbers ≥ 0 (got {value!r}).", id="rollout.E001")
             )
     return errors
 

@@ -127,3 +127,66 @@ class EntityOverride(models.Model):
 
     def as_rule(self) -> schedule.Override:
         return schedule.Override(cutover_on=self.cutover_on, reason=self.reason)
+
+
+class Reminder(models.Model):
+    """One e-mail of ``manage.py rollout remind`` that was sent (recorded right after its sending succeeded).
+
+    The same reminder (kind, step, entity, member, recipient, target date) is never sent twice. The uniqueness is
+    enforced by three partial constraints, one per shape a reminder takes (entity contact: no member; certificate
+    expiry: no entity; member of an entity: both), because SQL treats NULLs as distinct in a unique constraint."""
+
+    class Kind(models.TextChoices):
+        BEFORE_CUTOVER = "before_cutover", "aviso antes da data do A3 obrigatório"
+        AFTER_CUTOVER = "after_cutover", "aviso de acesso com senha encerrado"
+        CERTIFICATE_EXPIRY = "certificate_expiry", "aviso de certificado perto do vencimento"
+
+    kind = models.CharField("tipo", max_length=20, choices=Kind.choices)
+    step_days = models.PositiveSmallIntegerField(
+        "etapa (dias antes)", default=0, help_text="Dias antes da data do A3 obrigatório; 0 nos demais avisos."
+    )
+    entity = models.ForeignKey(
+        "portal.PartnerEntity",
+        verbose_name="entidade",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    member = models.ForeignKey(
+        "portal.Member", verbose_name="membro", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    recipient = models.EmailField("destinatário")
+    target_date = models.DateField(
+        "data de referência", help_text="Data do A3 obrigatório ou do vencimento do certificado (Brasília)."
+    )
+    sent_at = models.DateTimeField("enviado em")
+
+    class Meta:
+        verbose_name = "lembrete enviado"
+        verbose_name_plural = "lembretes enviados"
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "step_days", "entity", "member", "recipient", "target_date"],
+                condition=models.Q(entity__isnull=False, member__isnull=False),
+                name="rollout_reminder_unique_member_of_entity",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "step_days", "entity", "recipient", "target_date"],
+                condition=models.Q(member__isnull=True),
+                name="rollout_reminder_unique_entity_contact",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "step_days", "member", "recipient", "target_date"],
+                condition=models.Q(entity__isnull=True),
+                name="rollout_reminder_unique_member",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(entity__isnull=False) | models.Q(member__isnull=False),
+                name="rollout_reminder_entity_or_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.recipient} ({self.target_date:%d/%m/%Y})"

@@ -18,6 +18,12 @@ def test_a_malformed_setting_is_an_error(settings, value):
     assert [e.id for e in check_settings()] == ["rollout.E001"]
 
 
+@pytest.mark.parametrize("value", [30, [30, -1], ["7"], "30,7"])
+def test_a_malformed_list_setting_is_an_error(settings, value):
+    settings.ROLLOUT_REMINDER_DAYS = value
+    assert [e.id for e in check_settings()] == ["rollout.E001"]
+
+
 def test_missing_cutover_middleware_is_an_error(settings):
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "rollout.middleware.CutoverMiddleware"]
     assert [e.id for e in check_cutover_middleware()] == ["rollout.E002"]
