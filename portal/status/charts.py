@@ -20,9 +20,10 @@ def _frame(title: str, description: str, body: list[str], *, height: int = HEIGH
     slug = f"g{zlib.crc32(title.encode()):08x}"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" class="grafico" '
+        'font-family="system-ui,sans-serif" font-size="12" fill="#333" '
         f'aria-labelledby="{slug}-t {slug}-d"><title id="{slug}-t">{escape(title)}</title>'
         f'<desc id="{slug}-d">{escape(description)}</desc>'
-        f"<style>text{{font:12px system-ui,sans-serif;fill:#333}}</style>{''.join(body)}</svg>"
+        f"{''.join(body)}</svg>"
     )
 
 

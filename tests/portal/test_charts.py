@@ -40,3 +40,12 @@ def test_text_is_escaped():
     svg = charts.horizontal_bars("<script>", [("<b>x</b>", 1)])
     assert "<script>" not in svg and "&lt;b&gt;" in svg
     parse(svg)
+
+
+def test_no_inline_style_elements_a_strict_content_security_policy_would_block():
+    svgs = [
+        charts.line_chart("a", WEEKS, {"x": [1, 2, 3, 4]}),
+        charts.stacked_bars("b", WEEKS, {"x": [1, 2, 3, 4]}),
+        charts.horizontal_bars("c", [("x", 1)]),
+    ]
+    assert not any("<style" in svg or "style=" in svg for svg in svgs)
