@@ -16,7 +16,16 @@ SYSTEM_PACKAGES := \
 	curl:'command -v curl' \
 	openssl:'command -v openssl' \
 	ca-certificates:'test -d /etc/ssl/certs' \
-	postgresql:'test -x /usr/bin/pg_ctlcluster && ls /usr/lib/postgresql/*/bin/postgres'
+	postgresql:'test -x /usr/bin/pg_ctlcluster && ls /usr/lib/postgresql/*/bin/postgres' \
+	chromium:'test -x /usr/bin/chromium' \
+	softhsm2:'command -v softhsm2-util && test -e /usr/lib/softhsm/libsofthsm2.so' \
+	opensc:'command -v pkcs11-tool' \
+	libnss3-tools:'command -v certutil && command -v modutil' \
+	libengine-pkcs11-openssl:'ls /usr/lib/*/engines-3/pkcs11.so' \
+	libp11-kit-dev:'test -f /usr/include/p11-kit-1/p11-kit/pkcs11.h' \
+	gcc:'command -v gcc' \
+	libc6-dev:'test -f /usr/include/dlfcn.h' \
+	testssl.sh:'command -v testssl'
 
 .PHONY: run test bench system-packages venv lint clean
 

@@ -16,7 +16,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from certauth import proxy
+from certauth import metrics, proxy
 from certauth.conf import settings
 from certauth.exceptions import AuditUnavailable, LoginRejected
 from certauth.icp.errors import Reason
@@ -171,7 +171,9 @@ def _write(
     try:
         # In a savepoint, so that a failed insert cannot break a caller's transaction (ATOMIC_REQUESTS is off).
         with transaction.atomic():
-            return LoginAttempt.objects.create(reference=context.reference, **fields)
+            row = LoginAttempt.objects.create(reference=context.reference, **fields)
+        metrics.count_attempt(outcome=outcome, method=context.method, code=code)
+        return row
     except IntegrityError:
         # A reference collision (50 random bits: rare) — keep the row under a fresh reference.
         try:

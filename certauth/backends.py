@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
 from django.utils import timezone
 
+from certauth import metrics
 from certauth.binding import Binding, get_binder
 from certauth.exceptions import LoginRejected
 from certauth.icp.errors import CertificateError, Reason
@@ -51,7 +52,8 @@ class ClientCertificateBackend(BaseBackend):
     ) -> AbstractBaseUser | None:
         validated: ValidatedCertificate | None = None
         try:
-            validated = get_validator().validate(client_certificate, at=at or timezone.now())
+            with metrics.VALIDATION_SECONDS.time():
+                validated = get_validator().validate(client_certificate, at=at or timezone.now())
             binding = get_binder()(validated, request=request)
             if not getattr(binding.user, "is_active", True):
                 raise LoginRejected(Reason.MEMBER_INACTIVE, "A conta de usuário está desativada.")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 from certauth import defaults as certauth_defaults
@@ -114,6 +115,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -214,8 +216,35 @@ SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 SESSION_ENGINE = "portal.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Only HTTPS ever reaches Django (nginx listens on TLS alone); a plain request is redirected all the same.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# HSTS: a year in production, off in the demo (browsers would remember it for localhost).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if (DEBUG or PORTAL_DEMO) else 31_536_000)
+# The portal's own subdomains (the certificate login host among them) are HTTPS-only as well; preload asks browsers
+# to ship the rule (submit the domain at hstspreload.org only when every subdomain is ready).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# /saude/ and /metricas/ answer only to these networks (the load balancer, Prometheus).
+PORTAL_MONITORING_NETWORKS = env.list("PORTAL_MONITORING_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+# A strict Content-Security-Policy (django-csp): everything from this site, nothing inline, no frames. Forms post
+# to the portal host (the logout form also from the login host's pages).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF, "data:"],
+        "font-src": [csp_constants.SELF],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.NONE],
+        "frame-ancestors": [csp_constants.NONE],
+        "form-action": [csp_constants.SELF, PORTAL_BASE_URL, CERT_LOGIN_BASE_URL],
+    }
+}
 
 # django-import-export: CSV and XLSX, whole files in one transaction, import only for those who may change.
 from import_export.formats.base_formats import CSV, XLSX  # noqa: E402
@@ -225,14 +254,25 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
+# PORTAL_LOG_FORMAT=json: one JSON object per line (python-json-logger), for journald/Loki/ELK; text otherwise.
+PORTAL_LOG_FORMAT = env.str("PORTAL_LOG_FORMAT", default="text" if (DEBUG or PORTAL_DEMO) else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": PORTAL_LOG_FORMAT}},
     "loggers": {
         "certauth": {"handlers": ["console"], "level": env.str("CERTAUTH_LOG_LEVEL", default="INFO")},
         "portal": {"handlers": ["console"], "level": "INFO"},
+        "rollout": {"handlers": ["console"], "level": "INFO"},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import entity_choice, password_login, views
+from portal import entity_choice, monitoring, password_login, views
 from portal.status import views as status_views
 from rollout import views as rollout_views
 
@@ -25,6 +25,8 @@ portal_patterns = (
 
 urlpatterns = [
     path("", include(portal_patterns)),
+    path("saude/", monitoring.health, name="health"),
+    path("metricas/", monitoring.metrics, name="metrics"),
     path("", include("certauth.urls")),
     path("admin/", admin.site.urls),
 ]

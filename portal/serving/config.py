@@ -13,7 +13,8 @@ from portal.serving.nginx import NginxSite
 
 def site_from_settings(*, proxy_secret: str | None = None) -> NginxSite:
     """Environment knobs beyond Django's own settings: ``NGINX_PREFIX``, ``NGINX_LISTEN``, ``GUNICORN_BIND``,
-    ``PORTAL_TLS_CERT`` / ``PORTAL_TLS_KEY`` (default: the demo PKI's server certificate), ``NGINX_WORKERS``."""
+    ``PORTAL_TLS_CERT`` / ``PORTAL_TLS_KEY`` (default: the demo PKI's server certificate), ``NGINX_WORKERS``,
+    ``NGINX_RESOLVER`` (OCSP stapling, when the server certificate names a responder)."""
     demo_tls = Path(settings.DEMO_PKI_DIR) / "tls"
     return NginxSite(
         prefix=Path(os.environ.get("NGINX_PREFIX", Path(settings.VAR_DIR) / "nginx")),
@@ -30,6 +31,7 @@ def site_from_settings(*, proxy_secret: str | None = None) -> NginxSite:
         portal_server_name=settings.PORTAL_HOSTNAME,
         login_server_name=settings.CERT_LOGIN_HOSTNAME,
         workers=int(os.environ.get("NGINX_WORKERS", "2")),
+        resolver=os.environ.get("NGINX_RESOLVER", ""),
         crl_dir=Path(settings.DEMO_PKI_DIR) / "lcr" if settings.PORTAL_DEMO else None,
         crl_port=settings.PORTAL_DEMO_CRL_PORT,
     )

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.x509.oid import AuthorityInformationAccessOID
 from django.template import Context, Engine
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "nginx"
@@ -39,6 +41,8 @@ class NginxSite:
     #: Demo only: publish this directory's CRLs over plain HTTP on ``crl_port`` (ICP-Brasil ACs use plain HTTP).
     crl_dir: Path | None = None
     crl_port: int = 8480
+    #: DNS resolver nginx uses to reach the server certificate's OCSP responder (stapling); empty: no stapling.
+    resolver: str = ""
 
     @property
     def config_file(self) -> Path:
@@ -60,6 +64,7 @@ def render(site: NginxSite) -> Path:
         site.login_server_name,
         site.portal_base_url,
         site.login_base_url,
+        site.resolver or "none",
     ):
         if not _SAFE_VALUE.match(value):
             raise ValueError(f"unsafe value for the nginx configuration: {value!r}")
@@ -74,12 +79,23 @@ def render(site: NginxSite) -> Path:
                 "client_ca_names": site.client_ca_names,
                 "dhparam": TEMPLATE_DIR / "ffdhe2048.pem",
                 "errors_dir": TEMPLATE_DIR / "errors",
+                "ocsp_stapling": bool(site.resolver) and has_ocsp_responder(Path(site.server_certificate)),
             }
         )
     )
     site.config_file.write_text(text)
     site.config_file.chmod(0o600)  # it holds the proxy secret
     return site.config_file
+
+
+def has_ocsp_responder(certificate_file: Path) -> bool:
+    """Whether the server certificate names an OCSP responder (nginx can staple its answers only then)."""
+    try:
+        certificate = x509.load_pem_x509_certificate(certificate_file.read_bytes())
+        access = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except (OSError, ValueError, x509.ExtensionNotFound):
+        return False
+    return any(d.access_method == AuthorityInformationAccessOID.OCSP for d in access)
 
 
 def nginx_binary() -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -42,6 +43,11 @@ class Stack:
             # world-writable (umask 0) in a directory of its own; the log files exist before, with their own mode.
             Path(self.site.upstream[len("unix:") :]).parent.mkdir(parents=True, exist_ok=True)
             (log_dir / "gunicorn.log").touch(mode=0o640, exist_ok=True)
+        # Prometheus samples of every worker, summed by /metricas/; emptied at each start (counters restart at 0).
+        env = dict(self.env)
+        metrics_dir = Path(env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(self.site.prefix / "prometheus")))
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
         # No gunicorn access log: nginx's (request id, TLS version, client serial) already has every request.
         self.processes["gunicorn"] = subprocess.Popen(
             [
@@ -49,6 +55,8 @@ class Stack:
                 "-m",
                 "gunicorn",
                 "portal.wsgi:application",
+                "--config",
+                "python:portal.serving.gunicorn_conf",
                 "--bind",
                 self.site.upstream,
                 "--workers",
@@ -60,7 +68,7 @@ class Stack:
                 *(["--umask", "0"] if unix_socket else []),
             ],
             cwd=BASE_DIR,
-            env=dict(self.env),
+            env=env,
             start_new_session=True,
             stdout=output,
             stderr=output,

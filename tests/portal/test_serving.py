@@ -108,3 +108,57 @@ def test_configuration_holding_the_secret_is_private(site):
 def test_unsafe_values_are_refused(site, change):
     with pytest.raises(ValueError):
         render(dataclasses.replace(site, **change))
+
+
+def _server_certificate_with_ocsp(tmp_path: Path) -> tuple[Path, Path]:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier("http://ocsp.example/")
+                    )
+                ]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    pem, key_file = tmp_path / "ocsp-server.pem", tmp_path / "ocsp-server.key"
+    pem.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return pem, key_file
+
+
+def test_ocsp_stapling_only_when_the_server_certificate_names_a_responder_and_a_resolver_is_set(site, tmp_path):
+    import dataclasses
+
+    assert "ssl_stapling" not in render(site).read_text()  # the test server certificate names no responder
+    pem, key = _server_certificate_with_ocsp(tmp_path)
+    with_ocsp = dataclasses.replace(site, server_certificate=pem, server_key=key)
+    assert "ssl_stapling" not in render(with_ocsp).read_text()  # no resolver: nginx could not reach it
+    stapling = dataclasses.replace(with_ocsp, resolver="127.0.0.1")
+    config = render(stapling).read_text()
+    assert "ssl_stapling on;" in config and "ssl_stapling_verify on;" in config
+    assert "resolver 127.0.0.1 valid=300s ipv6=off;" in config
+    check_config(stapling)  # nginx accepts it
