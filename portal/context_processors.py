@@ -12,5 +12,9 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     return {
         "portal_base_url": settings.PORTAL_BASE_URL,
         "cert_login_url": settings.CERT_LOGIN_BASE_URL + reverse("certauth:login"),
+        # The TLS 1.2 login host (tokens without RSA-PSS), or "" when there is none.
+        "cert_login_tls12_url": (
+            settings.CERT_LOGIN_TLS12_BASE_URL + reverse("certauth:login") if settings.CERT_LOGIN_TLS12_BASE_URL else ""
+        ),
         "support_url": settings.PORTAL_SUPPORT_URL,
     }

@@ -35,6 +35,8 @@ PORTAL_HOSTNAME = env.str("PORTAL_HOSTNAME", default="localhost")
 CERT_LOGIN_HOSTNAME = env.str("CERT_LOGIN_HOSTNAME", default=PORTAL_HOSTNAME)
 PORTAL_PORT = env.int("PORTAL_PORT", default=8443)
 CERT_LOGIN_PORT = env.int("CERT_LOGIN_PORT", default=8444)
+# The same login host on a second port with TLS 1.2 only, for A3 tokens that cannot sign with RSA-PSS (0: none).
+CERT_LOGIN_TLS12_PORT = env.int("CERT_LOGIN_TLS12_PORT", default=8445)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=sorted({PORTAL_HOSTNAME, CERT_LOGIN_HOSTNAME}))
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
@@ -93,8 +95,13 @@ def _base_url(hostname: str, port: int) -> str:
 
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default=_base_url(PORTAL_HOSTNAME, PORTAL_PORT))
 CERT_LOGIN_BASE_URL = env.str("CERT_LOGIN_BASE_URL", default=_base_url(CERT_LOGIN_HOSTNAME, CERT_LOGIN_PORT))
+CERT_LOGIN_TLS12_BASE_URL = (
+    env.str("CERT_LOGIN_TLS12_BASE_URL", default=_base_url(CERT_LOGIN_HOSTNAME, CERT_LOGIN_TLS12_PORT))
+    if CERT_LOGIN_TLS12_PORT
+    else ""
+)
 CERTAUTH_LOGIN_REDIRECT_URL = f"{PORTAL_BASE_URL}/painel/"
-CSRF_TRUSTED_ORIGINS = [PORTAL_BASE_URL, CERT_LOGIN_BASE_URL]
+CSRF_TRUSTED_ORIGINS = [u for u in (PORTAL_BASE_URL, CERT_LOGIN_BASE_URL, CERT_LOGIN_TLS12_BASE_URL) if u]
 
 INSTALLED_APPS = [
     "portal.admin_config.PortalAdminConfig",
@@ -242,7 +249,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [csp_constants.NONE],
         "base-uri": [csp_constants.NONE],
         "frame-ancestors": [csp_constants.NONE],
-        "form-action": [csp_constants.SELF, PORTAL_BASE_URL, CERT_LOGIN_BASE_URL],
+        "form-action": [
+            csp_constants.SELF,
+            *[u for u in (PORTAL_BASE_URL, CERT_LOGIN_BASE_URL, CERT_LOGIN_TLS12_BASE_URL) if u],
+        ],
     }
 }
 

@@ -28,6 +28,7 @@ def site_from_settings(*, proxy_secret: str | None = None) -> NginxSite:
         listen=os.environ.get("NGINX_LISTEN", "127.0.0.1"),
         portal_port=settings.PORTAL_PORT,
         login_port=settings.CERT_LOGIN_PORT,
+        login_tls12_port=settings.CERT_LOGIN_TLS12_PORT,
         portal_server_name=settings.PORTAL_HOSTNAME,
         login_server_name=settings.CERT_LOGIN_HOSTNAME,
         workers=int(os.environ.get("NGINX_WORKERS", "2")),

@@ -35,6 +35,8 @@ class NginxSite:
     listen: str = "127.0.0.1"
     portal_port: int = 8443
     login_port: int = 8444
+    #: A second login host port offering TLS 1.2 only (tokens without RSA-PSS); 0: none.
+    login_tls12_port: int = 0
     portal_server_name: str = "localhost"
     login_server_name: str = "localhost"
     workers: int = 2
@@ -79,6 +81,10 @@ def render(site: NginxSite) -> Path:
                 "client_ca_names": site.client_ca_names,
                 "dhparam": TEMPLATE_DIR / "ffdhe2048.pem",
                 "errors_dir": TEMPLATE_DIR / "errors",
+                "login_listeners": [
+                    {"port": site.login_port, "tls12_only": False},
+                    *([{"port": site.login_tls12_port, "tls12_only": True}] if site.login_tls12_port else []),
+                ],
                 "ocsp_stapling": bool(site.resolver) and has_ocsp_responder(Path(site.server_certificate)),
             }
         )

@@ -86,6 +86,8 @@ class Stack:
                 self.wait_for(host, int(port), timeout=timeout)
             self.wait_for(self.site.listen, self.site.portal_port, timeout=timeout)
             self.wait_for(self.site.listen, self.site.login_port, timeout=timeout)
+            if self.site.login_tls12_port:
+                self.wait_for(self.site.listen, self.site.login_tls12_port, timeout=timeout)
         except Exception:
             self.stop()
             raise

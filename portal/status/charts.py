@@ -28,8 +28,9 @@ def _frame(title: str, description: str, body: list[str], *, height: int = HEIGH
 
 
 def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
+    """A round axis maximum; at least 4, so that the five ticks of a count axis are whole numbers."""
+    if value <= 4:
+        return 4.0
     magnitude = 10 ** (len(str(int(value))) - 1)
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * magnitude:

@@ -40,6 +40,8 @@ _SITE_SHAPING_VARIABLES = frozenset(
         "CERT_LOGIN_HOSTNAME",
         "PORTAL_BASE_URL",
         "CERT_LOGIN_BASE_URL",
+        "CERT_LOGIN_TLS12_PORT",
+        "CERT_LOGIN_TLS12_BASE_URL",
         "SESSION_COOKIE_DOMAIN",
         "CERTAUTH_TRUSTED_PROXIES",
         "CERTAUTH_ACCEPTED_POLICY_PREFIXES",
@@ -94,6 +96,11 @@ class E2EStack:
     @property
     def login_url(self) -> str:
         return f"{self.login}/entrar/certificado/"
+
+    @property
+    def login_tls12_url(self) -> str:
+        """The login host's TLS 1.2-only twin (tokens without RSA-PSS)."""
+        return f"https://localhost:{self.site.login_tls12_port}/entrar/certificado/"
 
     @property
     def gunicorn(self) -> str:
@@ -175,7 +182,7 @@ def e2e_stack(
     (tls_dir / "servidor.key").write_bytes(server.key_pem())
     (tls_dir / "servidor.key").chmod(0o600)
 
-    portal_port, login_port, gunicorn_port = _distinct_free_ports(3)
+    portal_port, login_port, gunicorn_port, tls12_port = _distinct_free_ports(4)
     secret = secrets.token_urlsafe(32)
     site = NginxSite(
         prefix=base / "nginx",
@@ -188,6 +195,7 @@ def e2e_stack(
         login_base_url=f"https://localhost:{login_port}",
         portal_port=portal_port,
         login_port=login_port,
+        login_tls12_port=tls12_port,
     )
     env = {
         # Knobs that would reshape the site the tests address are not inherited from the developer's shell.
@@ -201,6 +209,7 @@ def e2e_stack(
         "CERTAUTH_PROXY_SECRET": secret,
         "PORTAL_PORT": str(portal_port),
         "CERT_LOGIN_PORT": str(login_port),
+        "CERT_LOGIN_TLS12_PORT": str(tls12_port),
         "PORTAL_DEMO": "0",
         "PORTAL_VAR_DIR": str(base / "var"),
     }

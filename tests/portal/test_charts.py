@@ -49,3 +49,9 @@ def test_no_inline_style_elements_a_strict_content_security_policy_would_block()
         charts.horizontal_bars("c", [("x", 1)]),
     ]
     assert not any("<style" in svg or "style=" in svg for svg in svgs)
+
+
+def test_a_small_count_axis_has_distinct_whole_number_ticks():
+    root = parse(charts.stacked_bars("Logins", WEEKS, {"Senha": [1, 0, 0, 1]}))
+    ticks = [t.text for t in root.findall(f"{SVG}text") if t.get("text-anchor") == "end"]
+    assert ticks == ["0", "1", "2", "3", "4"]

@@ -162,3 +162,17 @@ def test_ocsp_stapling_only_when_the_server_certificate_names_a_responder_and_a_
     assert "ssl_stapling on;" in config and "ssl_stapling_verify on;" in config
     assert "resolver 127.0.0.1 valid=300s ipv6=off;" in config
     check_config(stapling)  # nginx accepts it
+
+
+def test_tls12_login_port_repeats_the_login_host_with_tls_1_2_only(site):
+    import dataclasses
+
+    config = render(dataclasses.replace(site, login_tls12_port=8445)).read_text()
+    main, twin = server_block(config, 8444), server_block(config, 8445)
+    assert "ssl_protocols" not in main  # the http-level TLSv1.2 TLSv1.3
+    assert "ssl_protocols TLSv1.2;" in twin
+    for block in (main, twin):
+        assert "ssl_verify_client optional_no_ca;" in block
+        assert "location = /entrar/certificado/" in block
+        assert "X-SSL-Client-Cert $ssl_client_escaped_cert;" in block
+    check_config(dataclasses.replace(site, login_tls12_port=8445))

@@ -88,6 +88,11 @@ class Command(BaseCommand):
             self.style.SUCCESS("Portal A3 no ar"),
             f"  Portal:                  {settings.PORTAL_BASE_URL}/",
             f"  Login com certificado:   {settings.CERT_LOGIN_BASE_URL}/entrar/certificado/",
+            *(
+                [f"  … com TLS 1.2 (tokens sem RSA-PSS): {settings.CERT_LOGIN_TLS12_BASE_URL}/entrar/certificado/"]
+                if settings.CERT_LOGIN_TLS12_BASE_URL
+                else []
+            ),
             f"  Administração (INSS):    {settings.PORTAL_BASE_URL}/admin/",
         ]
         if settings.PORTAL_DEMO:

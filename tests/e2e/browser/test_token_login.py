@@ -75,7 +75,7 @@ def assert_signed_in_token(browser: TokenBrowser, mechanism: str, algorithm: str
     assert all(op["provider"].startswith(f"{NSS_MODULE_NAME}, SoftHSM slot") for op in operations), operations
 
 
-def assert_accepted(token: Token, stack: E2EStack, *, tls: str) -> LoginAttempt:
+def assert_accepted(token: Token, stack: E2EStack, *, tls: str, port: int | None = None) -> LoginAttempt:
     """One accepted certificate login, with the token's certificate, logged by nginx with that TLS version."""
     row = LoginAttempt.objects.get()
     assert (row.outcome, row.code, row.method) == ("accepted", "", "certificate"), row.__dict__
@@ -86,7 +86,7 @@ def assert_accepted(token: Token, stack: E2EStack, *, tls: str) -> LoginAttempt:
     assert row.cert_fingerprint == on_token.fingerprint(hashes.SHA256()).hex()
     assert "Chrome" in row.user_agent, row.user_agent
     line = stack.access_log_line(row.proxy_request_id)
-    assert f' {stack.login_port} "GET /entrar/certificado/ ' in line, line
+    assert f' {port or stack.login_port} "GET /entrar/certificado/ ' in line, line
     assert f" tls={tls} " in line, line
     assert ' verify="SUCCESS" ' in line, line
     assert f" serial={row.cert_serial} " in line, line
@@ -216,6 +216,23 @@ def test_token_without_rsa_pss_fails_on_tls_1_3_and_chromium_does_not_fall_back(
     assert not LoginAttempt.objects.exists(), "the handshake failed: nothing reached Django"
     browser.close()
     assert token_signatures(browser) == [], "nothing may be signed with a mechanism the token lacks"
+
+
+def test_token_without_rsa_pss_logs_in_through_the_tls_1_2_login_link_in_an_ordinary_chromium(
+    e2e_stack, launch_browser, no_pss_token, member_factory
+):
+    """What the previous test's users do: the home page's second link leads to the login host's TLS 1.2-only twin,
+    where an uncapped Chromium negotiates TLS 1.2 and the token signs with PKCS#1 v1.5."""
+    member_factory(oab="123456SP")
+    browser = launch_browser(no_pss_token)
+    browser.goto(f"{e2e_stack.portal}/")
+
+    response = browser.click_and_wait("#entrar-certificado-tls12", f"{e2e_stack.portal}/painel/")
+
+    assert response is not None and response.status == 200, response
+    expect(browser.page.locator("#nome-membro")).to_have_text("Maria da Silva")
+    assert_accepted(no_pss_token, e2e_stack, tls="TLSv1.2", port=e2e_stack.site.login_tls12_port)
+    assert_signed_in_token(browser, "CKM_RSA_PKCS", "rsa_pkcs1_sha256")
 
 
 def test_wrong_pin_is_tried_once_and_the_hang_is_reported_as_a_token_problem(
