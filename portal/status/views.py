@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -283,19 +283,21 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
     )
     cpfs = Membership.objects.filter(entity=found).values("member__cpf")
     seen: dict[str, list[tuple[dt.datetime, int]]] = {}
-    for cpf, not_after, logins in (
-        LoginAttempt.objects.filter(cpf__in=cpfs, outcome=Outcome.ACCEPTED, cert_not_after__isnull=False)
-        .values_list("cpf", "cert_not_after")
+    # Filters on the CPF only (and rejected = a non-empty code, which no index serves): the planner then takes the
+    # CPF and entity-code indexes instead of walking the millions of rows of the outcome index.
+    for cpf, not_after, outcome, logins in (
+        LoginAttempt.objects.filter(cpf__in=cpfs, cert_not_after__isnull=False)
+        .values_list("cpf", "cert_not_after", "outcome")
         .annotate(n=Count("id"))
         .order_by("cpf", "-cert_not_after")
     ):
-        seen.setdefault(cpf, []).append((not_after, logins))
+        if outcome == Outcome.ACCEPTED:
+            seen.setdefault(cpf, []).append((not_after, logins))
+    refused = LoginAttempt.objects.filter(Q(organization_code=found.code) | Q(cpf__in=cpfs)).exclude(code="")
     rejected = list(
-        LoginAttempt.objects.filter(Q(organization_code=found.code) | Q(cpf__in=cpfs), outcome=Outcome.REJECTED)
-        .order_by("-created_at")
-        .only("created_at", "reference", "code", "cpf", "method", "cert_not_after")[:50]
+        refused.order_by("-created_at").only("created_at", "reference", "code", "cpf", "method", "cert_not_after")[:50]
     )
-    last_rejection = LoginAttempt.objects.filter(cpf__in=cpfs, outcome=Outcome.REJECTED).aggregate(at=Max("created_at"))
+    last_rejection = {"at": rejected[0].created_at if rejected else None}
     members = [
         {
             "membership": m,

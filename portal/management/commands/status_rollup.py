@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.utils import timezone
 
 from portal.status import rollups
@@ -31,3 +32,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         done = rollups.consolidate_missing(timezone.localdate(), since=since)
         self.stdout.write(f"{done} dia(s) consolidado(s) em {time.perf_counter() - started:.1f} s.")
+        if connection.vendor == "sqlite":
+            # PostgreSQL keeps its planner statistics itself (autovacuum); SQLite has none until ANALYZE, and then
+            # picks the outcome index over the CPF index for an entity's attempts (seconds instead of milliseconds).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")

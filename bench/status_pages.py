@@ -1,0 +1,355 @@
+"""Server time of the migration-status pages (portal/status/views.py) on a realistic data set, at two scales.
+
+    .venv/bin/python bench/status_pages.py [--scale 1.0] [--compare 0.1] [--warm 20] [--seed 1]
+
+Each scale runs in its own process on its own temporary SQLite database (migrated, then filled by
+``bench/status_data.py``: at scale 1.0, 5,000 entities, 200,000 members, 2,000,000 login attempts). The pages are
+called through ``django.test.Client`` (the whole middleware stack, no network) by a national staff member (a
+superuser) whose session is what a certificate login leaves: ``force_login`` with certauth's backend plus the
+certificate it records in the session (``certauth.sessions.SessionCertificate``) — the pages refuse other sessions.
+
+For each page: the cold request, then the median and p95 of ``--warm`` warm requests (``time.perf_counter`` around
+``client.get``), the SQL queries of one more request (``CaptureQueriesContext``) and their database time (each SELECT
+run again with its rows fetched: the capture times ``execute`` only, while SQLite computes most of a query as its rows
+are fetched), and the response size. ``--analyze`` runs ANALYZE after the load (SQLite's planner then has statistics;
+neither Django nor the portal ever runs it).
+
+"Cold" is the first request to that page at the start of a day: the daily consolidation (``status_rollup``, cron) has
+run up to the day before yesterday, so a page with charts consolidates yesterday itself. Before that, on the freshly
+loaded database where nothing is consolidated yet, the very first request and the full ``status_rollup`` are timed.
+
+Query counts of the two scales are printed side by side (they should not grow with the data), and PASS/FAIL against
+the target: under 300 ms warm (median) for the overview and the largest superintendência at the largest scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(BASE_DIR))
+
+TARGET_MS = 300.0
+SLOW_QUERY_MS = 20.0
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def worker(scale: float, seed: int, warm: int, analyze: bool, output: Path) -> None:
+    """One scale: temporary database, data, pages; the figures go to ``output`` (JSON)."""
+    tmp = Path(tempfile.mkdtemp(prefix="a3-bench-status-"))
+    (tmp / "static").mkdir()  # STATIC_ROOT (whitenoise warns when it is missing)
+    os.environ.pop("DATABASE_URL", None)  # a temporary SQLite file, whatever the shell has
+    os.environ.update(
+        {
+            "PORTAL_VAR_DIR": str(tmp),
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "PORTAL_DEMO": "0",
+            "DEBUG": "0",
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "CERTAUTH_PROXY_SECRET": secrets.token_urlsafe(32),
+        }
+    )
+    result: dict[str, Any] = {"scale": scale, "analyze": analyze, "pages": []}
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+
+        from bench import status_data
+
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        print(f"[scale {scale}] {tmp}/portal.sqlite3 migrated in {time.perf_counter() - started:.1f} s", flush=True)
+        report = status_data.generate(**status_data.scaled(scale), seed=seed)
+        if analyze:
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            print(f"[scale {scale}] ANALYZE in {time.perf_counter() - started:.1f} s", flush=True)
+        result["rows"], result["load_seconds"] = report.rows, report.seconds
+        result["database_mb"] = (tmp / "portal.sqlite3").stat().st_size / 1e6
+        measure(result, warm)
+        output.write_text(json.dumps(result, indent=1, default=str))
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        shutil.rmtree(tmp)
+
+
+def measure(result: dict[str, Any], warm: int) -> None:
+    import datetime as dt
+
+    from django.db import connection, reset_queries
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from certauth.sessions import SessionCertificate
+    from certauth.views import BACKEND
+    from portal.middleware import LAST_SEEN_KEY
+    from portal.models import DayStat, DayStatDone, EntityStatus, Membership, PartnerEntity, User
+    from portal.status import rollups
+    from rollout.regions import SUPERINTENDENCIAS
+    from rollout.schedule import BRASILIA
+
+    user = User.objects.create_superuser(username="bench-servidor-nacional", email="", password=None)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user, backend=BACKEND)
+
+    def certificate_session() -> None:
+        """What a certificate login leaves in the session (re-stored before each page: as if the revocation
+        re-check, every 5 minutes, had just run — it would add one query to one request)."""
+        now = timezone.now()
+        session = client.session
+        SessionCertificate(
+            fingerprint=secrets.token_hex(32),
+            serial_hex="1A2B3C4D5E6F",
+            issuer="CN=AC Bench,O=ICP-Brasil,C=BR",
+            issuer_key_id=secrets.token_hex(32),
+            subject="CN=SERVIDOR NACIONAL:50752917080,O=ICP-Brasil,C=BR",
+            holder_name="SERVIDOR NACIONAL",
+            cpf="50752917080",
+            certificate_type="A3",
+            not_after=now + dt.timedelta(days=365),
+            method="certificate",
+            logged_in_at=now,
+            reference="BENCH-00001",
+            revocation_checked_at=now,
+        ).store(session)
+        session[LAST_SEEN_KEY] = int(time.time())  # no idle-timeout write (once a minute) among the measured requests
+        session.save()
+
+    def get(path: str) -> tuple[float, Any]:
+        start = time.perf_counter()
+        response = client.get(path, secure=True)
+        elapsed = (time.perf_counter() - start) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: HTTP {response.status_code} ({response.get('Location', '')})")
+        return elapsed, response
+
+    def body(response: Any) -> bytes:
+        return b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+
+    def replay(sql: str) -> dict[str, Any]:
+        """A captured SELECT run again, rows fetched (the capture times ``execute`` only: SQLite computes most of a
+        query while the rows are fetched), with its plan."""
+        if not sql.startswith("SELECT"):
+            return {"ms": 0.0, "sql": sql, "plan": []}
+        with connection.cursor() as cursor:
+            start = time.perf_counter()
+            cursor.execute(sql)
+            cursor.fetchall()
+            elapsed = (time.perf_counter() - start) * 1000
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}" if connection.vendor == "sqlite" else f"EXPLAIN {sql}")
+            plan = [str(row[-1]) for row in cursor.fetchall()]
+        return {"ms": elapsed, "sql": sql, "plan": plan}
+
+    certificate_session()
+    today = timezone.now().astimezone(BRASILIA).date()
+
+    # The freshly loaded database, nothing consolidated yet: the very first request, then the daily job's full run.
+    # (reset_queries() before each capture: the request clears the query log when it starts, which would hide
+    # queries from a capture entered with a non-empty log.)
+    reset_queries()
+    with CaptureQueriesContext(connection) as queries:
+        first_ms, _ = get("/acompanhamento/")
+    done = DayStatDone.objects.count()
+    start = time.perf_counter()
+    consolidated = rollups.consolidate_missing(today)
+    rollup_s = time.perf_counter() - start
+    result["first_request"] = {"ms": first_ms, "queries": len(queries), "days": done}
+    result["rollup"] = {"seconds": rollup_s, "days": consolidated, "daystats": DayStat.objects.count()}
+    print(
+        f"[scale {result['scale']}] first request ever (nothing consolidated): {first_ms:,.0f} ms, "
+        f"{len(queries)} queries, consolidated {done} days; status_rollup then consolidated {consolidated} days "
+        f"in {rollup_s:.1f} s",
+        flush=True,
+    )
+
+    entity_count = {r.code: 0 for r in SUPERINTENDENCIAS}
+    for uf, n in (
+        PartnerEntity.objects.filter(status=EntityStatus.ACTIVE).values_list("uf").annotate(n=Count("id")).order_by()
+    ):
+        for region in SUPERINTENDENCIAS:
+            if uf in region.ufs:
+                entity_count[region.code] += n
+    largest_region = max(entity_count, key=lambda code: entity_count[code])
+    smallest_region = min(entity_count, key=lambda code: entity_count[code])
+    largest_entity = (
+        Membership.objects.filter(entity__status=EntityStatus.ACTIVE)
+        .values_list("entity__code")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    assert largest_entity is not None
+    entity_code, entity_members = largest_entity
+    result["largest_region"] = {"code": largest_region, "entities": entity_count[largest_region]}
+    result["largest_entity"] = {"code": entity_code, "members": entity_members}
+    region_label = f"{largest_region} ({entity_count[largest_region]} entities)"
+    small_label = f"{smallest_region} ({entity_count[smallest_region]} entities)"
+    entity_label = f"{entity_code} ({entity_members} members)"
+    region_path, entity_path = f"/acompanhamento/{largest_region}/", f"/acompanhamento/entidade/{entity_code}/"
+    refusals = "tabela=recusas&exportar=csv"
+    pages = [  # (the same for every scale, label, path)
+        ("overview", "overview", "/acompanhamento/"),
+        ("overview csv", "overview csv", "/acompanhamento/?exportar=csv"),
+        ("overview xlsx", "overview xlsx", "/acompanhamento/?exportar=xlsx"),
+        ("largest region", f"region {region_label}", region_path),
+        ("largest region, p.2 by name", f"region {region_label} p.2 ordem=nome", f"{region_path}?ordem=nome&pagina=2"),
+        ("largest region csv", f"region {region_label} csv", f"{region_path}?exportar=csv"),
+        ("largest region xlsx", f"region {region_label} xlsx", f"{region_path}?exportar=xlsx"),
+        ("smallest region", f"region {small_label}", f"/acompanhamento/{smallest_region}/"),
+        ("largest entity", f"entity {entity_label}", entity_path),
+        ("largest entity csv", f"entity {entity_label} csv", f"{entity_path}?exportar=csv"),
+        ("largest entity xlsx", f"entity {entity_label} xlsx", f"{entity_path}?exportar=xlsx"),
+        ("largest entity refusals csv", f"entity {entity_code} refusals csv", f"{entity_path}?{refusals}"),
+    ]
+    yesterday = today - dt.timedelta(days=1)
+    for key, name, path in pages:
+        certificate_session()
+        # the start of a day: yesterday not consolidated yet (the cron job runs after midnight)
+        DayStat.objects.filter(day=yesterday).delete()
+        DayStatDone.objects.filter(day=yesterday).delete()
+        reset_queries()
+        with CaptureQueriesContext(connection) as cold_queries:
+            cold_ms, response = get(path)
+        samples = [get(path)[0] for _ in range(warm)]
+        reset_queries()
+        with CaptureQueriesContext(connection) as queries:
+            _, response = get(path)
+        slow = sorted((replay(q["sql"]) for q in queries.captured_queries), key=lambda q: -q["ms"])
+        row = {
+            "key": key,
+            "name": name,
+            "path": path,
+            "cold_ms": cold_ms,
+            "cold_queries": len(cold_queries),
+            "median_ms": statistics.median(samples),
+            "p95_ms": percentile(samples, 0.95),
+            "queries": len(queries),
+            "bytes": len(body(response)),
+            "sql_ms": sum(q["ms"] for q in slow),
+            "slowest": slow[:3],
+        }
+        result["pages"].append(row)
+        print(
+            f"[scale {result['scale']}] {name:<58} cold {cold_ms:7.0f} ms  warm {row['median_ms']:7.1f} ms  "
+            f"p95 {row['p95_ms']:7.1f} ms  {row['queries']:3d} queries ({row['sql_ms']:.0f} ms)  "
+            f"{row['bytes'] / 1024:8.1f} KiB",
+            flush=True,
+        )
+
+
+def short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    print("\n=== Data ===")
+    for r in results:
+        rows = ", ".join(f"{table} {n:,}" for table, n in r["rows"].items())
+        load = ", ".join(f"{table} {s:.1f} s" for table, s in r["load_seconds"].items())
+        print(f"scale {r['scale']}: {rows}; database {r['database_mb']:,.0f} MB")
+        print(f"   load: {load} (total {sum(r['load_seconds'].values()):.1f} s)")
+        print(
+            f"   first request ever, nothing consolidated: {r['first_request']['ms']:,.0f} ms "
+            f"({r['first_request']['queries']} queries, {r['first_request']['days']} days consolidated); "
+            f"status_rollup of the remaining {r['rollup']['days']} days: {r['rollup']['seconds']:.1f} s"
+        )
+    for r in results:
+        after = ", after ANALYZE" if r["analyze"] else ""
+        print(
+            f"\n=== Pages at scale {r['scale']}{after} (largest superintendência: {r['largest_region']['code']}, "
+            f"{r['largest_region']['entities']} active entities; largest entity {r['largest_entity']['code']}, "
+            f"{r['largest_entity']['members']} members) ==="
+        )
+        print(f"{'page':<60} {'cold':>9} {'median':>9} {'p95':>9} {'queries':>8} {'cold q':>7} {'SQL':>8} {'size':>10}")
+        for p in r["pages"]:
+            print(
+                f"{short(p['name'], 60):<60} {p['cold_ms']:6.0f} ms {p['median_ms']:6.1f} ms {p['p95_ms']:6.1f} ms "
+                f"{p['queries']:>8} {p['cold_queries']:>7} {p['sql_ms']:5.0f} ms {p['bytes'] / 1024:6.1f} KiB"
+            )
+    if len(results) > 1:
+        print("\n=== SQL queries per warm request, side by side (they should not grow with the data) ===")
+        print(f"{'page':<40} " + " ".join(f"{'scale ' + str(r['scale']):>12}" for r in results))
+        for index, page in enumerate(results[0]["pages"]):
+            counts = [r["pages"][index]["queries"] for r in results]
+            flag = "" if len(set(counts)) == 1 else "   ← differs"
+            print(f"{page['key']:<40} " + " ".join(f"{c:>12}" for c in counts) + flag)
+    print(f"\n=== SQL over {SLOW_QUERY_MS:.0f} ms (warm request, largest scale, replayed with its rows fetched) ===")
+    slow: dict[str, dict[str, Any]] = {}  # the same query (but for the instants in it) → the pages it slowed
+    for p in results[-1]["pages"]:
+        for q in p["slowest"]:
+            if q["ms"] >= SLOW_QUERY_MS:
+                sql = re.sub(r"'\d{4}-\d\d-\d\d[ T][\d:.]+'", "'…'", " ".join(q["sql"].split()))
+                slow.setdefault(sql, {"plan": q["plan"], "pages": []})["pages"].append(f"{p['key']} {q['ms']:.0f} ms")
+    for sql, found in sorted(slow.items(), key=lambda item: -len(item[1]["pages"])):
+        print(f"- {'; '.join(found['pages'])}")
+        print(f"  {short(sql, 1500)}")
+        print(f"  plan: {' / '.join(found['plan'])}")
+    largest = results[-1]
+    print(f"\n=== Target: under {TARGET_MS:.0f} ms warm server time (median) at scale {largest['scale']} ===")
+    for page in (p for p in largest["pages"] if p["key"] in ("overview", "largest region")):
+        verdict = "PASS" if page["median_ms"] < TARGET_MS else "FAIL"
+        print(f"{verdict}  {page['name']:<60} median {page['median_ms']:.0f} ms, p95 {page['p95_ms']:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0: 5k entities, 200k members, 2M attempts")
+    parser.add_argument("--compare", type=float, default=None, help="a smaller scale (default scale/10; 0: none)")
+    parser.add_argument("--warm", type=int, default=20, help="warm requests per page")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--no-analyze",
+        dest="analyze",
+        action="store_false",
+        help="skip ANALYZE after the load (the daily `status_rollup` runs it on SQLite; PostgreSQL keeps statistics)",
+    )
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)  # one scale, figures to this JSON file
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.scale, args.seed, args.warm, args.analyze, args.worker)
+        return
+    compare = args.scale / 10 if args.compare is None else args.compare
+    scales = [s for s in (compare, args.scale) if s > 0]
+    results, failed = [], []
+    with tempfile.TemporaryDirectory(prefix="a3-bench-status-results-") as tmp:
+        for scale in scales:
+            output = Path(tmp) / f"scale-{scale}.json"
+            command = [sys.executable, __file__, "--scale", str(scale), "--warm", str(args.warm)]
+            command += ["--seed", str(args.seed), *(["--analyze"] if args.analyze else [])]
+            if subprocess.run([*command, "--worker", str(output)], check=False, cwd=BASE_DIR).returncode:
+                failed.append(scale)
+            elif output.exists():
+                results.append(json.loads(output.read_text()))
+    if results:
+        report(results)
+    if failed:
+        raise SystemExit(f"failed at scale {', '.join(map(str, failed))} (see above)")
+
+
+if __name__ == "__main__":
+    main()
