@@ -52,7 +52,7 @@ def password_login(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/password_login.html", {"form": form})
     attempt = audit.AttemptContext.from_request(request, method=LoginMethod.PASSWORD)
     cpf = normalize_cpf(form.cleaned_data["cpf"])
-    user = auth.authenticate(request, username=cpf, password=form.cleaned_data["password"])
+    user = _check_password_serialised(request, cpf, form.cleaned_data["password"])
     if getattr(request, "axes_locked_out", False):
         return _refuse(
             request, attempt, LoginRejected(Reason.LOCKED_OUT, "Tentativas com senha incorreta demais."), cpf
@@ -110,6 +110,16 @@ def password_login(request: HttpRequest) -> HttpResponse:
         request.session.flush()
         return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
     return HttpResponseRedirect(reverse("portal:dashboard"))
+
+
+def _check_password_serialised(request: HttpRequest, cpf: str, password: str) -> Any:
+    """django-axes checks the lockout before the password and counts a failure after it: parallel guesses for one
+    CPF would each get their password checked. The account's row is locked for the check (PostgreSQL: a row lock;
+    SQLite: its single writer), so the next guess for that CPF sees the previous failure counted. An unknown CPF
+    locks nothing (there is no account to guess) and costs the same one query."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(username=cpf).values_list("pk", flat=True).first()
+        return auth.authenticate(request, username=cpf, password=password)
 
 
 def _refuse(
