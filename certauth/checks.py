@@ -109,3 +109,16 @@ def check_trust_store(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_trusted_proxies_in_production(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if settings.TRUSTED_PROXIES:
+        return []
+    return [
+        checks.Warning(
+            "CERTAUTH_TRUSTED_PROXIES is empty: whoever reaches gunicorn and knows the proxy secret is the proxy.",
+            id="certauth.W004",
+            hint="Set it to nginx's address ('unix' for gunicorn's unix socket).",
+        )
+    ]

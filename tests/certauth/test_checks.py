@@ -56,3 +56,12 @@ def test_policy_prefixes_must_be_dotted_oids(certauth_settings):
     assert ids(checks.check_trust_store()) == {"certauth.E005"}
     certauth_settings.CERTAUTH_ACCEPTED_POLICY_PREFIXES = []
     assert ids(checks.check_trust_store()) == {"certauth.E005"}
+
+
+def test_deploy_check_warns_when_no_trusted_proxy_is_listed(settings):
+    from certauth.checks import check_trusted_proxies_in_production
+
+    settings.CERTAUTH_TRUSTED_PROXIES = []
+    assert [m.id for m in check_trusted_proxies_in_production()] == ["certauth.W004"]
+    settings.CERTAUTH_TRUSTED_PROXIES = ["unix"]
+    assert check_trusted_proxies_in_production() == []

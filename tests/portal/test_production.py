@@ -22,7 +22,11 @@ def test_check_deploy_reports_nothing_with_production_settings():
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "PORTAL_DEMO", "SECURE_", "DJANGO_SETTINGS"))
     }
-    env.update(SECRET_KEY=secrets.token_urlsafe(50), CERTAUTH_PROXY_SECRET=secrets.token_urlsafe(40))
+    env.update(
+        SECRET_KEY=secrets.token_urlsafe(50),
+        CERTAUTH_PROXY_SECRET=secrets.token_urlsafe(40),
+        CERTAUTH_TRUSTED_PROXIES="unix",
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
