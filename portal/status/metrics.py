@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Q
 
 from portal.models import EntityStatus, Membership, PartnerEntity
@@ -26,6 +27,8 @@ from rollout.selectors import decisions_for
 
 PASSWORD_RECENT_DAYS = 30
 EXPIRY_SOON_DAYS = 30
+#: The status pages reuse figures computed less than this long ago (the pages show as of when).
+CACHE_SECONDS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,21 @@ class RegionFigures:
         self.members_a3 += entity.members_a3
         self.members_never += entity.members_never
         self.expiring_soon += entity.expiring_soon
+
+
+def recent_entity_figures(
+    *, at: dt.datetime, ufs: Iterable[str] | None = None, max_age_seconds: int = CACHE_SECONDS
+) -> tuple[dt.datetime, list[EntityFigures]]:
+    """``entity_figures`` as computed at most ``max_age_seconds`` ago (per process), and when. The country's figures
+    aggregate every membership (hundreds of thousands of rows); several staff opening the pages in the same minute
+    share one computation, and the pages say as of when the figures are."""
+    key = "portal.status.entity_figures:" + (",".join(sorted(ufs)) if ufs is not None else "*")
+    cached = cache.get(key)
+    if cached is not None and dt.timedelta(0) <= at - cached[0] <= dt.timedelta(seconds=max_age_seconds):
+        return cached[0], cached[1]
+    figures = entity_figures(at=at, ufs=ufs)
+    cache.set(key, (at, figures), max_age_seconds)
+    return at, figures
 
 
 def entity_figures(*, at: dt.datetime, ufs: Iterable[str] | None = None) -> list[EntityFigures]:

@@ -37,7 +37,7 @@ def count_day(day: dt.date, *, entity_regions: dict[str, str] | None = None) -> 
     logins. An attempt belongs to the entity it names, else to an entity of the member with its CPF."""
     start, end = day_bounds(day)
     if entity_regions is None:
-        entity_regions = {code: _region(uf) for code, uf in PartnerEntity.objects.values_list("code", "uf")}
+        entity_regions = {code: _region(uf) for code, uf in PartnerEntity.objects.order_by().values_list("code", "uf")}
     rows = list(
         LoginAttempt.objects.filter(created_at__gte=start, created_at__lt=end)
         .values_list("outcome", "method", "code", "organization_code", "cpf")
@@ -118,5 +118,5 @@ def consolidate_missing(today: dt.date, *, since: dt.date | None = None, limit: 
     days = missing_days(today, since=since, limit=limit)
     if not days:
         return 0
-    entity_regions = {code: _region(uf) for code, uf in PartnerEntity.objects.values_list("code", "uf")}
+    entity_regions = {code: _region(uf) for code, uf in PartnerEntity.objects.order_by().values_list("code", "uf")}
     return sum(consolidate(day, entity_regions=entity_regions) for day in days)

@@ -82,7 +82,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     ufs: set[str] | None = request.visible_ufs  # type: ignore[attr-defined]
     regions = metrics.visible_regions(ufs)
-    entities = metrics.entity_figures(at=now, ufs=None if ufs is None else {u for r in regions for u in r.ufs})
+    as_of, entities = metrics.recent_entity_figures(
+        at=now, ufs=None if ufs is None else {u for r in regions for u in r.ufs}
+    )
     rows = metrics.region_figures(entities, regions, _waves_by_region())
     total = metrics.RegionFigures(Region("brasil", "Total", ()))
     for entity in entities:
@@ -96,7 +98,14 @@ def overview(request: HttpRequest) -> HttpResponse:
     data = series.build(
         today=now.astimezone(BRASILIA).date(), regions=None if ufs is None else [r.code for r in regions]
     )
-    context = {"rows": rows, "total": total, "now": now, "national": ufs is None, **_charts(data, regions)}
+    context = {
+        "rows": rows,
+        "total": total,
+        "now": now,
+        "as_of": as_of,
+        "national": ufs is None,
+        **_charts(data, regions),
+    }
     return render(request, "portal/status/overview.html", context)
 
 
@@ -236,7 +245,7 @@ def _entity_row(e: metrics.EntityFigures, now: dt.datetime) -> list[Any]:
 def region(request: HttpRequest, code: str) -> HttpResponse:
     now = timezone.now()
     chosen = _visible_region(request, code)
-    entities = metrics.entity_figures(at=now, ufs=chosen.ufs)
+    as_of, entities = metrics.recent_entity_figures(at=now, ufs=chosen.ufs)
     rows = _filtered(entities, request.GET, now)
     fmt = _export_format(request)
     if fmt:
@@ -253,6 +262,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "region": chosen,
         "figures": figures,
+        "as_of": as_of,
         "page": page,
         "rows": [(e, e.days_left(now)) for e in page.object_list],
         "count": len(rows),

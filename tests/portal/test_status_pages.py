@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -175,6 +176,7 @@ def test_the_pages_are_for_authorised_staff_with_their_certificate(dataset, clie
 def test_queries_do_not_grow_with_entities_and_members(dataset, national, entity_factory):
     def queries(url: str) -> int:
         national.get(url, secure=True)  # consolidation of missing days happens once
+        cache.clear()  # the figures are computed, not reused from the minute-long cache
         with CaptureQueriesContext(connection) as captured:
             assert national.get(url, secure=True).status_code == 200
         return len(captured)
@@ -230,3 +232,19 @@ def test_status_rollup_command_consolidates_every_missing_day_once(dataset):
     assert again.getvalue().startswith("0 dia(s)")
     old_day = (NOW - 200 * DAY).astimezone(BRT).date()
     assert DayStat.objects.get(day=old_day, kind="login").count == 1
+
+
+def test_figures_are_reused_for_a_minute_and_the_page_says_as_of_when(dataset, national, entity_factory, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    first = national.get("/acompanhamento/", secure=True).content.decode()
+    make_member("20365418870", entity_factory(code="SP-NOVA", uf="SP"))
+
+    time_machine.move_to(NOW + dt.timedelta(seconds=59), tick=False)
+    cached = national.get("/acompanhamento/", secure=True).content.decode()
+    time_machine.move_to(NOW + dt.timedelta(seconds=61), tick=False)
+    fresh = national.get("/acompanhamento/", secure=True).content.decode()
+
+    assert cells(first, "sr-sudeste-1")[2] == cells(cached, "sr-sudeste-1")[2] == "2"
+    assert cells(fresh, "sr-sudeste-1")[2] == "3"
+    as_of = NOW.astimezone(BRT).strftime("%H:%M:%S")
+    assert f'id="numeros-de">{as_of}<' in cached
