@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, QuerySet
 
 from certauth.models import LoginAttempt, Outcome
 from portal.models import DayStat, DayStatDone, Member, Membership, PartnerEntity
@@ -44,8 +44,11 @@ def count_day(day: dt.date, *, entity_regions: dict[str, str] | None = None) -> 
         .annotate(n=Count("id"))
         .order_by()
     )
-    unplaced = {cpf for _, _, _, org, cpf, _ in rows if not org and cpf}
-    member_regions = _member_regions(unplaced)
+    member_regions = _member_regions(
+        LoginAttempt.objects.filter(created_at__gte=start, created_at__lt=end, organization_code="")
+        .exclude(cpf="")
+        .values("cpf")
+    )
     counts: Counter[Key] = Counter()
     for outcome, method, code, org, cpf, n in rows:
         region = entity_regions.get(org, "") if org else member_regions.get(cpf, "")
@@ -61,18 +64,16 @@ def count_day(day: dt.date, *, entity_regions: dict[str, str] | None = None) -> 
     return counts
 
 
-def _member_regions(cpfs: Iterable[str]) -> dict[str, str]:
-    """CPF → the superintendência of one of the member's entities (the first by entity id)."""
+def _member_regions(cpfs: QuerySet[LoginAttempt, Any]) -> dict[str, str]:
+    """CPF → the superintendência of one of the member's entities (the first by entity id), for the CPFs of a
+    subquery: one query however many attempts the day had."""
     found: dict[str, str] = {}
-    cpfs = sorted(cpfs)
-    for index in range(0, len(cpfs), 900):  # SQLite's bound-parameter limit
-        chunk = cpfs[index : index + 900]
-        for cpf, uf in (
-            Membership.objects.filter(member__cpf__in=chunk)
-            .order_by("member__cpf", "entity_id")
-            .values_list("member__cpf", "entity__uf")
-        ):
-            found.setdefault(cpf, _region(uf))
+    for cpf, uf in (
+        Membership.objects.filter(member__cpf__in=cpfs)
+        .order_by("member__cpf", "entity_id")
+        .values_list("member__cpf", "entity__uf")
+    ):
+        found.setdefault(cpf, _region(uf))
     return found
 
 
