@@ -340,7 +340,7 @@ def main() -> None:
         for scale in scales:
             output = Path(tmp) / f"scale-{scale}.json"
             command = [sys.executable, __file__, "--scale", str(scale), "--warm", str(args.warm)]
-            command += ["--seed", str(args.seed), *(["--analyze"] if args.analyze else [])]
+            command += ["--seed", str(args.seed), *([] if args.analyze else ["--no-analyze"])]
             if subprocess.run([*command, "--worker", str(output)], check=False, cwd=BASE_DIR).returncode:
                 failed.append(scale)
             elif output.exists():
