@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
+from django.db import DatabaseError
 from django.utils import timezone
 
 from certauth import metrics
@@ -61,6 +62,12 @@ class ClientCertificateBackend(BaseBackend):
             rejection = LoginRejected.from_certificate_error(exc)
         except LoginRejected as exc:
             rejection = exc
+        except DatabaseError:
+            raise  # the view answers AUDIT_UNAVAILABLE: nothing about the certificate is wrong
+        except Exception as exc:  # noqa: BLE001  a certificate the parsers choke on is malformed, never a 500
+            rejection = LoginRejected(
+                Reason.CERT_MALFORMED, f"Certificado com estrutura não suportada ({type(exc).__name__})."
+            )
         else:
             binding.user.certificate_login = CertificateLogin(validated, binding)  # type: ignore[attr-defined]
             return binding.user
@@ -86,5 +93,5 @@ class ClientCertificateBackend(BaseBackend):
 def claimed_identity(certificate: x509.Certificate) -> IcpBrasilIdentity | None:
     try:
         return extract_identity(certificate)
-    except (CertificateError, ValueError):
+    except Exception:  # noqa: BLE001  only informative: a certificate that cannot be read claims nobody
         return None

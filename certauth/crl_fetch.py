@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 USER_AGENT = "portal-a3-inss/1.0 (+certauth)"
 
@@ -39,12 +40,19 @@ def download(url: str, *, timeout: float, max_bytes: int, body: bytes | None = N
                 raise FetchError(f"{url}: {int(declared):,} bytes, acima do limite de {max_bytes:,}")
             chunks: list[bytes] = []
             size = 0
-            while chunk := response.read(256 * 1024):
+            while True:
+                # The whole download must end by the deadline, however slowly a server trickles its bytes: each
+                # read waits at most the time left, and returns what has arrived (read1) instead of a full chunk.
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise FetchError(f"{url}: tempo esgotado ({timeout:.0f} s)")
+                _set_read_timeout(response, left)
+                chunk = response.read1(256 * 1024)
+                if not chunk:
+                    break
                 size += len(chunk)
                 if size > max_bytes:
                     raise FetchError(f"{url}: mais de {max_bytes:,} bytes")
-                if time.monotonic() > deadline:
-                    raise FetchError(f"{url}: tempo esgotado ({timeout:.0f} s)")
                 chunks.append(chunk)
             return b"".join(chunks)
     except FetchError:
@@ -54,6 +62,13 @@ def download(url: str, *, timeout: float, max_bytes: int, body: bytes | None = N
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise FetchError(f"{url}: {str(reason) or type(reason).__name__}") from None
+
+
+def _set_read_timeout(response: Any, seconds: float) -> None:
+    """The socket under an ``http.client`` response (absent for ``file:`` and other handlers: nothing to do)."""
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))
 
 
 def download_first(urls: Iterable[str], *, timeout: float, max_bytes: int) -> Fetched:

@@ -46,6 +46,11 @@ class CertificateLoginView(View):
                 raise rejection
         except LoginRejected as rejection:
             return self.rejected(request, attempt, rejection)
+        except DatabaseError:
+            # The database failed while the login was being decided (first login's account, revocation lookup):
+            # refused, like a login that cannot be audited.
+            logger.exception("certificate login %s: database unavailable", attempt.reference)
+            return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
 
         login: CertificateLogin = user.certificate_login  # type: ignore[attr-defined]
         try:

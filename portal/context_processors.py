@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 
-def portal(request: HttpRequest) -> dict[str, Any]:
+def portal(request: HttpRequest | None) -> dict[str, Any]:
     """Links between the two hosts and the support channel, for every template."""
     return {
         "portal_base_url": settings.PORTAL_BASE_URL,

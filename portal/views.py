@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -13,8 +18,11 @@ from django.views.decorators.http import require_POST, require_safe
 from certauth.audit import new_reference
 from certauth.icp.clock import format_brasilia
 from certauth.models import LoginMethod
+from portal.context_processors import portal as portal_links
 from portal.entity_choice import entity_required
 from portal.selectors import dashboard_context
+
+logger = logging.getLogger(__name__)
 
 
 @require_safe
@@ -66,6 +74,39 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(
-        request, 500, "Erro interno do portal", "Ocorreu um erro inesperado. Tente novamente em alguns minutos."
-    )
+    """handler500. It must work when the database is what failed: the page is rendered without the request (no
+    session, no user, no context processor touches the database). A database error answers 503 — the portal is
+    unavailable, not broken — and the reference is logged beside the exception."""
+    failure = sys.exc_info()[1]
+    reference = new_reference()
+    if isinstance(failure, DatabaseError):
+        logger.error("database unavailable (reference %s): %s", reference, type(failure).__name__)
+        status, code, title, explanation = (
+            503,
+            "SERVICE_UNAVAILABLE",
+            "Portal temporariamente indisponível",
+            "O portal não conseguiu atender a sua solicitação agora. Tente novamente em alguns minutos.",
+        )
+    else:
+        logger.error("internal error (reference %s)", reference, exc_info=failure is not None)
+        status, code, title, explanation = (
+            500,
+            "HTTP_500",
+            "Erro interno do portal",
+            "Ocorreu um erro inesperado. Tente novamente em alguns minutos.",
+        )
+    context = {
+        "status": status,
+        "code": code,
+        "title": title,
+        "explanation": explanation,
+        "reference": reference,
+        "when": format_brasilia(timezone.now()),
+        **portal_links(None),
+    }
+    response = HttpResponse(render_to_string("portal/error.html", context), status=status)
+    response["X-Error-Code"] = code
+    response["X-Reference"] = reference
+    if status == 503:
+        response["Retry-After"] = "60"
+    return response

@@ -60,7 +60,7 @@ def load_der_certificate(der: bytes) -> x509.Certificate:
     """Parse DER bytes; trailing bytes or undecodable structures are ``CERT_MALFORMED``."""
     try:
         certificate = x509.load_der_x509_certificate(der)
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:
         raise CertificateError(Reason.CERT_MALFORMED, f"Estrutura X.509 inválida ({_short(exc)}).") from None
     if certificate.version is not x509.Version.v3:
         raise CertificateError(Reason.CERT_MALFORMED, "Somente certificados X.509 versão 3 são aceitos.")
