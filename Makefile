@@ -27,7 +27,7 @@ SYSTEM_PACKAGES := \
 	libc6-dev:'test -f /usr/include/dlfcn.h' \
 	testssl.sh:'command -v testssl'
 
-.PHONY: run test bench system-packages venv lint clean
+.PHONY: run test bench fuzz system-packages venv lint clean
 
 ## make run: the whole portal (nginx with mutual TLS + gunicorn + SQLite), demo data and certificates, until Ctrl-C
 run: system-packages $(VENV)/.installed
@@ -66,6 +66,23 @@ bench: $(VENV)/.installed
 	$(PY) bench/validation.py
 	$(PY) bench/login.py
 	$(PY) bench/revocation.py
+
+## make fuzz: coverage-guided fuzzing of the certificate core (atheris) for FUZZ_SECONDS (default 60); a crash
+## leaves its input in $(PORTAL_VAR_DIR)/fuzz/crash-* and fails the target
+fuzz: $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[test,dev,fuzz]'
+	mkdir -p "$(PORTAL_VAR_DIR)/fuzz/corpus"
+	log="$(PORTAL_VAR_DIR)/fuzz/last.log"; status=0; \
+	$(PY) fuzz/fuzz_certificate.py -max_total_time=$(or $(FUZZ_SECONDS),60) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	  -artifact_prefix="$(PORTAL_VAR_DIR)/fuzz/" "$(PORTAL_VAR_DIR)/fuzz/corpus" > "$$log" 2>&1 || status=$$?; \
+	runs=$$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1/p' "$$log" | tail -n 1); \
+	secs=$$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\2/p' "$$log" | tail -n 1); \
+	grep '^fuzz: ' "$$log" || true; \
+	if [ "$$status" -ne 0 ] || [ -z "$$runs" ]; then \
+	  tail -n 40 "$$log"; echo "fuzz: exceção inesperada (saída $$status) — entrada em $(PORTAL_VAR_DIR)/fuzz/crash-*, log em $$log"; exit 1; \
+	fi; \
+	known=$$(grep -c '^fuzz: vazamento conhecido' "$$log" || true); \
+	echo "fuzz: $$runs entradas em $$secs s, nenhuma exceção inesperada ($$known tipos já conhecidos: casos xfail do corpus)"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
