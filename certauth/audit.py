@@ -168,6 +168,9 @@ def _write(
         proxy_request_id=context.proxy_request_id,
         proxy_verify=context.proxy_verify,
     )
+    # A hostile certificate may carry NUL characters in its names: PostgreSQL's text columns refuse them, and the
+    # attempt must be audited all the same.
+    fields = {k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v for k, v in fields.items()}
     try:
         # In a savepoint, so that a failed insert cannot break a caller's transaction (ATOMIC_REQUESTS is off).
         with transaction.atomic():

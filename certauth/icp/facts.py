@@ -37,5 +37,5 @@ def _safe_rfc4514(certificate: x509.Certificate, *, issuer: bool) -> str:
     try:
         name = certificate.issuer if issuer else certificate.subject
         return name.rfc4514_string()[:1000]
-    except ValueError:
+    except (ValueError, TypeError):  # TypeError: e.g. a countryName encoded as a BIT STRING
         return "(nome ilegível)"

@@ -15,6 +15,7 @@ from certauth.icp.facts import CertificateFacts
 from certauth.icp.identity import HolderKind, IcpBrasilIdentity, extract_identity
 from certauth.icp.policy import DEFAULT_ACCEPTED_POLICY_PREFIXES, PolicyMatch, check_key_usage, match_policy
 from certauth.icp.revocation import RevocationOutcome, RevocationStatus
+from certauth.icp.strength import check_path_strength, check_structure
 from certauth.icp.trust import TrustStore, VerifiedPath
 
 
@@ -60,8 +61,10 @@ class CertificateValidator:
             raise ValueError("'at' must be timezone-aware")
         facts = _facts(certificate)
         try:
+            check_structure(certificate)
             _check_dates(certificate, at)
             path = self.trust.verify(certificate, at=at)
+            check_path_strength(path.certificates)
             policy = match_policy(certificate, self.policy.accepted_policy_prefixes)
             check_key_usage(certificate)
             revocation = (
@@ -95,8 +98,8 @@ class CertificateValidator:
 def _facts(certificate: x509.Certificate) -> CertificateFacts:
     try:
         return CertificateFacts.of(certificate)
-    except ValueError as exc:
-        raise CertificateError(Reason.CERT_MALFORMED, f"Certificado ilegível ({exc}).") from None
+    except Exception as exc:  # noqa: BLE001  cryptography raises ValueError, TypeError… for unreadable names
+        raise CertificateError(Reason.CERT_MALFORMED, f"Certificado ilegível ({type(exc).__name__}: {exc}).") from None
 
 
 def _check_dates(certificate: x509.Certificate, at: dt.datetime) -> None:

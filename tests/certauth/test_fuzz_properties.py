@@ -26,7 +26,6 @@ from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import ExtensionOID, NameOID
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
-from OpenSSL import crypto
 
 from certauth.icp.builder import Issued, LeafProfile, PersonSpec
 from certauth.icp.der import DerError, decode_string
@@ -71,11 +70,8 @@ SLOW = settings(max_examples=120 * SCALE, deadline=None, suppress_health_check=[
 #: Exceptions the core leaks today, with the hostile case that pins each one (xfail strict) and a check that the
 #: leak is really that one.
 KNOWN_LEAKS: dict[type[BaseException], tuple[str, Callable[[BaseException], bool]]] = {
-    x509.DuplicateExtension: ("duplicate-private-extension", lambda exc: "Duplicate" in str(exc)),
-    x509.UnsupportedGeneralNameType: ("san-edi-party-name", lambda exc: "not supported" in str(exc)),
-    # OpenSSL cannot parse a DER that cryptography could (trust.py's X509.from_cryptography): subject-invalid-utf8.
-    crypto.Error: ("subject-invalid-utf8", lambda exc: "asn1" in str(exc).lower()),
-    TypeError: ("subject-country-as-bit-string", lambda exc: "X500_UNIQUE_IDENTIFIER" in str(exc)),
+    # None left: the ones found (DuplicateExtension, UnsupportedGeneralNameType, OpenSSL's crypto.Error, TypeError
+    # for a BIT STRING countryName) are CERT_MALFORMED since certauth.icp.strength.check_structure.
 }
 
 

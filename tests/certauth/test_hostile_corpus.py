@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes
-from django.conf import settings
 from django.test import Client
 
 from certauth.icp.errors import CertificateError, Reason
@@ -32,13 +31,8 @@ LOGIN = "/entrar/certificado/"
 # Negative and zero serials make cryptography warn (it will refuse them in a later release): expected here.
 pytestmark = pytest.mark.filterwarnings("ignore::cryptography.utils.CryptographyDeprecationWarning")
 
-IS_POSTGRESQL = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 
 #: PostgreSQL text columns cannot hold NUL: the audit row of these attempts is not written there (SQLite keeps it).
-NUL_NOT_AUDITED_ON_POSTGRESQL = {
-    "untrusted-nul-in-name": "detail and holder_name carry the CN's NUL: the INSERT fails, the refusal is not audited",
-    "utf8-name-with-controls": "holder_name carries the CN's NUL: the INSERT fails, the refusal is not audited",
-}
 
 
 def _marks(name: str, *, view: bool) -> list[pytest.MarkDecorator]:
@@ -46,10 +40,6 @@ def _marks(name: str, *, view: bool) -> list[pytest.MarkDecorator]:
     marks = []
     if case.known_wrong and ((view and not case.pure_only) or (not view and not case.view_only)):
         marks.append(pytest.mark.xfail(strict=True, reason=case.known_wrong))
-    if view and name in NUL_NOT_AUDITED_ON_POSTGRESQL:
-        marks.append(
-            pytest.mark.xfail(IS_POSTGRESQL, strict=True, reason=f"PostgreSQL: {NUL_NOT_AUDITED_ON_POSTGRESQL[name]}")
-        )
     return marks
 
 
