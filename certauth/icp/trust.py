@@ -83,7 +83,11 @@ class TrustStore:
             store.add_cert(root)
         store.set_time(at.astimezone(dt.UTC).replace(tzinfo=None))
         candidates = self._candidates(name_key(leaf.issuer))
-        context = crypto.X509StoreContext(store, crypto.X509.from_cryptography(leaf), candidates)
+        try:
+            openssl_leaf = crypto.X509.from_cryptography(leaf)
+        except crypto.Error:  # OpenSSL's parser is stricter than cryptography's on some encodings
+            raise CertificateError(Reason.CERT_MALFORMED, "Estrutura X.509 que o OpenSSL não aceita.") from None
+        context = crypto.X509StoreContext(store, openssl_leaf, candidates)
         try:
             chain = context.get_verified_chain()
         except crypto.X509StoreContextError as exc:
