@@ -102,8 +102,8 @@ def first_day() -> dt.date | None:
     return min(instants).astimezone(BRASILIA).date() if instants else None
 
 
-def missing_days(today: dt.date, *, since: dt.date | None = None, limit: int | None = None) -> list[dt.date]:
-    """Days before ``today`` not consolidated yet, the most recent ``limit`` of them if given (oldest first)."""
+def missing_days(today: dt.date, *, since: dt.date | None = None) -> list[dt.date]:
+    """Days before ``today`` (from ``since``, or the first day with anything to count) not consolidated yet."""
     start = first_day()
     if start is not None and since is not None:
         start = max(start, since)
@@ -111,13 +111,16 @@ def missing_days(today: dt.date, *, since: dt.date | None = None, limit: int | N
         return []
     done = set(DayStatDone.objects.filter(day__gte=start, day__lt=today).values_list("day", flat=True))
     days = [start + dt.timedelta(days=n) for n in range((today - start).days)]
-    missing = [d for d in days if d not in done]
-    return missing[-limit:] if limit is not None else missing
+    return [d for d in days if d not in done]
 
 
-def consolidate_missing(today: dt.date, *, since: dt.date | None = None, limit: int | None = None) -> int:
-    days = missing_days(today, since=since, limit=limit)
+def consolidate_days(days: list[dt.date]) -> int:
+    """Consolidate these days (one map of entities for all of them); how many this process wrote."""
     if not days:
         return 0
     entity_regions = {code: _region(uf) for code, uf in PartnerEntity.objects.order_by().values_list("code", "uf")}
     return sum(consolidate(day, entity_regions=entity_regions) for day in days)
+
+
+def consolidate_missing(today: dt.date, *, since: dt.date | None = None) -> int:
+    return consolidate_days(missing_days(today, since=since))

@@ -32,8 +32,10 @@ def monday(day: dt.date) -> dt.date:
 
 def build(*, today: dt.date, regions: Collection[str] | None) -> Series:
     """``regions``: superintendência codes to count (None: all, events without an entity included)."""
-    rollups.consolidate_missing(today, since=today - dt.timedelta(days=SELF_CONSOLIDATE_DAYS))
     first_week = monday(today) - dt.timedelta(weeks=WEEKS - 1)
+    missing = rollups.missing_days(today, since=first_week)
+    recent = [day for day in missing if day >= today - dt.timedelta(days=SELF_CONSOLIDATE_DAYS)]
+    rollups.consolidate_days(recent)
     weeks = [first_week + dt.timedelta(weeks=n) for n in range(WEEKS)]
     stats = DayStat.objects.filter(day__gte=first_week, day__lt=today)
     before = DayStat.objects.filter(day__lt=first_week, kind=DayStat.Kind.FIRST_A3)
@@ -74,5 +76,4 @@ def build(*, today: dt.date, regions: Collection[str] | None) -> Series:
             total += n
             values.append(total)
         cumulative[region] = values
-    missing = len(rollups.missing_days(today, since=first_week))
-    return Series(weeks, cumulative, dict(logins), rejections.most_common(), missing)
+    return Series(weeks, cumulative, dict(logins), rejections.most_common(), len(missing) - len(recent))
