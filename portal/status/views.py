@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -14,12 +13,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from certauth.icp.errors import Reason
 from certauth.icp.numbers import mask_cpf
-from certauth.messages import TEXTS
 from certauth.models import LoginAttempt, LoginMethod, Outcome
 from portal.models import Membership, PartnerEntity
-from portal.status import charts, exports, metrics, series
+from portal.status import charts, exports, metrics, series, tables
 from portal.status.access import status_view
 from rollout.models import Wave
 from rollout.regions import SUPERINTENDENCIAS, Region, region_by_code
@@ -93,7 +90,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     fmt = _export_format(request)
     if fmt:
         return exports.download(
-            "acompanhamento-superintendencias", _REGION_HEADERS, [_region_row(r) for r in rows], fmt
+            "acompanhamento-superintendencias", tables.REGION_HEADERS, [tables.region_row(r) for r in rows], fmt
         )
     data = series.build(
         today=now.astimezone(BRASILIA).date(), regions=None if ufs is None else [r.code for r in regions]
@@ -109,40 +106,6 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/status/overview.html", context)
 
 
-_REGION_HEADERS = (
-    "superintendência",
-    "etapas",
-    "entidades",
-    "entidades prontas (A3)",
-    "entidades usando senha",
-    "entidades sem nenhum login",
-    "membros",
-    "membros com login A3",
-    "membros que nunca entraram",
-    "membros em risco (sem A3)",
-    "adesão (%)",
-    "certificados vencendo em 30 dias",
-)
-
-
-def _region_row(r: metrics.RegionFigures) -> list[Any]:
-    adoption = round(100 * r.adoption, 1) if r.adoption is not None else ""
-    return [
-        r.region.name,
-        "; ".join(r.waves),
-        r.entities,
-        r.entities_ready,
-        r.entities_password,
-        r.entities_without_login,
-        r.members,
-        r.members_a3,
-        r.members_never,
-        r.at_risk,
-        adoption,
-        r.expiring_soon,
-    ]
-
-
 def _visible_region(request: HttpRequest, code: str) -> Region:
     region = region_by_code(code)
     ufs: set[str] | None = request.visible_ufs  # type: ignore[attr-defined]
@@ -151,106 +114,17 @@ def _visible_region(request: HttpRequest, code: str) -> Region:
     return region
 
 
-_SORTS: dict[str, Callable[[metrics.EntityFigures, dt.datetime], Any]] = {
-    "codigo": lambda e, now: e.code,
-    "nome": lambda e, now: e.name.lower(),
-    "uf": lambda e, now: (e.uf, e.code),
-    "fase": lambda e, now: (e.decision.phase.value, e.code),
-    "data": lambda e, now: (e.decision.cutover_at is None, e.decision.cutover_at or now, e.code),
-    "dias": lambda e, now: (e.days_left(now) is None, e.days_left(now) or 0, e.code),
-    "adesao": lambda e, now: (e.adoption is None, e.adoption or 0.0, e.code),
-    "senha": lambda e, now: (e.last_password_login_at is None, e.last_password_login_at or now, e.code),
-    "risco": lambda e, now: (e.at_risk, e.code),
-    "membros": lambda e, now: (e.members, e.code),
-    "vencendo": lambda e, now: (e.expiring_soon, e.code),
-}
-
-
-def _filtered(entities: list[metrics.EntityFigures], params: Any, now: dt.datetime) -> list[metrics.EntityFigures]:
-    phase, kind, uf = params.get("fase", ""), params.get("tipo", ""), params.get("uf", "")
-    search = params.get("busca", "").strip().lower()
-    rows = [
-        e
-        for e in entities
-        if (not phase or e.decision.phase.value == phase)
-        and (not kind or e.kind == kind)
-        and (not uf or e.uf == uf)
-        and (not search or search in e.code.lower() or search in e.name.lower())
-        and (params.get("risco") != "1" or e.at_risk > 0)
-        and (params.get("senha") != "1" or e.uses_password)
-        and (params.get("vencendo") != "1" or e.expiring_soon > 0)
-    ]
-    order = params.get("ordem", "dias")
-    key = _SORTS.get(order.lstrip("-"), _SORTS["dias"])
-    rows.sort(key=lambda e: key(e, now), reverse=order.startswith("-"))
-    return rows
-
-
-_COLUMNS = (
-    ("codigo", "Código"),
-    ("nome", "Entidade"),
-    ("uf", "UF"),
-    ("fase", "Fase"),
-    ("data", "A3 obrigatório a partir de"),
-    ("dias", "Dias restantes"),
-    ("membros", "Membros"),
-    ("adesao", "Adesão"),
-    ("senha", "Último login com senha"),
-    ("risco", "Em risco"),
-    ("vencendo", "Certificados vencendo"),
-)
-
-_ENTITY_HEADERS = (
-    "código",
-    "entidade",
-    "tipo",
-    "UF",
-    "fase",
-    "senha permitida",
-    "A3 obrigatório a partir de",
-    "dias restantes",
-    "membros",
-    "com login A3",
-    "adesão (%)",
-    "em risco (sem A3)",
-    "nunca entraram",
-    "último login com senha",
-    "certificados vencendo em 30 dias",
-)
-
-
-def _entity_row(e: metrics.EntityFigures, now: dt.datetime) -> list[Any]:
-    cutover = e.decision.cutover_at
-    return [
-        e.code,
-        e.name,
-        e.kind,
-        e.uf,
-        e.decision.phase.label,
-        "sim" if e.decision.password_allowed else "não",
-        cutover.astimezone(BRASILIA).strftime("%d/%m/%Y") if cutover else "a definir",
-        e.days_left(now) if e.days_left(now) is not None else "",
-        e.members,
-        e.members_a3,
-        round(100 * e.adoption, 1) if e.adoption is not None else "",
-        e.at_risk,
-        e.members_never,
-        e.last_password_login_at.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M") if e.last_password_login_at else "",
-        e.expiring_soon,
-    ]
-
-
 @require_safe
 @status_view
 def region(request: HttpRequest, code: str) -> HttpResponse:
     now = timezone.now()
     chosen = _visible_region(request, code)
     as_of, entities = metrics.recent_entity_figures(at=now, ufs=chosen.ufs)
-    rows = _filtered(entities, request.GET, now)
+    rows = tables.filtered(entities, request.GET, now)
     fmt = _export_format(request)
     if fmt:
         return exports.download(
-            f"acompanhamento-{chosen.code}", _ENTITY_HEADERS, [_entity_row(e, now) for e in rows], fmt
+            f"acompanhamento-{chosen.code}", tables.ENTITY_HEADERS, [tables.entity_row(e, now) for e in rows], fmt
         )
     figures = metrics.region_figures(entities, [chosen], _waves_by_region())[0]
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("pagina"))
@@ -272,7 +146,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         "sort_query": sort_query.urlencode(),
         "order": request.GET.get("ordem", "dias"),
         "phases": [(p.value, p.label) for p in Phase],
-        "columns": _COLUMNS,
+        "columns": tables.COLUMNS,
         "expiry_days": metrics.EXPIRY_SOON_DAYS,
         **_charts(data, [chosen]),
     }
@@ -330,7 +204,7 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
                     a.created_at.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M:%S"),
                     a.reference,
                     a.code,
-                    _title(a.code),
+                    tables.title(a.code),
                     mask_cpf(a.cpf) if a.cpf else "",
                     a.method,
                 ]
@@ -339,54 +213,17 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
             fmt,
         )
     if fmt:
-        return exports.download(f"membros-{found.code}", _MEMBER_HEADERS, [_member_row(m) for m in members], fmt)
+        return exports.download(
+            f"membros-{found.code}", tables.MEMBER_HEADERS, [tables.member_row(m) for m in members], fmt
+        )
     context = {
         "entity": found,
         "decision": decision,
         "days_left": decision.days_left(now) if decision.password_allowed else None,
         "members": members,
-        "rejected": [(a, _title(a.code), mask_cpf(a.cpf) if a.cpf else "") for a in rejected],
+        "rejected": [(a, tables.title(a.code), mask_cpf(a.cpf) if a.cpf else "") for a in rejected],
         "last_rejection": last_rejection["at"],
         "now": now,
         "region": next((r for r in SUPERINTENDENCIAS if found.uf in r.ufs), None),
     }
     return render(request, "portal/status/entity.html", context)
-
-
-def _title(code: str) -> str:
-    try:
-        return TEXTS[Reason(code)].title
-    except (ValueError, KeyError):
-        return ""
-
-
-_MEMBER_HEADERS = (
-    "CPF",
-    "nome",
-    "vínculo ativo",
-    "membro ativo",
-    "primeiro login com A3",
-    "último login com certificado",
-    "último login com senha",
-    "validade do último certificado",
-    "certificados vistos (validade)",
-)
-
-
-def _when(value: dt.datetime | None) -> str:
-    return value.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M") if value else ""
-
-
-def _member_row(row: dict[str, Any]) -> list[Any]:
-    member = row["member"]
-    return [
-        member.masked_cpf,
-        member.name,
-        "sim" if row["membership"].active else "não",
-        "sim" if member.active else "não",
-        _when(member.first_a3_login_at),
-        _when(member.last_certificate_login_at),
-        _when(member.last_password_login_at),
-        _when(member.certificate_not_after),
-        "; ".join(f"{na.astimezone(BRASILIA):%d/%m/%Y}" for na, _ in row["certificates"]),
-    ]

@@ -1,0 +1,173 @@
+"""The status pages' tables as rows: columns, filters and sorting, and the rows the CSV/XLSX downloads carry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from certauth.icp.errors import Reason
+from certauth.messages import TEXTS
+from portal.status import metrics
+from rollout.schedule import BRASILIA
+
+REGION_HEADERS = (
+    "superintendência",
+    "etapas",
+    "entidades",
+    "entidades prontas (A3)",
+    "entidades usando senha",
+    "entidades sem nenhum login",
+    "membros",
+    "membros com login A3",
+    "membros que nunca entraram",
+    "membros em risco (sem A3)",
+    "adesão (%)",
+    "certificados vencendo em 30 dias",
+)
+
+
+def region_row(r: metrics.RegionFigures) -> list[Any]:
+    adoption = round(100 * r.adoption, 1) if r.adoption is not None else ""
+    return [
+        r.region.name,
+        "; ".join(r.waves),
+        r.entities,
+        r.entities_ready,
+        r.entities_password,
+        r.entities_without_login,
+        r.members,
+        r.members_a3,
+        r.members_never,
+        r.at_risk,
+        adoption,
+        r.expiring_soon,
+    ]
+
+
+SORTS: dict[str, Callable[[metrics.EntityFigures, dt.datetime], Any]] = {
+    "codigo": lambda e, now: e.code,
+    "nome": lambda e, now: e.name.lower(),
+    "uf": lambda e, now: (e.uf, e.code),
+    "fase": lambda e, now: (e.decision.phase.value, e.code),
+    "data": lambda e, now: (e.decision.cutover_at is None, e.decision.cutover_at or now, e.code),
+    "dias": lambda e, now: (e.days_left(now) is None, e.days_left(now) or 0, e.code),
+    "adesao": lambda e, now: (e.adoption is None, e.adoption or 0.0, e.code),
+    "senha": lambda e, now: (e.last_password_login_at is None, e.last_password_login_at or now, e.code),
+    "risco": lambda e, now: (e.at_risk, e.code),
+    "membros": lambda e, now: (e.members, e.code),
+    "vencendo": lambda e, now: (e.expiring_soon, e.code),
+}
+
+
+def filtered(entities: list[metrics.EntityFigures], params: Any, now: dt.datetime) -> list[metrics.EntityFigures]:
+    phase, kind, uf = params.get("fase", ""), params.get("tipo", ""), params.get("uf", "")
+    search = params.get("busca", "").strip().lower()
+    rows = [
+        e
+        for e in entities
+        if (not phase or e.decision.phase.value == phase)
+        and (not kind or e.kind == kind)
+        and (not uf or e.uf == uf)
+        and (not search or search in e.code.lower() or search in e.name.lower())
+        and (params.get("risco") != "1" or e.at_risk > 0)
+        and (params.get("senha") != "1" or e.uses_password)
+        and (params.get("vencendo") != "1" or e.expiring_soon > 0)
+    ]
+    order = params.get("ordem", "dias")
+    key = SORTS.get(order.lstrip("-"), SORTS["dias"])
+    rows.sort(key=lambda e: key(e, now), reverse=order.startswith("-"))
+    return rows
+
+
+COLUMNS = (
+    ("codigo", "Código"),
+    ("nome", "Entidade"),
+    ("uf", "UF"),
+    ("fase", "Fase"),
+    ("data", "A3 obrigatório a partir de"),
+    ("dias", "Dias restantes"),
+    ("membros", "Membros"),
+    ("adesao", "Adesão"),
+    ("senha", "Último login com senha"),
+    ("risco", "Em risco"),
+    ("vencendo", "Certificados vencendo"),
+)
+
+ENTITY_HEADERS = (
+    "código",
+    "entidade",
+    "tipo",
+    "UF",
+    "fase",
+    "senha permitida",
+    "A3 obrigatório a partir de",
+    "dias restantes",
+    "membros",
+    "com login A3",
+    "adesão (%)",
+    "em risco (sem A3)",
+    "nunca entraram",
+    "último login com senha",
+    "certificados vencendo em 30 dias",
+)
+
+
+def entity_row(e: metrics.EntityFigures, now: dt.datetime) -> list[Any]:
+    cutover = e.decision.cutover_at
+    return [
+        e.code,
+        e.name,
+        e.kind,
+        e.uf,
+        e.decision.phase.label,
+        "sim" if e.decision.password_allowed else "não",
+        cutover.astimezone(BRASILIA).strftime("%d/%m/%Y") if cutover else "a definir",
+        e.days_left(now) if e.days_left(now) is not None else "",
+        e.members,
+        e.members_a3,
+        round(100 * e.adoption, 1) if e.adoption is not None else "",
+        e.at_risk,
+        e.members_never,
+        e.last_password_login_at.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M") if e.last_password_login_at else "",
+        e.expiring_soon,
+    ]
+
+
+def title(code: str) -> str:
+    try:
+        return TEXTS[Reason(code)].title
+    except (ValueError, KeyError):
+        return ""
+
+
+MEMBER_HEADERS = (
+    "CPF",
+    "nome",
+    "vínculo ativo",
+    "membro ativo",
+    "primeiro login com A3",
+    "último login com certificado",
+    "último login com senha",
+    "validade do último certificado",
+    "certificados vistos (validade)",
+)
+
+
+def when(value: dt.datetime | None) -> str:
+    return value.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def member_row(row: dict[str, Any]) -> list[Any]:
+    member = row["member"]
+    return [
+        member.masked_cpf,
+        member.name,
+        "sim" if row["membership"].active else "não",
+        "sim" if member.active else "não",
+        when(member.first_a3_login_at),
+        when(member.last_certificate_login_at),
+        when(member.last_password_login_at),
+        when(member.certificate_not_after),
+        "; ".join(f"{na.astimezone(BRASILIA):%d/%m/%Y}" for na, _ in row["certificates"]),
+    ]
