@@ -24,7 +24,7 @@ from certauth.icp.clock import format_brasilia
 from certauth.icp.errors import Reason
 from certauth.icp.revocation import REASON_NAMES, Revocation
 from certauth.models import LoginMethod
-from certauth.responses import rejection_response
+from certauth.responses import audited_rejection
 from certauth.sessions import SessionCertificate
 from certauth.views import BACKEND
 
@@ -73,11 +73,4 @@ class CertificateSessionMiddleware:
         """Log out and explain why; audited like a refused login so support can find the reference."""
         auth.logout(request)
         attempt = audit.AttemptContext.from_request(request, method=LoginMethod.CERTIFICATE)
-        row = audit.record_rejection(attempt, rejection)
-        return rejection_response(
-            request,
-            rejection.reason,
-            reference=row.reference if row else attempt.reference,
-            at=attempt.at,
-            detail=rejection.detail,
-        )
+        return audited_rejection(request, attempt, rejection)

@@ -8,6 +8,8 @@ import datetime as dt
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from certauth import audit
+from certauth.exceptions import LoginRejected
 from certauth.icp.clock import format_brasilia
 from certauth.icp.errors import Reason
 from certauth.messages import TEXTS
@@ -45,6 +47,21 @@ def rejection_response(
     response["X-Error-Code"] = reason.value
     response["X-Reference"] = reference
     return response
+
+
+def audited_rejection(
+    request: HttpRequest, attempt: audit.AttemptContext, rejection: LoginRejected, *, cpf: str = "", user: object = None
+) -> HttpResponse:
+    """Record the refusal in the audit, then answer its page with the same reference (the attempt's own if the
+    audit could not be written: the user is refused anyway)."""
+    row = audit.record_rejection(attempt, rejection, cpf=cpf, user=user)
+    return rejection_response(
+        request,
+        rejection.reason,
+        reference=row.reference if row else attempt.reference,
+        at=attempt.at,
+        detail=rejection.detail,
+    )
 
 
 def audit_unavailable_response(request: HttpRequest, *, reference: str, at: dt.datetime) -> HttpResponse:

@@ -17,7 +17,7 @@ from certauth.backends import CertificateLogin
 from certauth.conf import settings
 from certauth.exceptions import AuditUnavailable, LoginRejected
 from certauth.models import LoginMethod
-from certauth.responses import audit_unavailable_response, rejection_response
+from certauth.responses import audit_unavailable_response, audited_rejection
 from certauth.sessions import SessionCertificate
 
 logger = logging.getLogger("certauth")
@@ -77,15 +77,8 @@ class CertificateLoginView(View):
         return HttpResponseRedirect(self.success_url(request))
 
     def rejected(self, request: HttpRequest, attempt: audit.AttemptContext, rejection: LoginRejected) -> HttpResponse:
-        row = audit.record_rejection(attempt, rejection)
         logger.debug("certificate login %s rejected: %s %s", attempt.reference, rejection.reason, rejection.detail)
-        return rejection_response(
-            request,
-            rejection.reason,
-            reference=row.reference if row else attempt.reference,
-            at=attempt.at,
-            detail=rejection.detail,
-        )
+        return audited_rejection(request, attempt, rejection)
 
     def success_url(self, request: HttpRequest) -> str:
         """``CERTAUTH_LOGIN_REDIRECT_URL``, or the ``next`` path on the portal (never another site)."""

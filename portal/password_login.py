@@ -25,7 +25,7 @@ from certauth.icp.clock import format_brasilia
 from certauth.icp.errors import Reason
 from certauth.icp.numbers import normalize_cpf
 from certauth.models import LoginMethod
-from certauth.responses import audit_unavailable_response, rejection_response
+from certauth.responses import audit_unavailable_response, audited_rejection
 from portal import session_keys
 from portal.models import Member, User
 from portal.selectors import entities_of
@@ -125,14 +125,7 @@ def _check_password_serialised(request: HttpRequest, cpf: str, password: str) ->
 def _refuse(
     request: HttpRequest, attempt: audit.AttemptContext, rejection: LoginRejected, cpf: str, user: Any = None
 ) -> HttpResponse:
-    row = audit.record_rejection(attempt, rejection, cpf=cpf, user=user)
-    return rejection_response(
-        request,
-        rejection.reason,
-        reference=row.reference if row else attempt.reference,
-        at=attempt.at,
-        detail=rejection.detail,
-    )
+    return audited_rejection(request, attempt, rejection, cpf=cpf, user=user)
 
 
 def is_password_session(request: HttpRequest) -> bool:

@@ -19,7 +19,7 @@ from certauth.exceptions import LoginRejected
 from certauth.icp.clock import format_brasilia
 from certauth.icp.errors import Reason
 from certauth.models import LoginMethod
-from certauth.responses import rejection_response
+from certauth.responses import audited_rejection
 from portal import session_keys
 from portal.models import PartnerEntity
 from rollout.conf import settings
@@ -68,11 +68,4 @@ class CutoverMiddleware:
         )
         rejection = LoginRejected(Reason.PASSWORD_RETIRED, detail)
         attempt = audit.AttemptContext.from_request(request, method=LoginMethod.PASSWORD)
-        row = audit.record_rejection(attempt, rejection, user=user)
-        return rejection_response(
-            request,
-            rejection.reason,
-            reference=row.reference if row else attempt.reference,
-            at=attempt.at,
-            detail=detail,
-        )
+        return audited_rejection(request, attempt, rejection, user=user)
