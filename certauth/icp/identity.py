@@ -168,7 +168,7 @@ def _other_names(certificate: x509.Certificate) -> dict[str, tuple[str, ...]]:
         san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return {}
-    except ValueError as exc:  # duplicate extension or undecodable SAN
+    except (ValueError, x509.DuplicateExtension) as exc:  # duplicate extension (not a ValueError) or undecodable SAN
         raise CertificateError(Reason.CERT_MALFORMED, f"Extensão SAN inválida ({exc}).") from None
     found: dict[str, list[str]] = defaultdict(list)
     for other in san.get_values_for_type(x509.OtherName):

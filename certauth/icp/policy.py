@@ -46,7 +46,7 @@ def match_policy(certificate: x509.Certificate, accepted_prefixes: Iterable[str]
         policies = certificate.extensions.get_extension_for_class(x509.CertificatePolicies).value
     except x509.ExtensionNotFound:
         raise CertificateError(Reason.CERT_NOT_A3, "O certificado não declara política de certificação.") from None
-    except ValueError as exc:
+    except (ValueError, x509.DuplicateExtension) as exc:
         raise CertificateError(Reason.CERT_MALFORMED, f"Extensão de políticas inválida ({exc}).") from None
     found = [p.policy_identifier.dotted_string for p in policies]
     for oid in found:

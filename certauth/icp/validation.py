@@ -80,7 +80,7 @@ class CertificateValidator:
                 )
         except CertificateError as exc:
             raise exc.with_facts(facts) from None
-        except ValueError as exc:  # duplicate or undecodable extensions surface lazily in cryptography
+        except (ValueError, x509.DuplicateExtension) as exc:  # bad extensions surface lazily in cryptography
             raise CertificateError(Reason.CERT_MALFORMED, f"Extensão inválida ({exc}).", facts=facts) from None
         return ValidatedCertificate(
             facts=facts,

@@ -557,3 +557,22 @@ def test_real_sample_name(file: str, name: str) -> None:
 @pytest.mark.parametrize("file", ["lacuna_ca__issuer.pem", "lacuna_root_test_v1__root.pem"])
 def test_real_ca_certificates_carry_no_cpf(file: str) -> None:
     refused(sample(file))
+
+
+def test_duplicate_extension_is_malformed_not_an_unexpected_exception(pki) -> None:
+    """cryptography's DuplicateExtension is not a ValueError (found by the property test: a root whose subject key
+    identifier was turned into a second key usage)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from certauth.icp.errors import CertificateError, Reason
+    from certauth.icp.policy import match_policy
+
+    der = pki.root.certificate.public_bytes(serialization.Encoding.DER)
+    ski = b"\x06\x03U\x1d\x0e\x04\x16"
+    assert der.count(ski) == 1
+    mutated = x509.load_der_x509_certificate(der.replace(ski, b"\x06\x03U\x1d\x0f\x04\x16"))
+    for parse in (extract_identity, lambda c: match_policy(c, ("2.16.76.1.2.3.",))):
+        with pytest.raises(CertificateError) as caught:
+            parse(mutated)
+        assert caught.value.reason is Reason.CERT_MALFORMED
