@@ -49,10 +49,13 @@ class AttemptContext:
     user_agent: str
     proxy_request_id: str
     proxy_verify: str
+    #: Cloud logins: the PSC's short name (``vidaas``…), also in the session as ``x509_<name>``.
+    provider: str = ""
 
     @classmethod
-    def from_request(cls, request: HttpRequest, *, method: str) -> AttemptContext:
+    def from_request(cls, request: HttpRequest, *, method: str, provider: str = "") -> AttemptContext:
         return cls(
+            provider=provider,
             reference=new_reference(),
             at=timezone.now(),
             method=method,
@@ -149,6 +152,7 @@ def _write(
         **(revocation or {}),
         created_at=context.at,
         method=context.method,
+        provider=context.provider[:40],
         outcome=outcome,
         code=code,
         detail=detail[:2000],

@@ -27,7 +27,9 @@ from certauth.binding import Binding, get_binder
 from certauth.exceptions import LoginRejected
 from certauth.icp.errors import CertificateError, Reason
 from certauth.icp.identity import IcpBrasilIdentity, extract_identity
+from certauth.icp.numbers import mask_cpf
 from certauth.icp.validation import ValidatedCertificate
+from certauth.models import LoginMethod
 from certauth.validator import get_validator
 
 if TYPE_CHECKING:
@@ -41,9 +43,14 @@ class CertificateLogin:
 
     certificate: ValidatedCertificate
     binding: Binding
+    method: str = LoginMethod.CERTIFICATE.value
+    #: Cloud logins: the PSC that holds the key.
+    provider: str = ""
 
 
 class ClientCertificateBackend(BaseBackend):
+    method = LoginMethod.CERTIFICATE.value
+
     def authenticate(  # type: ignore[override]
         self,
         request: HttpRequest | None,
@@ -51,10 +58,29 @@ class ClientCertificateBackend(BaseBackend):
         client_certificate: x509.Certificate,
         at: dt.datetime | None = None,
     ) -> AbstractBaseUser | None:
+        return self.authenticate_certificate(request, client_certificate, at=at)
+
+    def authenticate_certificate(
+        self,
+        request: HttpRequest | None,
+        certificate: x509.Certificate,
+        *,
+        at: dt.datetime | None = None,
+        expected_cpf: str = "",
+        provider: str = "",
+    ) -> AbstractBaseUser:
+        """Validate ``certificate`` with the certauth core and bind it; ``expected_cpf``: the CPF the holder
+        declared beforehand (cloud logins), which the certificate must carry (``CLOUD_CPF_MISMATCH``)."""
         validated: ValidatedCertificate | None = None
         try:
             with metrics.VALIDATION_SECONDS.time():
-                validated = get_validator().validate(client_certificate, at=at or timezone.now())
+                validated = get_validator().validate(certificate, at=at or timezone.now())
+            if expected_cpf and validated.identity.cpf != expected_cpf:
+                raise LoginRejected(
+                    Reason.CLOUD_CPF_MISMATCH,
+                    f"O certificado é do CPF {mask_cpf(validated.identity.cpf)}; "
+                    f"o CPF informado foi {mask_cpf(expected_cpf)}.",
+                )
             binding = get_binder()(validated, request=request)
             if not getattr(binding.user, "is_active", True):
                 raise LoginRejected(Reason.MEMBER_INACTIVE, "A conta de usuário está desativada.")
@@ -69,14 +95,16 @@ class ClientCertificateBackend(BaseBackend):
                 Reason.CERT_MALFORMED, f"Certificado com estrutura não suportada ({type(exc).__name__})."
             )
         else:
-            binding.user.certificate_login = CertificateLogin(validated, binding)  # type: ignore[attr-defined]
+            binding.user.certificate_login = CertificateLogin(  # type: ignore[attr-defined]
+                validated, binding, method=self.method, provider=provider
+            )
             return binding.user
         if validated is not None:
             rejection.facts = rejection.facts or validated.facts
             rejection.identity = rejection.identity or validated.identity
         elif rejection.identity is None:
             # For the audit and support: who the refused certificate *claims* to be (not verified).
-            rejection.identity = claimed_identity(client_certificate)
+            rejection.identity = claimed_identity(certificate)
         if request is not None:
             request.certauth_rejection = rejection  # type: ignore[attr-defined]
         raise rejection

@@ -19,6 +19,7 @@ _CLOSE_BROWSER = (
     "Feche todas as janelas do navegador antes de tentar outro certificado: o navegador lembra a escolha feita."
 )
 _AR = "Adquira ou renove o certificado com uma Autoridade de Registro (AR) credenciada pelo ITI."
+_CLOUD_AGAIN = "Tente novamente pela opção “Entrar com certificado em nuvem” e aprove o pedido no aplicativo."
 _ENTITY = "Procure o responsável pela sua entidade parceira para atualizar o cadastro junto ao INSS."
 
 TEXTS: dict[Reason, ReasonText] = {
@@ -117,5 +118,44 @@ TEXTS: dict[Reason, ReasonText] = {
         "Acesso bloqueado temporariamente",
         "Houve tentativas de acesso com senha incorreta demais.",
         ("Aguarde e tente novamente mais tarde, ou entre com o seu certificado digital A3.",),
+    ),
+    Reason.CLOUD_PSC_UNAVAILABLE: ReasonText(
+        "Prestador do certificado em nuvem indisponível",
+        "O prestador de serviço de confiança (PSC) que guarda o seu certificado em nuvem não respondeu a tempo "
+        "ou respondeu com erro.",
+        (
+            "Tente novamente em alguns minutos.",
+            "Se o problema continuar, entre com o certificado em token ou cartão, ou procure o suporte do PSC.",
+        ),
+    ),
+    Reason.CLOUD_DENIED: ReasonText(
+        "Acesso não autorizado no aplicativo",
+        "A solicitação de login foi recusada no aplicativo do seu certificado em nuvem.",
+        (_CLOUD_AGAIN, "Confira no aplicativo se o pedido é do Portal A3 do INSS e tem o código mostrado no portal."),
+    ),
+    Reason.CLOUD_EXPIRED: ReasonText(
+        "Tempo para autorizar esgotado",
+        "A autorização no aplicativo do certificado em nuvem não foi concluída dentro do prazo.",
+        (_CLOUD_AGAIN, "Deixe o aplicativo do seu certificado em nuvem aberto no celular antes de começar."),
+    ),
+    Reason.CLOUD_CHALLENGE_INVALID: ReasonText(
+        "Solicitação de login inválida ou já utilizada",
+        "Esta solicitação de login com certificado em nuvem não pertence a esta sessão do navegador ou já foi usada.",
+        (_CLOUD_AGAIN, "Não use os botões voltar ou atualizar do navegador durante o login."),
+    ),
+    Reason.CLOUD_CPF_MISMATCH: ReasonText(
+        "CPF diferente do informado",
+        "O certificado em nuvem autorizado pertence a um CPF diferente do informado no portal.",
+        ("Confira o CPF digitado.", "No aplicativo do PSC, autorize com o certificado do seu próprio CPF."),
+    ),
+    Reason.CLOUD_BAD_SIGNATURE: ReasonText(
+        "Assinatura de login inválida",
+        "O portal não conseguiu confirmar a assinatura do desafio de login com a chave do certificado em nuvem.",
+        (_CLOUD_AGAIN, "Se o problema continuar, abra um chamado no suporte e no PSC."),
+    ),
+    Reason.CLOUD_RATE_LIMITED: ReasonText(
+        "Tentativas demais",
+        "Houve tentativas de login com certificado em nuvem demais para este CPF ou a partir desta rede.",
+        ("Aguarde alguns minutos e tente novamente.", "Você também pode entrar com o certificado em token ou cartão."),
     ),
 }

@@ -11,22 +11,35 @@ is None).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 
 from django.contrib import auth
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from certauth import audit, crl_store
+from certauth.backends import ClientCertificateBackend
 from certauth.conf import settings
 from certauth.exceptions import LoginRejected
 from certauth.icp.clock import format_brasilia
 from certauth.icp.errors import Reason
 from certauth.icp.revocation import REASON_NAMES, Revocation
-from certauth.models import LoginMethod
 from certauth.responses import audited_rejection
 from certauth.sessions import SessionCertificate
-from certauth.views import BACKEND
+
+
+@functools.lru_cache(maxsize=8)
+def is_certificate_backend(path: object) -> bool:
+    """Sessions made by :class:`ClientCertificateBackend` or a subclass (the cloud login's) carry a certificate."""
+    if not isinstance(path, str) or not path:
+        return False
+    try:
+        backend = import_string(path)
+    except ImportError:
+        return False
+    return isinstance(backend, type) and issubclass(backend, ClientCertificateBackend)
 
 
 class CertificateSessionMiddleware:
@@ -38,7 +51,7 @@ class CertificateSessionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         certificate = None
-        if request.session.get(auth.BACKEND_SESSION_KEY) == BACKEND:
+        if is_certificate_backend(request.session.get(auth.BACKEND_SESSION_KEY)):
             certificate = SessionCertificate.load(request.session)
             if certificate is None:  # a session from before this data existed, or tampered: start over
                 auth.logout(request)
@@ -49,7 +62,7 @@ class CertificateSessionMiddleware:
                 if self.recheck_due(certificate, now):
                     revocation = crl_store.revocation_of(certificate.issuer_key_id, certificate.serial_hex)
                     if revocation is not None and revocation.revoked_at <= now:
-                        return self.end_revoked_session(request, revocation)
+                        return self.end_revoked_session(request, certificate, revocation)
                     certificate = certificate.rechecked(now)
                     certificate.store(request.session)
         request.session_certificate = certificate  # type: ignore[attr-defined]
@@ -61,16 +74,18 @@ class CertificateSessionMiddleware:
 
     def end_session(self, request: HttpRequest, certificate: SessionCertificate) -> HttpResponse:
         detail = f"Sessão encerrada: o certificado venceu em {format_brasilia(certificate.not_after, seconds=False)}."
-        return self.end_with(request, LoginRejected(Reason.CERT_EXPIRED, detail))
+        return self.end_with(request, certificate, LoginRejected(Reason.CERT_EXPIRED, detail))
 
-    def end_revoked_session(self, request: HttpRequest, revocation: Revocation) -> HttpResponse:
+    def end_revoked_session(
+        self, request: HttpRequest, certificate: SessionCertificate, revocation: Revocation
+    ) -> HttpResponse:
         when = format_brasilia(revocation.revoked_at, seconds=False)
         reason = REASON_NAMES.get(revocation.reason, revocation.reason) or "não informado"
         detail = f"Sessão encerrada: o certificado foi revogado em {when} (motivo: {reason})."
-        return self.end_with(request, LoginRejected(Reason.CERT_REVOKED, detail, revocation=revocation))
+        return self.end_with(request, certificate, LoginRejected(Reason.CERT_REVOKED, detail, revocation=revocation))
 
-    def end_with(self, request: HttpRequest, rejection: LoginRejected) -> HttpResponse:
+    def end_with(self, request: HttpRequest, certificate: SessionCertificate, rejection: LoginRejected) -> HttpResponse:
         """Log out and explain why; audited like a refused login so support can find the reference."""
         auth.logout(request)
-        attempt = audit.AttemptContext.from_request(request, method=LoginMethod.CERTIFICATE)
+        attempt = audit.AttemptContext.from_request(request, method=certificate.method, provider=certificate.provider)
         return audited_rejection(request, attempt, rejection)

@@ -24,6 +24,12 @@ class LoginAttempt(models.Model):
     reference = models.CharField("referência", max_length=16, unique=True)
     created_at = models.DateTimeField("data e hora", default=timezone.now, db_index=True)
     method = models.CharField("método", max_length=16, choices=LoginMethod.choices)
+    provider = models.CharField(
+        "prestador (PSC)",
+        max_length=40,
+        blank=True,
+        help_text="Login com certificado em nuvem: o prestador de serviço de confiança que guarda a chave.",
+    )
     outcome = models.CharField("resultado", max_length=10, choices=Outcome.choices)
     code = models.CharField(
         "código", max_length=32, blank=True, choices=[(r.value, r.value) for r in Reason], db_index=True

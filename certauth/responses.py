@@ -25,7 +25,9 @@ def rejection_response(
     at: dt.datetime,
     detail: str = "",
     status: int | None = None,
+    retry_url: str = "",
 ) -> HttpResponse:
+    """``retry_url``: where "Tentar novamente" leads (default: the certificate login link)."""
     text = TEXTS[reason]
     response = TemplateResponse(
         request,
@@ -39,6 +41,7 @@ def rejection_response(
             "detail": detail,
             "reference": reference,
             "when": format_brasilia(at),
+            "retry_url": retry_url,
         },
         status=status or reason.http_status,
     )
@@ -46,11 +49,19 @@ def rejection_response(
     response["Cache-Control"] = "no-store"
     response["X-Error-Code"] = reason.value
     response["X-Reference"] = reference
+    if reason.http_status in (429, 503):
+        response["Retry-After"] = "60"
     return response
 
 
 def audited_rejection(
-    request: HttpRequest, attempt: audit.AttemptContext, rejection: LoginRejected, *, cpf: str = "", user: object = None
+    request: HttpRequest,
+    attempt: audit.AttemptContext,
+    rejection: LoginRejected,
+    *,
+    cpf: str = "",
+    user: object = None,
+    retry_url: str = "",
 ) -> HttpResponse:
     """Record the refusal in the audit, then answer its page with the same reference (the attempt's own if the
     audit could not be written: the user is refused anyway)."""
@@ -61,6 +72,7 @@ def audited_rejection(
         reference=row.reference if row else attempt.reference,
         at=attempt.at,
         detail=rejection.detail,
+        retry_url=retry_url,
     )
 
 

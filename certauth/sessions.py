@@ -34,10 +34,20 @@ class SessionCertificate:
     reference: str
     #: When the certificate was last found not revoked (at login, then by the middleware every few minutes).
     revocation_checked_at: dt.datetime
+    #: Cloud logins: the PSC that holds the key (``vidaas``…); empty for a token or card.
+    provider: str = ""
+
+    @property
+    def amr(self) -> str:
+        """How gov.br's Login Único names the method: ``x509_token``, or ``x509_<psc>`` for a cloud certificate."""
+        return f"x509_{self.provider}" if self.provider else "x509_token"
 
     @classmethod
-    def of(cls, certificate: ValidatedCertificate, *, method: str, reference: str) -> SessionCertificate:
+    def of(
+        cls, certificate: ValidatedCertificate, *, method: str, reference: str, provider: str = ""
+    ) -> SessionCertificate:
         return cls(
+            provider=provider,
             fingerprint=certificate.facts.fingerprint_sha256,
             serial_hex=certificate.facts.serial_hex,
             issuer=certificate.facts.issuer,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urljoin
 
 from django.contrib import auth
@@ -23,6 +24,36 @@ from certauth.sessions import SessionCertificate
 logger = logging.getLogger("certauth")
 
 BACKEND = "certauth.backends.ClientCertificateBackend"
+
+
+def accept_login(
+    request: HttpRequest, attempt: audit.AttemptContext, user: Any, *, backend: str
+) -> HttpResponse | None:
+    """Record an accepted certificate login (token, card or cloud) and open its session; a login that cannot be
+    audited is refused (its 503 page is returned), otherwise None."""
+    login: CertificateLogin = user.certificate_login
+    try:
+        # One transaction for the audit row and the session (and the login bookkeeping): an accepted login is never
+        # left unaudited, and the database sees one write instead of four.
+        with transaction.atomic():
+            row = audit.record_acceptance(
+                attempt,
+                login.certificate,
+                user=user,
+                organization_code=login.binding.organization_code,
+                organization_name=login.binding.organization_name,
+            )
+            auth.login(request, user, backend=backend)  # first: it empties a session another user left open
+            SessionCertificate.of(
+                login.certificate, method=login.method, reference=row.reference, provider=login.provider
+            ).store(request.session)
+            request.session.update(login.binding.session_data)
+    except (AuditUnavailable, DatabaseError):
+        logger.exception("accepted certificate login %s not audited: refused", attempt.reference)
+        request.session.flush()
+        return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
+    logger.debug("%s login %s accepted for user %s", login.method, row.reference, user.pk)
+    return None
 
 
 class CertificateLoginView(View):
@@ -52,28 +83,9 @@ class CertificateLoginView(View):
             logger.exception("certificate login %s: database unavailable", attempt.reference)
             return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
 
-        login: CertificateLogin = user.certificate_login  # type: ignore[attr-defined]
-        try:
-            # One transaction for the audit row and the session (and the login bookkeeping): an accepted login is
-            # never left unaudited, and the database sees one write instead of four.
-            with transaction.atomic():
-                row = audit.record_acceptance(
-                    attempt,
-                    login.certificate,
-                    user=user,
-                    organization_code=login.binding.organization_code,
-                    organization_name=login.binding.organization_name,
-                )
-                auth.login(request, user, backend=BACKEND)  # first: it empties a session another user left open
-                SessionCertificate.of(login.certificate, method=LoginMethod.CERTIFICATE, reference=row.reference).store(
-                    request.session
-                )
-                request.session.update(login.binding.session_data)
-        except (AuditUnavailable, DatabaseError):
-            logger.exception("accepted certificate login %s not audited: refused", attempt.reference)
-            request.session.flush()
-            return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
-        logger.debug("certificate login %s accepted for user %s", row.reference, user.pk)
+        failed = accept_login(request, attempt, user, backend=BACKEND)
+        if failed is not None:
+            return failed
         return HttpResponseRedirect(self.success_url(request))
 
     def rejected(self, request: HttpRequest, attempt: audit.AttemptContext, rejection: LoginRejected) -> HttpResponse:

@@ -31,11 +31,20 @@ class Reason(StrEnum):
     PASSWORD_RETIRED = "PASSWORD_RETIRED"  # noqa: S105
     PASSWORD_INVALID = "PASSWORD_INVALID"  # noqa: S105  (wrong CPF or password: audited, shown on the form)
     LOCKED_OUT = "LOCKED_OUT"
+    # Cloud A3 ("em nuvem") through a PSC's API (DOC-ICP-17.01 §6.4).
+    CLOUD_PSC_UNAVAILABLE = "CLOUD_PSC_UNAVAILABLE"  #: the PSC did not answer in time, or answered an error
+    CLOUD_DENIED = "CLOUD_DENIED"  #: the holder refused the request in the PSC's app
+    CLOUD_EXPIRED = "CLOUD_EXPIRED"  #: the approval or the login challenge ran out of time
+    CLOUD_CHALLENGE_INVALID = "CLOUD_CHALLENGE_INVALID"  #: unknown, already used, or another session's challenge
+    CLOUD_CPF_MISMATCH = "CLOUD_CPF_MISMATCH"  #: the PSC's token or certificate names another CPF
+    CLOUD_BAD_SIGNATURE = "CLOUD_BAD_SIGNATURE"  #: the signature over our challenge does not verify
+    CLOUD_RATE_LIMITED = "CLOUD_RATE_LIMITED"  #: too many cloud logins for this CPF or from this address
 
     @property
     def http_status(self) -> int:
-        """400 for input that is not a certificate at all, 403 for every refusal (DESIGN.md)."""
-        return 400 if self is Reason.CERT_MALFORMED else 403
+        """400 for input that is not a certificate at all, 403 for every refusal (DESIGN.md); a PSC that is down is
+        the service's problem (503), and a rate limit says so (429): both may be retried later."""
+        return _STATUS.get(self, 403)
 
 
 class CertificateError(Exception):
@@ -65,3 +74,6 @@ class CertificateError(Exception):
         if self.facts is None:
             self.facts = facts
         return self
+
+
+_STATUS = {Reason.CERT_MALFORMED: 400, Reason.CLOUD_PSC_UNAVAILABLE: 503, Reason.CLOUD_RATE_LIMITED: 429}
