@@ -1,0 +1,18 @@
+"""The one exception of the PSC layer: a refusal with one of the stable codes of :class:`Reason`."""
+
+from __future__ import annotations
+
+from certauth.icp.errors import Reason
+
+
+class PscError(Exception):
+    """A cloud login step failed. ``detail`` is a short Portuguese sentence for the page and the audit."""
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def unavailable(provider: str, what: str) -> PscError:
+    return PscError(Reason.CLOUD_PSC_UNAVAILABLE, f"{provider}: {what}")
