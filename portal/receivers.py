@@ -22,7 +22,7 @@ def _record_member_login(sender: Any, *, request: Any, user: User, **kwargs: Any
         certificate = login.certificate
         record_member_login(
             user=user,
-            method="certificate",
+            method=login.method,
             at=certificate.validated_at,
             certificate_not_after=certificate.facts.not_after,
         )

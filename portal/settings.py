@@ -101,6 +101,12 @@ CERT_LOGIN_TLS12_BASE_URL = (
     else ""
 )
 CERTAUTH_LOGIN_REDIRECT_URL = f"{PORTAL_BASE_URL}/painel/"
+# Cloud A3 login (PSC API): the PSC sends the browser back to the portal host.
+CLOUDAUTH_REDIRECT_URI = f"{PORTAL_BASE_URL}/entrar/nuvem/retorno/"
+# PSC addresses over plain http: only the demo's simulator (and the tests) on loopback.
+CLOUDAUTH_ALLOW_HTTP = env.bool("CLOUDAUTH_ALLOW_HTTP", default=PORTAL_DEMO)
+# The demo's PSC simulator (make run), on loopback.
+DEMO_PSC_PORT = env.int("DEMO_PSC_PORT", default=8447)
 CSRF_TRUSTED_ORIGINS = [u for u in (PORTAL_BASE_URL, CERT_LOGIN_BASE_URL, CERT_LOGIN_TLS12_BASE_URL) if u]
 
 INSTALLED_APPS = [
@@ -116,6 +122,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "certauth",
+    "cloudauth",
     "rollout",
     "portal",
 ]
@@ -141,6 +148,8 @@ AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
     # Answers only to client_certificate=: password logins skip it, certificate logins never reach django-axes.
     "certauth.backends.ClientCertificateBackend",
+    # Answers only to cloud_proof= (a certificate whose key a PSC used to sign the login challenge).
+    "cloudauth.backends.CloudCertificateBackend",
     # Refuses a locked-out CPF before its password is even checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

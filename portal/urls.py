@@ -28,6 +28,7 @@ urlpatterns = [
     path("saude/", monitoring.health, name="health"),
     path("metricas/", monitoring.metrics, name="metrics"),
     path("", include("certauth.urls")),
+    path("", include("cloudauth.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from certauth.audit import new_reference
 from certauth.icp.clock import format_brasilia
 from certauth.models import LoginMethod
+from cloudauth.models import Provider
 from portal.context_processors import portal as portal_links
 from portal.entity_choice import entity_required
 from portal.selectors import dashboard_context
@@ -38,6 +39,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = dashboard_context(user=request.user, session=request.session)  # type: ignore[arg-type]
     context["certificate"] = certificate
     context["login_method"] = LoginMethod(certificate.method).label if certificate else LoginMethod.PASSWORD.label
+    if certificate is not None and certificate.provider:
+        name = Provider.objects.filter(slug=certificate.provider).values_list("name", flat=True).first()
+        context["login_method"] += f" — {name or certificate.provider}"
     return render(request, "portal/dashboard.html", context)
 
 

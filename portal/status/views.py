@@ -25,7 +25,11 @@ from rollout.selectors import decision_for
 
 PAGE_SIZE = 100
 EXPIRY_SOON = dt.timedelta(days=metrics.EXPIRY_SOON_DAYS)
-_METHOD_LABELS = {LoginMethod.CERTIFICATE.value: "Certificado A3", LoginMethod.PASSWORD.value: "Senha"}
+_METHOD_LABELS = {
+    LoginMethod.CERTIFICATE.value: "Certificado A3",
+    LoginMethod.CLOUD.value: "Certificado A3 em nuvem",
+    LoginMethod.PASSWORD.value: "Senha",
+}
 
 
 def _export_format(request: HttpRequest) -> str | None:

@@ -1,0 +1,205 @@
+"""The cloud login's steps on the server: start (rate limits, discovery), choice of PSC (the challenge), the
+approval (redirect back, or push polled), and the single use of the challenge. Views call these; they stay thin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import Q
+
+from certauth.icp.errors import Reason
+from cloudauth.conf import settings
+from cloudauth.models import CloudLogin, Provider
+from cloudauth.psc.adapters import PUSH_REDIRECT, PushState
+from cloudauth.psc.challenge import ChallengeState, LoginChallenge, binding_digest, check_usable, new_nonce
+from cloudauth.psc.client import PscClient
+from cloudauth.psc.discovery import DiscoveryResult, Holding, discover
+from cloudauth.psc.errors import PscError
+from cloudauth.psc.pkce import new_verifier, s256_challenge
+from cloudauth.psc.proof import PossessionProof, prove_possession
+
+SESSION_BINDING = "_cloudauth_binding"
+KEEP_FLOWS = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    provider: Provider
+    holding: Holding
+
+    @property
+    def found(self) -> bool:
+        return self.holding is Holding.FOUND
+
+
+def client_for(provider: Provider) -> PscClient:
+    return PscClient(provider.config(), timeout=float(settings.HTTP_TIMEOUT))
+
+
+def enabled_providers() -> list[Provider]:
+    return list(Provider.objects.filter(enabled=True))
+
+
+def session_binding(session: SessionBase, *, create: bool = False) -> str | None:
+    value = session.get(SESSION_BINDING)
+    if not isinstance(value, str) and create:
+        value = secrets.token_urlsafe(32)
+        session[SESSION_BINDING] = value
+    return value if isinstance(value, str) else None
+
+
+# ---------------------------------------------------------------------------------------------- start
+
+
+def rate_limit(cpf: str, ip: str | None, *, now: dt.datetime) -> None:
+    """``CLOUD_RATE_LIMITED`` when this CPF, or this address, started too many cloud logins in the window.
+
+    Counted in the database (all workers see the same figures); the CPF limit also keeps the PSCs' discovery from
+    being used as an oracle for CPFs typed one after another.
+    """
+    since = now - dt.timedelta(seconds=int(settings.RATE_WINDOW_SECONDS))
+    recent = CloudLogin.objects.filter(created_at__gte=since)
+    if recent.filter(cpf=cpf).count() >= int(settings.RATE_PER_CPF):
+        raise PscError(Reason.CLOUD_RATE_LIMITED, "Limite de tentativas de login em nuvem para este CPF atingido.")
+    if ip and recent.filter(ip=ip).count() >= int(settings.RATE_PER_IP):
+        raise PscError(Reason.CLOUD_RATE_LIMITED, "Limite de tentativas de login em nuvem desta rede atingido.")
+
+
+def begin(session: SessionBase, *, cpf: str, ip: str | None, now: dt.datetime) -> CloudLogin:
+    """Check the limits, ask every enabled PSC whether it holds this CPF, and remember the answer for this session.
+
+    Nothing here looks at the portal's own members: whether a CPF is registered with us is never revealed before a
+    certificate has been proven and validated.
+    """
+    rate_limit(cpf, ip, now=now)
+    CloudLogin.objects.filter(created_at__lt=now - KEEP_FLOWS).delete()
+    providers = enabled_providers()
+    results = discover([client_for(p) for p in providers], cpf, timeout=float(settings.DISCOVERY_TIMEOUT))
+    binding = session_binding(session, create=True)
+    assert binding is not None
+    return CloudLogin.objects.create(
+        public_id=secrets.token_urlsafe(16),
+        binding_digest=binding_digest(binding),
+        cpf=cpf,
+        ip=ip,
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=int(settings.CHALLENGE_SECONDS)),
+        offered=[{"slug": r.slug, "holding": r.holding.value} for r in results],
+    )
+
+
+def offers(flow: CloudLogin) -> list[Offer]:
+    """The enabled PSCs with what discovery said of each: those holding the CPF first."""
+    found = {r["slug"]: Holding(r["holding"]) for r in flow.offered if isinstance(r, dict) and "slug" in r}
+    listed = [Offer(p, found.get(p.slug, Holding.UNAVAILABLE)) for p in enabled_providers()]
+    return sorted(listed, key=lambda o: not o.found)
+
+
+def discovery_results(flow: CloudLogin) -> list[DiscoveryResult]:
+    return [DiscoveryResult(r["slug"], Holding(r["holding"])) for r in flow.offered]
+
+
+# ---------------------------------------------------------------------------------------------- the challenge
+
+
+def usable_flow(session: SessionBase, flow: CloudLogin | None, *, now: dt.datetime) -> CloudLogin:
+    """The flow if this session may continue it now (its own, unused, unexpired); else the reason why not."""
+    state = ChallengeState(flow.binding_digest, flow.expires_at, flow.used_at) if flow is not None else None
+    check_usable(state, binding=session_binding(session), now=now)
+    assert flow is not None
+    return flow
+
+
+def issue_challenge(flow: CloudLogin, provider: Provider, *, push: bool, redirect_uri: str, now: dt.datetime) -> str:
+    """Bind the flow to one PSC with a fresh state, PKCE verifier and nonce; return where the browser goes next
+    (the PSC's authorization page, or "" for a push: the portal's waiting page)."""
+    flow.provider = provider
+    flow.state = secrets.token_urlsafe(32)
+    flow.code_verifier = new_verifier()
+    flow.nonce = new_nonce()
+    flow.challenge_issued_at = now
+    flow.expires_at = now + dt.timedelta(seconds=int(settings.CHALLENGE_SECONDS))
+    client = client_for(provider)
+    lifetime = int(settings.TOKEN_LIFETIME)
+    target = ""
+    if push:
+        flow.push_code = client.start_push(
+            cpf=flow.cpf, state=flow.state, code_challenge=s256_challenge(flow.code_verifier), lifetime=lifetime
+        )
+        flow.push_deadline = now + dt.timedelta(seconds=int(settings.APPROVAL_SECONDS))
+    else:
+        target = client.authorize_url(
+            cpf=flow.cpf,
+            state=flow.state,
+            code_challenge=s256_challenge(flow.code_verifier),
+            redirect_uri=redirect_uri,
+            lifetime=lifetime,
+        )
+    flow.save()
+    return target
+
+
+def challenge_of(flow: CloudLogin) -> LoginChallenge:
+    if flow.provider is None or flow.challenge_issued_at is None:
+        raise PscError(Reason.CLOUD_CHALLENGE_INVALID, "Nenhum prestador foi escolhido para esta solicitação.")
+    return LoginChallenge(flow.provider.slug, flow.cpf, flow.nonce, flow.challenge_issued_at)
+
+
+def consume(session: SessionBase, flow: CloudLogin | None, *, now: dt.datetime) -> CloudLogin:
+    """Use the challenge up (whatever happens next): checked, then marked used by one conditional UPDATE, so two
+    requests presenting it at once cannot both go on."""
+    flow = usable_flow(session, flow, now=now)
+    challenge_of(flow)
+    if not CloudLogin.objects.filter(Q(pk=flow.pk) & Q(used_at__isnull=True)).update(used_at=now):
+        raise PscError(Reason.CLOUD_CHALLENGE_INVALID, "Esta solicitação de login já foi utilizada.")
+    flow.used_at = now
+    return flow
+
+
+# ---------------------------------------------------------------------------------------------- approval
+
+
+def prove(flow: CloudLogin, *, code: str, redirect_uri: str) -> PossessionProof:
+    assert flow.provider is not None
+    return prove_possession(
+        client_for(flow.provider),
+        code=code,
+        verifier=flow.code_verifier,
+        redirect_uri=redirect_uri,
+        challenge=challenge_of(flow),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PushProgress:
+    """A push still waiting (``proof`` None, ``seconds_left`` for the countdown) or approved and proven."""
+
+    seconds_left: int
+    proof: PossessionProof | None = None
+
+
+def poll(session: SessionBase, flow: CloudLogin | None, *, now: dt.datetime) -> PushProgress:
+    """One step of the waiting page: ask the PSC (at most every ``POLL_INTERVAL_SECONDS``) whether the holder
+    approved; a refusal, the end of the approval time or an approval each use the challenge up."""
+    flow = usable_flow(session, flow, now=now)
+    if flow.provider is None or not flow.push_code or flow.push_deadline is None:
+        raise PscError(Reason.CLOUD_CHALLENGE_INVALID, "Esta solicitação não aguarda notificação.")
+    if now >= flow.push_deadline:
+        consume(session, flow, now=now)
+        seconds = int(settings.APPROVAL_SECONDS)
+        raise PscError(Reason.CLOUD_EXPIRED, f"O pedido não foi aprovado no aplicativo em {seconds} segundos.")
+    seconds_left = max(1, int((flow.push_deadline - now).total_seconds()))
+    interval = dt.timedelta(seconds=float(settings.POLL_INTERVAL_SECONDS))
+    if flow.polled_at is not None and now - flow.polled_at < interval:
+        return PushProgress(seconds_left)
+    CloudLogin.objects.filter(pk=flow.pk).update(polled_at=now)
+    answer = client_for(flow.provider).poll_push(flow.push_code)
+    if answer.state is PushState.PENDING:
+        return PushProgress(seconds_left)
+    consume(session, flow, now=now)
+    if answer.state is PushState.DENIED:
+        raise PscError(Reason.CLOUD_DENIED, f"{flow.provider.name}: pedido recusado no aplicativo.")
+    return PushProgress(seconds_left, prove(flow, code=answer.code, redirect_uri=PUSH_REDIRECT))

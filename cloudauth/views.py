@@ -1,0 +1,199 @@
+"""“Entrar com certificado em nuvem”, on the portal host: CPF → PSCs holding it → approval on the phone (redirect
+back, or a push with a countdown) → proof of possession → the certificate login's own validation and binding."""
+
+from __future__ import annotations
+
+import logging
+import urllib.parse
+
+from django import forms
+from django.contrib import auth
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from certauth import audit, proxy
+from certauth.conf import settings as certauth_settings
+from certauth.exceptions import LoginRejected
+from certauth.icp.errors import Reason
+from certauth.icp.numbers import format_cpf, is_valid_cpf, normalize_cpf
+from certauth.models import LoginMethod
+from certauth.responses import audit_unavailable_response, audited_rejection
+from certauth.views import accept_login
+from cloudauth import flow as flows
+from cloudauth.backends import BACKEND
+from cloudauth.conf import settings
+from cloudauth.models import CloudLogin
+from cloudauth.psc.errors import PscError
+from cloudauth.psc.proof import PossessionProof
+
+logger = logging.getLogger("cloudauth")
+
+
+class CpfForm(forms.Form):
+    cpf = forms.CharField(
+        label="CPF",
+        max_length=14,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "inputmode": "numeric", "placeholder": "000.000.000-00"}
+        ),
+    )
+
+    def clean_cpf(self) -> str:
+        cpf = normalize_cpf(self.cleaned_data["cpf"])
+        if not is_valid_cpf(cpf):
+            raise forms.ValidationError("Informe um CPF válido (11 dígitos).")
+        return cpf
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    form = CpfForm(request.POST or None)
+    if request.method == "GET" or not form.is_valid():
+        return render(request, "cloudauth/start.html", {"form": form}, status=400 if form.errors else 200)
+    cpf = form.cleaned_data["cpf"]
+    now = timezone.now()
+    try:
+        flow = flows.begin(request.session, cpf=cpf, ip=proxy.client_ip(request), now=now)
+    except PscError as exc:
+        return _refuse(request, _attempt(request), exc, cpf=cpf)
+    return HttpResponseRedirect(reverse("cloudauth:choose", args=[flow.public_id]))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def choose(request: HttpRequest, public_id: str) -> HttpResponse:
+    now = timezone.now()
+    found = CloudLogin.objects.filter(public_id=public_id).first()
+    try:
+        flow = flows.usable_flow(request.session, found, now=now)
+    except PscError as exc:
+        return _refuse(request, _attempt(request), exc, cpf=found.cpf if found else "")
+    offers = flows.offers(flow)
+    error = ""
+    if request.method == "POST":
+        offer = next((o for o in offers if o.provider.slug == request.POST.get("provider")), None)
+        if offer is None:
+            error = "Escolha um dos prestadores da lista."
+        else:
+            push = request.POST.get("mode") == "push" and offer.provider.config().adapter.push
+            attempt = _attempt(request, offer.provider.slug)
+            try:
+                target = flows.issue_challenge(
+                    flow, offer.provider, push=push, redirect_uri=_redirect_uri(request), now=now
+                )
+            except PscError as exc:
+                return _refuse(request, attempt, exc, cpf=flow.cpf)
+            if push:
+                return HttpResponseRedirect(reverse("cloudauth:waiting", args=[flow.public_id]))
+            return HttpResponseRedirect(target)
+    context = {
+        "flow": flow,
+        "cpf": format_cpf(flow.cpf),
+        "offers": offers,
+        "any_found": any(o.found for o in offers),
+        "error": error,
+    }
+    response = render(request, "cloudauth/choose.html", context, status=400 if error else 200)
+    # The form posts here and is redirected to the PSC: browsers apply form-action to that redirect too.
+    response._csp_update = {"form-action": sorted({_origin(o.provider.base_url) for o in offers})}  # type: ignore[attr-defined]
+    return response
+
+
+@never_cache
+@require_safe
+def callback(request: HttpRequest) -> HttpResponse:
+    """The PSC sends the browser back here with ``code`` and ``state`` (or ``error``)."""
+    now = timezone.now()
+    state = request.GET.get("state", "")
+    found = CloudLogin.objects.select_related("provider").filter(state=state).first() if state else None
+    attempt = _attempt(request, found.provider.slug if found and found.provider else "")
+    try:
+        flow = flows.consume(request.session, found, now=now)
+        error = request.GET.get("error", "")
+        if error:
+            raise _authorization_error(flow, error, request.GET.get("error_description", ""))
+        code = request.GET.get("code", "")
+        if not code:
+            raise PscError(Reason.CLOUD_PSC_UNAVAILABLE, "O prestador voltou sem código de autorização.")
+        proof = flows.prove(flow, code=code, redirect_uri=_redirect_uri(request))
+    except PscError as exc:
+        return _refuse(request, attempt, exc, cpf=found.cpf if found else "")
+    return _login(request, attempt, proof)
+
+
+@never_cache
+@require_safe
+def waiting(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Push approval: the page refreshes itself every few seconds (and counts down with a small script); each
+    refresh asks the PSC once whether the holder approved on the phone."""
+    now = timezone.now()
+    found = CloudLogin.objects.select_related("provider").filter(public_id=public_id).first()
+    attempt = _attempt(request, found.provider.slug if found and found.provider else "")
+    try:
+        progress = flows.poll(request.session, found, now=now)
+    except PscError as exc:
+        return _refuse(request, attempt, exc, cpf=found.cpf if found else "")
+    if progress.proof is not None:
+        return _login(request, attempt, progress.proof)
+    assert found is not None and found.provider is not None
+    context = {
+        "flow": found,
+        "provider": found.provider,
+        "seconds_left": progress.seconds_left,
+        "refresh_seconds": max(2, int(float(settings.POLL_INTERVAL_SECONDS))),
+        "confirmation_code": flows.challenge_of(found).confirmation_code,
+    }
+    return render(request, "cloudauth/waiting.html", context)
+
+
+def _login(request: HttpRequest, attempt: audit.AttemptContext, proof: PossessionProof) -> HttpResponse:
+    try:
+        user = auth.authenticate(request, cloud_proof=proof, at=attempt.at)
+        if user is None:
+            rejection = getattr(request, "certauth_rejection", None)
+            if rejection is None:
+                raise LookupError(f"{BACKEND} is missing from AUTHENTICATION_BACKENDS")
+            raise rejection
+    except LoginRejected as rejection:
+        return audited_rejection(request, attempt, rejection, cpf=proof.cpf, retry_url=reverse("cloudauth:start"))
+    except DatabaseError:
+        logger.exception("cloud login %s: database unavailable", attempt.reference)
+        return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
+    failed = accept_login(request, attempt, user, backend=BACKEND)
+    if failed is not None:
+        return failed
+    request.session.pop(flows.SESSION_BINDING, None)
+    return HttpResponseRedirect(str(certauth_settings.LOGIN_REDIRECT_URL))
+
+
+def _attempt(request: HttpRequest, provider: str = "") -> audit.AttemptContext:
+    return audit.AttemptContext.from_request(request, method=LoginMethod.CLOUD, provider=provider)
+
+
+def _refuse(request: HttpRequest, attempt: audit.AttemptContext, error: PscError, *, cpf: str) -> HttpResponse:
+    logger.info("cloud login %s refused: %s %s", attempt.reference, error.reason, error.detail)
+    rejection = LoginRejected(error.reason, error.detail)
+    return audited_rejection(request, attempt, rejection, cpf=cpf, retry_url=reverse("cloudauth:start"))
+
+
+def _authorization_error(flow: CloudLogin, error: str, description: str) -> PscError:
+    name = flow.provider.name if flow.provider else "O prestador"
+    if error == "access_denied":
+        return PscError(Reason.CLOUD_DENIED, f"{name}: pedido recusado pelo titular.")
+    shown = f"{error}: {description}"[:200] if description else error[:60]
+    return PscError(Reason.CLOUD_PSC_UNAVAILABLE, f"{name} recusou a autorização ({shown}).")
+
+
+def _redirect_uri(request: HttpRequest) -> str:
+    return str(settings.REDIRECT_URI) or request.build_absolute_uri(reverse("cloudauth:callback"))
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
