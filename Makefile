@@ -66,6 +66,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/validation.py
 	$(PY) bench/login.py
 	$(PY) bench/revocation.py
+	$(PY) bench/cloud_login.py
 
 ## make fuzz: coverage-guided fuzzing of the certificate core (atheris) for FUZZ_SECONDS (default 60); a crash
 ## leaves its input in $(PORTAL_VAR_DIR)/fuzz/crash-* and fails the target
@@ -87,7 +88,7 @@ fuzz: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	SECRET_KEY=mypy $(VENV)/bin/mypy certauth portal rollout
+	SECRET_KEY=mypy $(VENV)/bin/mypy certauth cloudauth portal rollout
 
 clean:
 	rm -rf "$(PORTAL_VAR_DIR)" $(VENV) .pytest_cache

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from certauth.demo import DEMO_CERTIFICATES
+from cloudauth import demo as cloud_demo
 from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
 from portal.permissions import MANAGEMENT_GROUP, regional_group_name
 from portal.services import member_user
@@ -157,4 +159,5 @@ def load_demo_data(*, today: dt.date | None = None) -> tuple[int, int]:
         staff.set_unusable_password()
         staff.save()
         staff.groups.set([Group.objects.get(name=group)])
+    cloud_demo.register(settings.DEMO_PSC_PORT)
     return len(ENTITIES), len(MEMBERS) + len(PASSWORD_MEMBERS)

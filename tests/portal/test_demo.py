@@ -122,3 +122,31 @@ def test_demo_password_members_show_each_phase_of_the_schedule(settings):
         else:
             outcomes[demo.entity] = response.get("X-Error-Code")
     assert outcomes == {"OAB-SP": "PASSWORD_RETIRED", "OAB-RS": "LOGIN", "OAB-SC": f"faltam {EXTENSION_DAYS} dias"}
+
+
+@pytest.mark.django_db
+def test_demo_cloud_holders_log_in_through_the_demo_psc(demo_pki, settings):
+    """``make run``'s PSC simulator holds the announced holders' demo keys and load_demo registers it."""
+    from cloudauth import demo as cloud_demo
+    from cloudauth.models import Provider
+    from tests.cloudauth.conftest import CloudDriver
+
+    settings.CERTAUTH_TRUST_ROOTS = [str(demo_pki.root)]
+    settings.CERTAUTH_INTERMEDIATES = [str(demo_pki.intermediates)]
+    settings.CERTAUTH_PROXY_SECRET = PROXY_SECRET
+    settings.CLOUDAUTH_ALLOW_HTTP = True
+    settings.CLOUDAUTH_REDIRECT_URI = "https://localhost/entrar/nuvem/retorno/"
+    call_command("load_demo")
+    call_command("crl", "import", *sorted(demo_pki.crl_dir.glob("*.crl")))
+    psc = cloud_demo.start(Path(demo_pki.directory), port=0)
+    try:
+        psc.behaviour.approval = "auto"  # the page a person clicks in the demo; here the redirect comes at once
+        Provider.objects.filter(slug=cloud_demo.SLUG).update(base_url=psc.base_url)
+        by_slug = {c.slug: c for c in DEMO_CERTIFICATES}
+        for holder in cloud_demo.HOLDERS:
+            driver = CloudDriver(Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost"))
+            response = driver.login(by_slug[holder].spec.cpf, slug=cloud_demo.SLUG)
+            assert response.status_code == 302, (holder, response.get("X-Error-Code"))
+            assert response["Location"].endswith("/painel/"), holder
+    finally:
+        psc.stop()

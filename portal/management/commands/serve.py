@@ -15,7 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from certauth.demo import DemoPki
+from certauth.demo import DEMO_CERTIFICATES, DemoPki
+from cloudauth import demo as cloud_demo
 from portal.demo import DEMO_PASSWORD, PASSWORD_MEMBERS
 from portal.serving.config import site_from_settings
 from portal.serving.processes import BASE_DIR, Stack
@@ -65,6 +66,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, _stop)
         stack.start()
+        psc = cloud_demo.start(Path(settings.DEMO_PKI_DIR), settings.DEMO_PSC_PORT) if settings.PORTAL_DEMO else None
         refresher = CrlRefresher(
             env=stack.env,
             log=site.prefix / "logs" / "crl-refresh.log",
@@ -80,6 +82,8 @@ class Command(BaseCommand):
             self.stdout.write("\nEncerrando…")
         finally:
             refresher.stop()
+            if psc is not None:
+                psc.stop()
             stack.stop()
 
     def banner(self) -> str:
@@ -112,6 +116,7 @@ class Command(BaseCommand):
                 outcome = "entra" if entry["expected"] == "LOGIN" else f"recusa {entry['expected']}"
                 lines.append(f"  {entry['slug']:<26} {entry['name']:<24} → {outcome}")
             user = pki.user_dir("advogada-oab-sp")
+            by_slug = {c.slug: c for c in DEMO_CERTIFICATES}
             base = settings.PORTAL_BASE_URL
             lines += [
                 "",
@@ -123,6 +128,11 @@ class Command(BaseCommand):
                 f" (senha {DEMO_PASSWORD})",
                 *[f"  CPF {m.cpf}  {m.name:<18} {m.entity:<8} → {m.outcome}" for m in PASSWORD_MEMBERS],
                 f"  Cronograma: {base}/cronograma/   Orientações: {base}/orientacoes/",
+                "",
+                f"Certificado em nuvem: {base}/entrar/nuvem/ — o {cloud_demo.NAME}, em"
+                f" http://127.0.0.1:{settings.DEMO_PSC_PORT}, faz o papel do aplicativo (página “Aprovar”; a"
+                f" notificação é aprovada sozinha em {cloud_demo.PUSH_APPROVED_AFTER:g} s). CPFs com certificado nele:",
+                *[f"  CPF {by_slug[h].spec.cpf}  {h}" for h in cloud_demo.HOLDERS],
             ]
         lines += ["", "Ctrl-C para encerrar.", ""]
         return "\n".join(lines)
