@@ -31,7 +31,7 @@ class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
         "cert_serial",
         "ip",
     )
-    list_filter = ("outcome", "method", "code", "created_at")
+    list_filter = ("outcome", "method", "provider", "code", "created_at")
     search_fields = ("=reference", "=cpf", "cert_serial", "=cert_fingerprint", "holder_name", "=organization_code")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
