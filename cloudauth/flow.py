@@ -115,7 +115,15 @@ def usable_flow(session: SessionBase, flow: CloudLogin | None, *, now: dt.dateti
 
 def issue_challenge(flow: CloudLogin, provider: Provider, *, push: bool, redirect_uri: str, now: dt.datetime) -> str:
     """Bind the flow to one PSC with a fresh state, PKCE verifier and nonce; return where the browser goes next
-    (the PSC's authorization page, or "" for a push: the portal's waiting page)."""
+    (the PSC's authorization page, or "" for a push: the portal's waiting page).
+
+    Once per flow: going back to choose again means starting again, so every request that reaches a holder's phone
+    counts against the per-CPF limit (no stream of notifications from one start).
+    """
+    if flow.state is not None:
+        raise PscError(
+            Reason.CLOUD_CHALLENGE_INVALID, "Esta solicitação já foi enviada a um prestador; comece de novo."
+        )
     flow.provider = provider
     flow.state = secrets.token_urlsafe(32)
     flow.code_verifier = new_verifier()

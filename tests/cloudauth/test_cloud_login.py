@@ -428,3 +428,14 @@ def test_status_pages_count_a_cloud_login_as_a3_adoption_in_its_region(cloud, pr
     assert counts[(region, DayStat.Kind.LOGIN, "cloud")] == 1
     assert counts[(region, DayStat.Kind.FIRST_A3, "")] == 1
     assert _METHOD_LABELS["cloud"] == "Certificado A3 em nuvem"
+
+
+def test_choosing_again_after_a_request_was_sent_means_starting_again(cloud, push_provider, member, simulator):
+    """One start sends at most one request to the holder's phone: no stream of notifications from a single start
+    (the per-CPF limit then bounds them all)."""
+    simulator.behaviour.push_approve_after = 3600
+    started = cloud.start()
+    assert cloud.choose(started["Location"], mode="push").status_code == 302
+    again = cloud.choose(started["Location"], mode="push")
+    assert (again.status_code, error_code(again)) == (403, "CLOUD_CHALLENGE_INVALID")
+    assert len(simulator.requests_to("authorize")) == 1
