@@ -26,6 +26,18 @@ logger = logging.getLogger("certauth")
 BACKEND = "certauth.backends.ClientCertificateBackend"
 
 
+def authenticate_or_reject(request: HttpRequest, backend: str, **credentials: Any) -> Any:
+    """``auth.authenticate`` for a certificate backend: the user, or the backend's :class:`LoginRejected` (which
+    Django's ``authenticate`` swallows; the backend leaves it on the request)."""
+    user = auth.authenticate(request, **credentials)
+    if user is None:
+        rejection = getattr(request, "certauth_rejection", None)
+        if rejection is None:
+            raise ImproperlyConfigured(f"{backend} is missing from AUTHENTICATION_BACKENDS")
+        raise rejection
+    return user
+
+
 def accept_login(
     request: HttpRequest, attempt: audit.AttemptContext, user: Any, *, backend: str
 ) -> HttpResponse | None:
@@ -69,12 +81,7 @@ class CertificateLoginView(View):
         try:
             proxy.require_trusted_proxy(request)
             certificate = proxy.forwarded_certificate(request)
-            user = auth.authenticate(request, client_certificate=certificate, at=attempt.at)
-            if user is None:
-                rejection = getattr(request, "certauth_rejection", None)
-                if rejection is None:
-                    raise ImproperlyConfigured(f"{BACKEND} is missing from AUTHENTICATION_BACKENDS")
-                raise rejection
+            user = authenticate_or_reject(request, BACKEND, client_certificate=certificate, at=attempt.at)
         except LoginRejected as rejection:
             return self.rejected(request, attempt, rejection)
         except DatabaseError:

@@ -7,7 +7,6 @@ import logging
 import urllib.parse
 
 from django import forms
-from django.contrib import auth
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -23,7 +22,7 @@ from certauth.icp.errors import Reason
 from certauth.icp.numbers import format_cpf, is_valid_cpf, normalize_cpf
 from certauth.models import LoginMethod
 from certauth.responses import audit_unavailable_response, audited_rejection
-from certauth.views import accept_login
+from certauth.views import accept_login, authenticate_or_reject
 from cloudauth import flow as flows
 from cloudauth.backends import BACKEND
 from cloudauth.conf import settings
@@ -154,12 +153,7 @@ def waiting(request: HttpRequest, public_id: str) -> HttpResponse:
 
 def _login(request: HttpRequest, attempt: audit.AttemptContext, proof: PossessionProof) -> HttpResponse:
     try:
-        user = auth.authenticate(request, cloud_proof=proof, at=attempt.at)
-        if user is None:
-            rejection = getattr(request, "certauth_rejection", None)
-            if rejection is None:
-                raise LookupError(f"{BACKEND} is missing from AUTHENTICATION_BACKENDS")
-            raise rejection
+        user = authenticate_or_reject(request, BACKEND, cloud_proof=proof, at=attempt.at)
     except LoginRejected as rejection:
         return audited_rejection(request, attempt, rejection, cpf=proof.cpf, retry_url=reverse("cloudauth:start"))
     except DatabaseError:
