@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from cloudauth import sealing
 from cloudauth.models import Provider
 
 
@@ -32,9 +33,10 @@ class ProviderForm(forms.ModelForm):  # type: ignore[type-arg]
         ]
 
     def clean_client_secret(self) -> str:
+        """A new secret is sealed; a blank one keeps the stored (sealed) secret."""
         value: str = self.cleaned_data.get("client_secret", "")
         if value:
-            return value
+            return sealing.seal(value)
         if self.instance.pk and self.instance.client_secret:
             return str(self.instance.client_secret)
         raise forms.ValidationError("Informe o client_secret fornecido pelo prestador.")

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from certauth.icp.identity import extract_identity
+from cloudauth import sealing
 from cloudauth.models import Provider
 from cloudauth.simulator import Account, Behaviour, PrivateKey, PscSimulator
 
@@ -35,7 +36,7 @@ def register(port: int) -> Provider:
             "path_prefix": "",
             "adapter": "vidaas",  # redirect and push
             "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
+            "client_secret": sealing.seal(CLIENT_SECRET),
             "enabled": True,
         },
     )

@@ -4,6 +4,7 @@ approval (redirect back, or push polled), and the single use of the challenge. V
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ from cloudauth.psc.discovery import DiscoveryResult, Holding, discover
 from cloudauth.psc.errors import PscError
 from cloudauth.psc.pkce import new_verifier, s256_challenge
 from cloudauth.psc.proof import PossessionProof, prove_possession
+from cloudauth.sealing import UnreadableSecret
+
+logger = logging.getLogger("cloudauth")
 
 SESSION_BINDING = "_cloudauth_binding"
 KEEP_FLOWS = dt.timedelta(days=1)
@@ -36,7 +40,14 @@ class Offer:
 
 
 def client_for(provider: Provider) -> PscClient:
-    return PscClient(provider.config(), timeout=float(settings.HTTP_TIMEOUT))
+    try:
+        config = provider.config()
+    except UnreadableSecret as exc:
+        logger.error("PSC %s: %s", provider.slug, exc)
+        raise PscError(
+            Reason.CLOUD_PSC_UNAVAILABLE, f"{provider.name}: credencial do portal ilegível ({exc})."
+        ) from None
+    return PscClient(config, timeout=float(settings.HTTP_TIMEOUT))
 
 
 def enabled_providers() -> list[Provider]:
@@ -76,8 +87,13 @@ def begin(session: SessionBase, *, cpf: str, ip: str | None, now: dt.datetime) -
     """
     rate_limit(cpf, ip, now=now)
     CloudLogin.objects.filter(created_at__lt=now - KEEP_FLOWS).delete()
-    providers = enabled_providers()
-    results = discover([client_for(p) for p in providers], cpf, timeout=float(settings.DISCOVERY_TIMEOUT))
+    clients, unreadable = [], []
+    for provider in enabled_providers():
+        try:
+            clients.append(client_for(provider))
+        except PscError as exc:
+            unreadable.append(DiscoveryResult(provider.slug, Holding.UNAVAILABLE, exc.detail))
+    results = discover(clients, cpf, timeout=float(settings.DISCOVERY_TIMEOUT)) + unreadable
     binding = session_binding(session, create=True)
     assert binding is not None
     return CloudLogin.objects.create(

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from cloudauth import sealing
 from cloudauth.conf import settings
 from cloudauth.psc.adapters import ADAPTERS
 from cloudauth.psc.client import PscConfig
@@ -48,7 +49,8 @@ class Provider(models.Model):
         help_text="Desvios deste prestador em relação ao padrão (codificação do hash, pedido de token, notificação).",
     )
     client_id = models.CharField("client_id", max_length=200)
-    client_secret = models.CharField("client_secret", max_length=500)
+    #: Sealed (``cloudauth.sealing``): never stored, nor shown, in clear.
+    client_secret = models.CharField("client_secret", max_length=1000)
     enabled = models.BooleanField("ativo", default=True)
     position = models.PositiveSmallIntegerField("ordem de exibição", default=0)
     updated_at = models.DateTimeField("atualizado em", auto_now=True)
@@ -65,13 +67,19 @@ class Provider(models.Model):
     def amr(self) -> str:
         return f"x509_{self.slug}"
 
+    @property
+    def offers_push(self) -> bool:
+        """Approval by a notification on the phone (the adapter's push), besides the redirect."""
+        return ADAPTERS[self.adapter].push
+
     def config(self) -> PscConfig:
+        """The PSC's configuration for the client (``sealing.UnreadableSecret`` if its secret cannot be opened)."""
         return PscConfig(
             slug=self.slug,
             name=self.name,
             base_url=self.base_url,
             client_id=self.client_id,
-            client_secret=self.client_secret,
+            client_secret=sealing.unseal(self.client_secret),
             adapter=ADAPTERS[self.adapter],
             path_prefix=self.path_prefix or None,
         )

@@ -80,7 +80,7 @@ def choose(request: HttpRequest, public_id: str) -> HttpResponse:
         if offer is None:
             error = "Escolha um dos prestadores da lista."
         else:
-            push = request.POST.get("mode") == "push" and offer.provider.config().adapter.push
+            push = request.POST.get("mode") == "push" and offer.provider.offers_push
             attempt = _attempt(request, offer.provider.slug)
             try:
                 target = flows.issue_challenge(

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 
 from certauth.icp.builder import Issued
+from cloudauth import sealing
 from cloudauth.models import CloudLogin, Provider
 from cloudauth.simulator import Account, Behaviour, PscSimulator
 from tests.conftest import LAWYER, PROXY_SECRET
@@ -60,7 +61,7 @@ def provider_factory(db: None, simulator: PscSimulator, cloud_settings: Any) -> 
             path_prefix=target.behaviour.path_prefix,
             adapter=adapter,
             client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
+            client_secret=sealing.seal(CLIENT_SECRET),
             position=next(positions),
         )
         return Provider.objects.create(slug=slug, **{**defaults, **fields})
