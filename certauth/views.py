@@ -3,69 +3,23 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 from urllib.parse import urljoin
 
-from django.contrib import auth
-from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from certauth import audit, proxy
-from certauth.backends import CertificateLogin
 from certauth.conf import settings
-from certauth.exceptions import AuditUnavailable, LoginRejected
+from certauth.exceptions import LoginRejected
+from certauth.login import accept_login, authenticate_or_reject
 from certauth.models import LoginMethod
 from certauth.responses import audit_unavailable_response, audited_rejection
-from certauth.sessions import SessionCertificate
 
 logger = logging.getLogger("certauth")
 
 BACKEND = "certauth.backends.ClientCertificateBackend"
-
-
-def authenticate_or_reject(request: HttpRequest, backend: str, **credentials: Any) -> Any:
-    """``auth.authenticate`` for a certificate backend: the user, or the backend's :class:`LoginRejected` (which
-    Django's ``authenticate`` swallows; the backend leaves it on the request)."""
-    user = auth.authenticate(request, **credentials)
-    if user is None:
-        rejection = getattr(request, "certauth_rejection", None)
-        if rejection is None:
-            raise ImproperlyConfigured(f"{backend} is missing from AUTHENTICATION_BACKENDS")
-        raise rejection
-    return user
-
-
-def accept_login(
-    request: HttpRequest, attempt: audit.AttemptContext, user: Any, *, backend: str
-) -> HttpResponse | None:
-    """Record an accepted certificate login (token, card or cloud) and open its session; a login that cannot be
-    audited is refused (its 503 page is returned), otherwise None."""
-    login: CertificateLogin = user.certificate_login
-    try:
-        # One transaction for the audit row and the session (and the login bookkeeping): an accepted login is never
-        # left unaudited, and the database sees one write instead of four.
-        with transaction.atomic():
-            row = audit.record_acceptance(
-                attempt,
-                login.certificate,
-                user=user,
-                organization_code=login.binding.organization_code,
-                organization_name=login.binding.organization_name,
-            )
-            auth.login(request, user, backend=backend)  # first: it empties a session another user left open
-            SessionCertificate.of(
-                login.certificate, method=login.method, reference=row.reference, provider=login.provider
-            ).store(request.session)
-            request.session.update(login.binding.session_data)
-    except (AuditUnavailable, DatabaseError):
-        logger.exception("accepted certificate login %s not audited: refused", attempt.reference)
-        request.session.flush()
-        return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
-    logger.debug("%s login %s accepted for user %s", login.method, row.reference, user.pk)
-    return None
 
 
 class CertificateLoginView(View):

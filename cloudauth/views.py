@@ -20,9 +20,9 @@ from certauth.conf import settings as certauth_settings
 from certauth.exceptions import LoginRejected
 from certauth.icp.errors import Reason
 from certauth.icp.numbers import format_cpf, is_valid_cpf, normalize_cpf
+from certauth.login import accept_login, authenticate_or_reject
 from certauth.models import LoginMethod
 from certauth.responses import audit_unavailable_response, audited_rejection
-from certauth.views import accept_login, authenticate_or_reject
 from cloudauth import flow as flows
 from cloudauth.backends import BACKEND
 from cloudauth.conf import settings
