@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -212,6 +213,8 @@ def e2e_stack(
         "CERT_LOGIN_TLS12_PORT": str(tls12_port),
         "PORTAL_DEMO": "0",
         "PORTAL_VAR_DIR": str(base / "var"),
+        # The PSC simulator of the cloud login tests listens on loopback over plain http.
+        "CLOUDAUTH_ALLOW_HTTP": "1",
     }
     logs = site.prefix / "logs"
     stack = Stack(site=site, env=env, gunicorn_workers=2, output=logs / "processes-output.log")
@@ -500,3 +503,53 @@ def assert_not_logged_in(browser: Browser) -> None:
 @pytest.fixture(autouse=True)
 def _published_crls(crls: None) -> None:
     """Revocation is checked (fail closed): every test AC publishes a fresh, empty CRL into the shared store."""
+
+
+# ---------------------------------------------------------------------------------------------- cloud login (PSC)
+
+PSC_CLIENT_ID = "portal-a3-inss-e2e"
+PSC_CLIENT_SECRET = "segredo-do-portal-no-psc-e2e"  # noqa: S105 - a test value
+
+
+def cloud_callback_url(stack: E2EStack) -> str:
+    return f"{stack.portal}/entrar/nuvem/retorno/"
+
+
+@pytest.fixture
+def cloud_certificate(pki: TestPki) -> Issued:
+    """Maria da Silva's A3 certificate (test PKI, CRLs published) whose key sits in the simulated PSC's HSM."""
+    from tests.conftest import LAWYER
+
+    return pki.issue(LAWYER)
+
+
+@pytest.fixture
+def psc(e2e_stack: E2EStack, cloud_certificate: Issued) -> Iterator[Any]:
+    """The PSC simulator, with the portal's callback as its only registered redirect URI (as a real PSC registers
+    it). Its client secret is stored unsealed: the served portal has its own SECRET_KEY."""
+    from cloudauth.simulator import Account, PscSimulator
+    from tests.conftest import LAWYER
+
+    account = Account(LAWYER.cpf, cloud_certificate.certificate, cloud_certificate.key)
+    with PscSimulator(
+        [account],
+        client_id=PSC_CLIENT_ID,
+        client_secret=PSC_CLIENT_SECRET,
+        redirect_uris=[cloud_callback_url(e2e_stack)],
+    ) as running:
+        yield running
+
+
+def register_psc(psc: Any, *, adapter: str = "padrao") -> Any:
+    """The PSC as staff register it in the admin (the served portal reads the same database)."""
+    from cloudauth.models import Provider
+
+    return Provider.objects.create(
+        slug="vidaas",
+        name="VIDaaS (teste)",
+        base_url=psc.base_url,
+        adapter=adapter,
+        client_id=PSC_CLIENT_ID,
+        client_secret=PSC_CLIENT_SECRET,
+        enabled=True,
+    )

@@ -503,24 +503,7 @@ def launch_browser(
                 PKCS11SPY=str(SOFTHSM_MODULE),
                 PKCS11SPY_OUTPUT=str(spy_log),
             )
-        db = f"sql:{nssdb}"
-        run(["certutil", "-N", "-d", db, "--empty-password"], env=env, what="certutil -N")
-        run(
-            [
-                "certutil",
-                "-A",
-                "-d",
-                db,
-                "-n",
-                "AC TLS do servidor (teste)",
-                "-t",
-                "C,,",
-                "-i",
-                str(e2e_stack.tls_root),
-            ],
-            env=env,
-            what="certutil -A (TLS root)",
-        )
+        db = new_nss_db(nssdb, env, e2e_stack.tls_root)
         for authority in pki.intermediates:
             pem = home / f"{authority.common_name}.pem"
             pem.write_bytes(authority.certificate_pem())
@@ -564,3 +547,31 @@ def launch_browser(
             opened.close()
         except Exception as exc:  # a dead browser must not hide the test's own failure
             print(f"closing browser {opened.name}: {exc}", file=sys.stderr)
+
+
+def new_nss_db(nssdb: Path, env: dict[str, str], tls_root: Path) -> str:
+    """An empty NSS database (Chromium's, under the browser's HOME) trusting the e2e stack's TLS root (``C,,``);
+    returns its ``sql:`` name."""
+    db = f"sql:{nssdb}"
+    run(["certutil", "-N", "-d", db, "--empty-password"], env=env, what="certutil -N")
+    trust_root = ["certutil", "-A", "-d", db, "-n", "AC TLS do servidor (teste)", "-t", "C,,", "-i", str(tls_root)]
+    run(trust_root, env=env, what="certutil -A (TLS root)")
+    return db
+
+
+#: axe-core impacts that fail the accessibility tests.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page: Page, label: str) -> list[str]:
+    """Serious and critical axe-core violations of the page now open, one line per rule and element (the page's
+    context must bypass the portal's strict CSP: axe is added as an inline script)."""
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    found = []
+    for violation in results["violations"]:
+        if violation["impact"] in BLOCKING_IMPACTS:
+            for node in violation["nodes"]:
+                target = " ".join(str(t) for t in node["target"])
+                found.append(f"{label} ({page.url}): {violation['id']} [{violation['impact']}] {target}")
+    return found

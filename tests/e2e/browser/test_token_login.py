@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes
 
 from certauth.models import LoginAttempt
 from tests.conftest import LAWYER
-from tests.e2e.browser.conftest import AXE_SCRIPT, NSS_MODULE_NAME, Token, TokenBrowser, TokenTimeout
+from tests.e2e.browser.conftest import NSS_MODULE_NAME, Token, TokenBrowser, TokenTimeout, axe_violations
 from tests.e2e.conftest import BRASILIA, BRASILIA_DATETIME, E2EStack, assert_audited_once
 
 try:
@@ -273,23 +273,6 @@ def test_browser_without_token_gets_cert_absent(e2e_stack, launch_browser, membe
 
 # ---------------------------------------------------------------------------------------------- accessibility
 
-#: axe-core impacts that fail the test.
-BLOCKING_IMPACTS = ("serious", "critical")
-
-
-def axe_violations(browser: TokenBrowser, label: str) -> list[str]:
-    """Serious and critical axe-core violations of the page now open, one line per rule and element."""
-    page = browser.page
-    page.add_script_tag(path=str(AXE_SCRIPT))  # inline script: the context bypasses the portal's strict CSP
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    found = []
-    for violation in results["violations"]:
-        if violation["impact"] in BLOCKING_IMPACTS:
-            for node in violation["nodes"]:
-                target = " ".join(str(t) for t in node["target"])
-                found.append(f"{label} ({page.url}): {violation['id']} [{violation['impact']}] {target}")
-    return found
-
 
 def test_pages_have_no_serious_or_critical_accessibility_violations(
     e2e_stack, launch_browser, lawyer_token, member_factory
@@ -306,14 +289,14 @@ def test_pages_have_no_serious_or_critical_accessibility_violations(
     ):
         response = anonymous.goto(f"{e2e_stack.portal}{path}")
         assert response is not None and response.status == 200, (path, response)
-        violations += axe_violations(anonymous, label)
+        violations += axe_violations(anonymous.page, label)
     anonymous.goto(f"{e2e_stack.portal}/")
     response = anonymous.click_and_wait("#entrar-certificado", re.compile(re.escape(e2e_stack.login_url)))
     assert response is not None and response.header_value("x-error-code") == "CERT_ABSENT"
-    violations += axe_violations(anonymous, "página de erro (CERT_ABSENT)")
+    violations += axe_violations(anonymous.page, "página de erro (CERT_ABSENT)")
 
     lawyer = launch_browser(lawyer_token, bypass_csp=True)
     login_with_token(lawyer, e2e_stack)
-    violations += axe_violations(lawyer, "painel")
+    violations += axe_violations(lawyer.page, "painel")
 
     assert not violations, "axe-core found serious/critical violations:\n" + "\n".join(violations)
