@@ -1,418 +1,52 @@
-"""A PSC simulator: the "API v0" of DOC-ICP-17.01 §6.4 on a real loopback HTTP server, for the tests and the demo.
-
-It implements the endpoints honestly (PKCE S256, single-use authorization codes, bearer tokens, client credentials,
-real RSA/ECDSA signatures with the account's key) and can be told, through :class:`Behaviour`, to act like each
-PSC's deviation (path prefix, hash and token-request encodings, VIDaaS push, certificate format), to be slow, to
-fail, to refuse, to return another CPF or a signature that does not verify.
-
-Endpoints, all under ``{path_prefix}/v0/oauth/`` (endpoint names, used by ``delay_endpoints``/``fail_endpoints``
-and by :meth:`PscSimulator.requests_to`, in parentheses):
-
-- ``POST user-discovery`` ("user-discovery");
-- ``GET authorize`` ("authorize") and, for ``approval="page"``, ``POST authorize/decision`` ("authorize-decision");
-- ``POST token`` ("token");
-- ``GET certificate-discovery`` ("certificate-discovery");
-- ``POST signature`` ("signature");
-- at the server root: ``GET /valid/api/v1/trusted-services/authentications?code=`` ("authentications", VIDaaS push).
-
-A request to any other path is recorded with the endpoint name ``"unknown"`` and answered 404.
-
-No Django here: the module is used by plain tests and run as a process by the demo (``python -m
-cloudauth.simulator --help``).
-"""
+"""The simulated PSC: its endpoints, on a loopback server."""
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import hashlib
 import html
-import json
 import secrets
-import signal
-import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from types import FrameType, TracebackType
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
 from typing import Any, ClassVar
-from urllib.parse import SplitResult, parse_qs, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from cryptography.hazmat.primitives import serialization
 
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-
-ENDPOINTS = frozenset(
-    {
-        "user-discovery",
-        "authorize",
-        "authorize-decision",
-        "token",
-        "certificate-discovery",
-        "signature",
-        "authentications",
-    }
+from cloudauth.simulator.model import (
+    _SCOPE_DESCRIPTIONS,
+    AUTHENTICATIONS_PATH,
+    MAX_LIFETIME_SECONDS,
+    PUSH_REDIRECT_URI,
+    SCOPES,
+    SHA256_OID,
+    Account,
+    Behaviour,
+    RecordedRequest,
 )
-SCOPES = frozenset({"single_signature", "multi_signature", "signature_session", "authentication_session"})
-SHA256_OID = "2.16.840.1.101.3.4.2.1"
-PUSH_REDIRECT_URI = "push://"
-AUTHENTICATIONS_PATH = "/valid/api/v1/trusted-services/authentications"
-MAX_BODY_BYTES = 1 << 20
-MAX_LIFETIME_SECONDS = 7 * 24 * 3600  # DOC-ICP-17.01: at most 7 days for a natural person
-
-_SCOPE_DESCRIPTIONS = {
-    "single_signature": "uma assinatura",
-    "multi_signature": "várias assinaturas em uma única requisição",
-    "signature_session": "sessão de assinaturas",
-    "authentication_session": "somente autenticação, sem assinatura",
-}
-
-
-@dataclass
-class Account:
-    """A certificate (and its key) held in the simulated PSC's HSM for a CPF."""
-
-    cpf: str  #: 11 digits
-    certificate: x509.Certificate
-    key: PrivateKey
-    alias: str = "cert-a3-nuvem"  #: ``certificate_alias`` / ``slot_alias``
-    label: str = "e-CPF A3 em nuvem"
-
-
-@dataclass
-class Behaviour:
-    """How the simulated PSC behaves. Read at each request: tests may mutate ``simulator.behaviour`` in between."""
-
-    #: Endpoints live under ``f"{path_prefix}/v0/oauth/"`` (NeoID: ``"/psc"``, SerproID: ``"/oauth"``).
-    path_prefix: str = ""
-    #: ``"base64"`` | ``"hex"``: the encoding ``/signature`` expects for ``hash``.
-    hash_encoding: str = "base64"
-    #: ``"form"`` | ``"json"``: the only body encoding ``/token`` accepts.
-    token_encoding: str = "form"  # noqa: S105 - not a secret
-    #: ``"auto"`` (redirect at once with a code) | ``"deny"`` (redirect with ``error=access_denied``) | ``"page"`` (an
-    #: HTML approval page whose form posts to ``authorize/decision``).
-    approval: str = "auto"
-    #: VIDaaS-style push: ``authorize`` with ``redirect_uri=push://`` answers ``code=<uuid>`` to poll.
-    push: bool = False
-    #: Age (seconds) a push must reach before it is approved; compared at each poll, with the current value.
-    push_approve_after: float = 0.0
-    #: Seconds each endpoint sleeps before answering (after the request is recorded).
-    delay: float = 0.0
-    #: Endpoint names ``delay`` applies to (``None``: every endpoint).
-    delay_endpoints: frozenset[str] | None = None
-    #: Endpoint name → HTTP status answered instead of doing the work, with body ``{"error": "server_error"}``.
-    fail_endpoints: dict[str, int] = field(default_factory=dict)
-    #: Force user-discovery's ``"S"``/``"N"`` (``None``: ``"S"`` iff an account has that CPF).
-    discovery_status: str | None = None
-    #: ``authorized_identification`` returned by ``/token`` instead of the CPF the code was issued for.
-    token_cpf: str | None = None
-    #: ``/signature`` signs a different digest (the signature will not verify).
-    bad_signature: bool = False
-    #: ``/signature`` signs with this key instead of the account's.
-    sign_with: PrivateKey | None = None
-    #: ``"pem"`` (PEM text with newlines) | ``"base64"`` (base64 DER, one line) in certificate-discovery.
-    certificate_format: str = "pem"
-    #: Seconds an authorization code stays exchangeable.
-    code_lifetime: float = 60.0
-    #: Seconds an access token stays valid (also its ``expires_in``).
-    token_lifetime: float = 300.0
-
-    def __post_init__(self) -> None:
-        if self.path_prefix and (not self.path_prefix.startswith("/") or self.path_prefix.endswith("/")):
-            raise ValueError("path_prefix must be empty or start with '/' and not end with '/'")
-        _check_choice("hash_encoding", self.hash_encoding, ("base64", "hex"))
-        _check_choice("token_encoding", self.token_encoding, ("form", "json"))
-        _check_choice("approval", self.approval, ("auto", "deny", "page"))
-        _check_choice("certificate_format", self.certificate_format, ("pem", "base64"))
-        if self.discovery_status is not None:
-            _check_choice("discovery_status", self.discovery_status, ("S", "N"))
-
-
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}, not {value!r}")
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """A request as the simulator received it. Header names are lower-cased (``headers["authorization"]``)."""
-
-    endpoint: str  #: endpoint name (see the module docstring), ``"unknown"`` for any other path
-    method: str
-    path: str  #: the request target as sent, query string included
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        """The body parsed as JSON (raises ``ValueError`` if it is not JSON)."""
-        return json.loads(self.body)
-
-    def form(self) -> dict[str, str]:
-        """The body parsed as ``application/x-www-form-urlencoded`` (first value of each field)."""
-        return {k: v[0] for k, v in parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True).items()}
-
-    def query(self) -> dict[str, str]:
-        """The query string of ``path`` (first value of each parameter)."""
-        return {k: v[0] for k, v in parse_qs(urlsplit(self.path).query, keep_blank_values=True).items()}
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Internal state
-
-
-@dataclass(frozen=True)
-class _Grant:
-    """What an authorization request asked for, once validated."""
-
-    client_id: str
-    redirect_uri: str
-    redirect_uri_given: bool  #: False when the first registered URI was used because none was sent
-    code_challenge: str
-    scope: str
-    cpf: str
-    state: str | None
-
-
-@dataclass
-class _Code:
-    grant: _Grant
-    expires_at: float
-
-
-@dataclass
-class _Token:
-    client_id: str
-    scope: str
-    cpf: str
-    expires_at: float
-    used: bool = False  #: a single_signature/multi_signature token that has signed
-
-
-@dataclass
-class _Push:
-    grant: _Grant
-    created_at: float
-    status: str = "PENDING"  #: PENDING | APPROVED | REJECTED
-    code: str | None = None  #: the authorization code issued when the push was approved
-
-
-@dataclass(frozen=True)
-class _Response:
-    status: int
-    body: bytes = b""
-    content_type: str = "application/json"
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def json(cls, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> _Response:
-        return cls(status, json.dumps(payload, ensure_ascii=False).encode(), headers=headers or {})
-
-    @classmethod
-    def redirect(cls, location: str) -> _Response:
-        return cls(302, b"", "text/plain; charset=utf-8", {"Location": location})
-
-
-class _Problem(Exception):
-    """An OAuth-style error answer, raised from deep inside an endpoint."""
-
-    def __init__(
-        self, status: int, error: str, description: str | None = None, headers: Mapping[str, str] | None = None
-    ) -> None:
-        super().__init__(error)
-        self.status, self.error, self.description, self.headers = status, error, description, headers or {}
-
-    def response(self) -> _Response:
-        payload = {"error": self.error}
-        if self.description:
-            payload["error_description"] = self.description
-        return _Response.json(self.status, payload, self.headers)
-
-
-def _invalid(description: str) -> _Problem:
-    return _Problem(400, "invalid_request", description)
-
-
-@dataclass(frozen=True)
-class _Request:
-    method: str
-    target: SplitResult
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def media_type(self) -> str:
-        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-    def query(self) -> dict[str, str]:
-        return _single_values(self.target.query, "query")
-
-    def form(self) -> dict[str, str]:
-        try:
-            text = self.body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise _invalid("the form body is not UTF-8") from None
-        return _single_values(text, "form body")
-
-    def json_object(self) -> dict[str, Any]:
-        try:
-            value = json.loads(self.body)
-        except (ValueError, RecursionError):
-            raise _invalid("the body is not valid JSON") from None
-        if not isinstance(value, dict):
-            raise _invalid("the body must be a JSON object")
-        return value
-
-    def bearer_token(self) -> str | None:
-        scheme, _, token = self.headers.get("authorization", "").strip().partition(" ")
-        return (token.strip() or None) if scheme.lower() == "bearer" else None
-
-
-def _single_values(text: str, where: str) -> dict[str, str]:
-    """``application/x-www-form-urlencoded`` fields; a repeated field is refused (RFC 6749 §3.1)."""
-    try:
-        parsed = parse_qs(text, keep_blank_values=True, max_num_fields=100)
-    except ValueError:
-        raise _invalid(f"too many fields in the {where}") from None
-    repeated = sorted(k for k, v in parsed.items() if len(v) > 1)
-    if repeated:
-        raise _invalid(f"repeated parameter in the {where}: {', '.join(repeated)}")
-    return {k: v[0] for k, v in parsed.items()}
-
-
-def _string_field(fields: Mapping[str, Any], name: str) -> str:
-    value = fields.get(name)
-    if not isinstance(value, str) or not value:
-        raise _invalid(f"missing or invalid field: {name}")
-    return value
-
-
-def _is_code_challenge(value: str) -> bool:
-    """An S256 challenge is 43 base64url characters (RFC 7636 §4.2)."""
-    return len(value) == 43 and all(c.isascii() and (c.isalnum() or c in "-_") for c in value)
-
-
-def _is_code_verifier(value: str) -> bool:
-    """43 to 128 unreserved characters (RFC 7636 §4.1)."""
-    return 43 <= len(value) <= 128 and all(c.isascii() and (c.isalnum() or c in "-._~") for c in value)
-
-
-def _s256(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode("ascii")
-
-
-def _with_query(uri: str, params: Mapping[str, str | None]) -> str:
-    query = urlencode({k: v for k, v in params.items() if v is not None})
-    separator = "" if uri.endswith(("?", "&")) else "&" if "?" in uri else "?"
-    return f"{uri}{separator}{query}"
-
-
-def _formatted_cpf(cpf: str) -> str:
-    return f"{cpf[:3]}.{cpf[3:6]}.{cpf[6:9]}-{cpf[9:]}" if len(cpf) == 11 else cpf
-
-
-def _sign(key: PrivateKey, digest: bytes) -> bytes:
-    """A RAW signature over a SHA-256 digest: RSASSA-PKCS1-v1_5 over the DigestInfo, or DER-encoded ECDSA."""
-    if isinstance(key, rsa.RSAPrivateKey):
-        return key.sign(digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
-    return key.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256())))
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# HTTP plumbing
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, address: tuple[str, int], simulator: PscSimulator) -> None:
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        self.simulator = simulator
-        super().__init__(address, _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay silent (the default prints a traceback to stderr)."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "PscSimulator/1.0"
-    sys_version = ""
-    timeout = 10  # seconds a client may take to send its request
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._dispatch()
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._dispatch()
-
-    def do_PUT(self) -> None:  # noqa: N802
-        self._dispatch()
-
-    def do_PATCH(self) -> None:  # noqa: N802
-        self._dispatch()
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._dispatch()
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._dispatch()
-
-    def do_OPTIONS(self) -> None:  # noqa: N802
-        self._dispatch()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Never log (the default writes to stderr)."""
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Malformed request lines and headers get a JSON answer too."""
-        self.close_connection = True
-        self._send(_Response.json(code, {"error": "invalid_request"}))
-
-    def _dispatch(self) -> None:
-        self.close_connection = True
-        simulator: PscSimulator = self.server.simulator  # type: ignore[attr-defined]
-        try:
-            response = simulator._handle(self.command, self.path, self.headers.items(), self._read_body)
-        except Exception:  # a bug of the simulator must not become a traceback on stderr
-            response = _Problem(500, "server_error").response()
-        if response is not None:
-            self._send(response)
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding"):
-            raise _Problem(411, "invalid_request", "chunked bodies are not supported; send Content-Length")
-        length_header = self.headers.get("Content-Length", "0").strip()
-        if not length_header.isdigit():
-            raise _invalid("invalid Content-Length")
-        length = int(length_header)
-        if length > MAX_BODY_BYTES:
-            raise _Problem(413, "invalid_request", "body too large")
-        return self.rfile.read(length)
-
-    def _send(self, response: _Response) -> None:
-        try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("Connection", "close")
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(response.body)
-        except OSError:  # the client went away (e.g. it timed out during a delay)
-            pass
-
+from cloudauth.simulator.protocol import (
+    _Code,
+    _formatted_cpf,
+    _Grant,
+    _invalid,
+    _is_code_challenge,
+    _is_code_verifier,
+    _Problem,
+    _Push,
+    _Request,
+    _Response,
+    _s256,
+    _sign,
+    _string_field,
+    _Token,
+    _with_query,
+)
+from cloudauth.simulator.transport import _Server
 
 # --------------------------------------------------------------------------------------------------------------------
 # The simulator
@@ -922,88 +556,3 @@ class PscSimulator:
         if digest is None or len(digest) != 32:
             raise _invalid(f"hash must be a SHA-256 digest in {encoding}")
         return item_id, digest
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Command line (the demo runs the simulator as a process)
-
-
-def _load_accounts(certificates: Sequence[Path], keys: Sequence[Path]) -> list[Account]:
-    from certauth.icp.identity import extract_identity  # pure, no Django
-
-    accounts: list[Account] = []
-    for certificate_path, key_path in zip(certificates, keys, strict=True):
-        certificate = x509.load_pem_x509_certificate(certificate_path.read_bytes())
-        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-        if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-            raise ValueError(f"{key_path}: only RSA and EC keys are supported")
-        cpf = extract_identity(certificate).cpf
-        same_cpf = sum(1 for a in accounts if a.cpf == cpf)
-        alias = "cert-a3-nuvem" if same_cpf == 0 else f"cert-a3-nuvem-{same_cpf + 1}"
-        accounts.append(Account(cpf=cpf, certificate=certificate, key=key, alias=alias))
-    return accounts
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m cloudauth.simulator",
-        description="A PSC simulator (DOC-ICP-17.01 API v0) on loopback. Serves until SIGTERM or Ctrl-C.",
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0: any free port (printed on stdout)")
-    parser.add_argument("--certificate", type=Path, action="append", required=True, help="PEM; repeatable")
-    parser.add_argument("--key", type=Path, action="append", required=True, help="PEM PKCS#8, unencrypted; one each")
-    parser.add_argument("--prefix", default="", help="path prefix before /v0/oauth (NeoID: /psc)")
-    parser.add_argument("--hash-encoding", choices=("base64", "hex"), default="base64")
-    parser.add_argument("--token-encoding", choices=("form", "json"), default="form")
-    parser.add_argument("--push", action="store_true", help="accept VIDaaS-style push (redirect_uri=push://)")
-    parser.add_argument("--approval", choices=("auto", "deny", "page"), default="auto")
-    parser.add_argument("--client-id", default="portal-a3-inss")
-    parser.add_argument("--client-secret", default="segredo-de-teste")
-    parser.add_argument("--redirect-uri", action="append", default=[], help="registered redirect URI; repeatable")
-    args = parser.parse_args(argv)
-    if len(args.certificate) != len(args.key):
-        parser.error("give one --key for each --certificate")
-    prefix = args.prefix.strip().rstrip("/")
-    if prefix and not prefix.startswith("/"):
-        prefix = "/" + prefix
-    try:
-        accounts = _load_accounts(args.certificate, args.key)
-    except Exception as error:  # any unreadable input is a usage error
-        parser.error(f"cannot load the accounts: {error}")
-    behaviour = Behaviour(
-        path_prefix=prefix,
-        hash_encoding=args.hash_encoding,
-        token_encoding=args.token_encoding,
-        push=args.push,
-        approval=args.approval,
-    )
-    simulator = PscSimulator(
-        accounts,
-        client_id=args.client_id,
-        client_secret=args.client_secret,
-        redirect_uris=args.redirect_uri,
-        behaviour=behaviour,
-        host=args.host,
-        port=args.port,
-    )
-    stopped = threading.Event()
-
-    def on_sigterm(signum: int, frame: FrameType | None) -> None:
-        stopped.set()
-
-    signal.signal(signal.SIGTERM, on_sigterm)
-    simulator.start()
-    cpfs = ", ".join(sorted({a.cpf for a in accounts}))
-    print(f"PSC simulator listening on {simulator.base_url} (API {simulator.oauth_url}; CPF {cpfs})", flush=True)
-    try:
-        stopped.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        simulator.stop()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

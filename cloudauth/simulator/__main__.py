@@ -1,0 +1,3 @@
+from cloudauth.simulator.cli import main
+
+raise SystemExit(main())
