@@ -87,6 +87,17 @@ def begin(session: SessionBase, *, cpf: str, ip: str | None, now: dt.datetime) -
     """
     rate_limit(cpf, ip, now=now)
     CloudLogin.objects.filter(created_at__lt=now - KEEP_FLOWS).delete()
+    binding = session_binding(session, create=True)
+    assert binding is not None
+    # The row is written before the PSCs are asked (seconds, at worst): it counts for the limits at once.
+    flow = CloudLogin.objects.create(
+        public_id=secrets.token_urlsafe(16),
+        binding_digest=binding_digest(binding),
+        cpf=cpf,
+        ip=ip,
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=int(settings.CHALLENGE_SECONDS)),
+    )
     clients, unreadable = [], []
     for provider in enabled_providers():
         try:
@@ -94,17 +105,9 @@ def begin(session: SessionBase, *, cpf: str, ip: str | None, now: dt.datetime) -
         except PscError as exc:
             unreadable.append(DiscoveryResult(provider.slug, Holding.UNAVAILABLE, exc.detail))
     results = discover(clients, cpf, timeout=float(settings.DISCOVERY_TIMEOUT)) + unreadable
-    binding = session_binding(session, create=True)
-    assert binding is not None
-    return CloudLogin.objects.create(
-        public_id=secrets.token_urlsafe(16),
-        binding_digest=binding_digest(binding),
-        cpf=cpf,
-        ip=ip,
-        created_at=now,
-        expires_at=now + dt.timedelta(seconds=int(settings.CHALLENGE_SECONDS)),
-        offered=[{"slug": r.slug, "holding": r.holding.value} for r in results],
-    )
+    flow.offered = [{"slug": r.slug, "holding": r.holding.value} for r in results]
+    flow.save(update_fields=["offered"])
+    return flow
 
 
 def offers(flow: CloudLogin) -> list[Offer]:
@@ -112,10 +115,6 @@ def offers(flow: CloudLogin) -> list[Offer]:
     found = {r["slug"]: Holding(r["holding"]) for r in flow.offered if isinstance(r, dict) and "slug" in r}
     listed = [Offer(p, found.get(p.slug, Holding.UNAVAILABLE)) for p in enabled_providers()]
     return sorted(listed, key=lambda o: not o.found)
-
-
-def discovery_results(flow: CloudLogin) -> list[DiscoveryResult]:
-    return [DiscoveryResult(r["slug"], Holding(r["holding"])) for r in flow.offered]
 
 
 # ---------------------------------------------------------------------------------------------- the challenge
