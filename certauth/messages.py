@@ -13,6 +13,18 @@ class ReasonText:
     explanation: str
     next_steps: tuple[str, ...]
 
+    def steps_for(self, method: str) -> tuple[str, ...]:
+        """The steps for this login method: a cloud certificate has no token to plug in nor a browser choice to
+        forget, so those steps become "try the cloud login again" (once)."""
+        if method != "cloud":
+            return self.next_steps
+        steps: list[str] = []
+        for step in self.next_steps:
+            step = _CLOUD_AGAIN if step in _TOKEN_ONLY else step
+            if step not in steps:
+                steps.append(step)
+        return tuple(steps)
+
 
 _CHECK_TOKEN = "Confira se o token ou cartão está conectado e se você escolheu o certificado correto."
 _CLOSE_BROWSER = (
@@ -20,6 +32,7 @@ _CLOSE_BROWSER = (
 )
 _AR = "Adquira ou renove o certificado com uma Autoridade de Registro (AR) credenciada pelo ITI."
 _CLOUD_AGAIN = "Tente novamente pela opção “Entrar com certificado em nuvem” e aprove o pedido no aplicativo."
+_TOKEN_ONLY = frozenset({_CHECK_TOKEN, _CLOSE_BROWSER})
 _ENTITY = "Procure o responsável pela sua entidade parceira para atualizar o cadastro junto ao INSS."
 
 TEXTS: dict[Reason, ReasonText] = {

@@ -26,8 +26,10 @@ def rejection_response(
     detail: str = "",
     status: int | None = None,
     retry_url: str = "",
+    method: str = "",
 ) -> HttpResponse:
-    """``retry_url``: where "Tentar novamente" leads (default: the certificate login link)."""
+    """``retry_url``: where "Tentar novamente" leads (default: the certificate login link); ``method``: the login
+    method the steps are written for."""
     text = TEXTS[reason]
     response = TemplateResponse(
         request,
@@ -37,7 +39,7 @@ def rejection_response(
             "code": reason.value,
             "title": text.title,
             "explanation": text.explanation,
-            "next_steps": text.next_steps,
+            "next_steps": text.steps_for(method),
             "detail": detail,
             "reference": reference,
             "when": format_brasilia(at),
@@ -73,6 +75,7 @@ def audited_rejection(
         at=attempt.at,
         detail=rejection.detail,
         retry_url=retry_url,
+        method=attempt.method,
     )
 
 

@@ -439,3 +439,13 @@ def test_choosing_again_after_a_request_was_sent_means_starting_again(cloud, pus
     again = cloud.choose(started["Location"], mode="push")
     assert (again.status_code, error_code(again)) == (403, "CLOUD_CHALLENGE_INVALID")
     assert len(simulator.requests_to("authorize")) == 1
+
+
+def test_certificate_refusal_of_a_cloud_login_gives_cloud_steps_not_token_ones(cloud, provider, member, simulator, pki):
+    a1 = pki.issue(LAWYER.but(policy_oid=A1_POLICY))
+    simulator.add_account(Account(LAWYER.cpf, a1.certificate, a1.key))
+    text = page_text(cloud.login())
+    assert "CERT_NOT_A3" in text
+    assert "Entrar com certificado em nuvem" in text
+    assert "Feche todas as janelas do navegador" not in text
+    assert "Autoridade de Registro" in text  # the steps that apply stay
