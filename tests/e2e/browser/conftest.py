@@ -492,8 +492,7 @@ def launch_browser(
         nssdb.mkdir(parents=True)
         spy_log = home / "pkcs11-spy.log"
         net_log = home / "netlog.json"
-        env = {k: v for k, v in os.environ.items() if k not in _NOT_FOR_THE_BROWSER and not k.startswith("P11_")}
-        env.update(HOME=str(home), TZ=BROWSER_TIMEZONE, LANG="pt_BR.UTF-8")
+        env = browser_env(home)
         if token is not None:
             env.update(
                 SOFTHSM2_CONF=str(token.config),
@@ -519,24 +518,13 @@ def launch_browser(
                 what="modutil -add p11autologin",
             )
             spy_log.unlink(missing_ok=True)  # only the browser's own calls from here on
-        try:
-            browser = pw.chromium.launch(
-                executable_path=str(CHROMIUM),
-                headless=True,
-                env=env,
-                args=[*CHROMIUM_ARGS, f"--log-net-log={net_log}", *extra_args],
-                timeout=LAUNCH_TIMEOUT_MS,
-            )
-        except Exception as exc:
-            pytest.fail(f"Chromium ({CHROMIUM}) did not start: {exc}", pytrace=False)
-        context = browser.new_context(
-            locale="pt-BR",
-            timezone_id=BROWSER_TIMEZONE,
-            viewport={"width": 1280, "height": 800},
+        browser, context = launch_chromium(
+            pw,
+            env,
+            extra_args=(f"--log-net-log={net_log}", *extra_args),
             bypass_csp=bypass_csp,
+            navigation_timeout_ms=navigation_timeout_ms,
         )
-        context.set_default_timeout(min(ACTION_TIMEOUT_MS, navigation_timeout_ms))
-        context.set_default_navigation_timeout(navigation_timeout_ms)
         opened = TokenBrowser(name, home, token, spy_log, net_log, browser, context, context.new_page())
         launched.append(opened)
         return opened
@@ -575,3 +563,40 @@ def axe_violations(page: Page, label: str) -> list[str]:
                 target = " ".join(str(t) for t in node["target"])
                 found.append(f"{label} ({page.url}): {violation['id']} [{violation['impact']}] {target}")
     return found
+
+
+def browser_env(home: Path) -> dict[str, str]:
+    """Chromium's environment: ours without the test-only variables, its own HOME (and NSS db), Brasília time."""
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_FOR_THE_BROWSER and not k.startswith("P11_")}
+    env.update(HOME=str(home), TZ=BROWSER_TIMEZONE, LANG="pt_BR.UTF-8")
+    return env
+
+
+def launch_chromium(
+    pw: Playwright,
+    env: dict[str, str],
+    *,
+    extra_args: tuple[str, ...] = (),
+    bypass_csp: bool = False,
+    navigation_timeout_ms: int = NAVIGATION_TIMEOUT_MS,
+) -> tuple[Browser, BrowserContext]:
+    """Debian's Chromium, headless, and a pt-BR context in Brasília time with the tests' short timeouts."""
+    try:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            env=env,
+            args=[*CHROMIUM_ARGS, *extra_args],
+            timeout=LAUNCH_TIMEOUT_MS,
+        )
+    except Exception as exc:
+        pytest.fail(f"Chromium ({CHROMIUM}) did not start: {exc}", pytrace=False)
+    context = browser.new_context(
+        locale="pt-BR",
+        timezone_id=BROWSER_TIMEZONE,
+        viewport={"width": 1280, "height": 800},
+        bypass_csp=bypass_csp,
+    )
+    context.set_default_timeout(min(ACTION_TIMEOUT_MS, navigation_timeout_ms))
+    context.set_default_navigation_timeout(navigation_timeout_ms)
+    return browser, context

@@ -5,7 +5,6 @@ launched without the PKCS#11 module, trusting only the e2e stack's TLS root."""
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -18,14 +17,11 @@ import pytest
 from certauth.models import LoginAttempt
 from tests.conftest import LAWYER
 from tests.e2e.browser.conftest import (
-    _NOT_FOR_THE_BROWSER,
     ACTION_TIMEOUT_MS,
-    BROWSER_TIMEZONE,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    LAUNCH_TIMEOUT_MS,
     NAVIGATION_TIMEOUT_MS,
     axe_violations,
+    browser_env,
+    launch_chromium,
     new_nss_db,
 )
 from tests.e2e.conftest import E2EStack, register_psc
@@ -87,27 +83,9 @@ def launch_cloud_browser(pw: Playwright, e2e_stack: E2EStack, tmp_path: Path) ->
         home = tmp_path / f"home-nuvem-{len(launched)}"
         nssdb = home / ".pki" / "nssdb"
         nssdb.mkdir(parents=True)
-        env = {k: v for k, v in os.environ.items() if k not in _NOT_FOR_THE_BROWSER and not k.startswith("P11_")}
-        env.update(HOME=str(home), TZ=BROWSER_TIMEZONE, LANG="pt_BR.UTF-8")
+        env = browser_env(home)
         new_nss_db(nssdb, env, e2e_stack.tls_root)
-        try:
-            browser = pw.chromium.launch(
-                executable_path=str(CHROMIUM),
-                headless=True,
-                env=env,
-                args=list(CHROMIUM_ARGS),
-                timeout=LAUNCH_TIMEOUT_MS,
-            )
-        except Exception as exc:
-            pytest.fail(f"Chromium ({CHROMIUM}) did not start: {exc}", pytrace=False)
-        context = browser.new_context(
-            locale="pt-BR",
-            timezone_id=BROWSER_TIMEZONE,
-            viewport={"width": 1280, "height": 800},
-            bypass_csp=bypass_csp,
-        )
-        context.set_default_timeout(ACTION_TIMEOUT_MS)
-        context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+        browser, context = launch_chromium(pw, env, bypass_csp=bypass_csp)
         opened = CloudBrowser(browser, context, context.new_page())
         opened.page.on("console", opened.on_console)
         opened.page.on("pageerror", opened.on_page_error)
