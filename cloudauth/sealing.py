@@ -43,7 +43,3 @@ def unseal(value: str) -> str:
         return _keys().decrypt(value[len(PREFIX) :].encode("ascii")).decode()
     except (InvalidToken, UnicodeError) as exc:
         raise UnreadableSecret("client_secret selado com outra SECRET_KEY: cadastre-o de novo") from exc
-
-
-def is_sealed(value: str) -> bool:
-    return value.startswith(PREFIX)

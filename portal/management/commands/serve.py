@@ -65,8 +65,14 @@ class Command(BaseCommand):
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, _stop)
-        stack.start()
+        # The demo PSC first: if its port is taken, nothing else has been started yet.
         psc = cloud_demo.start(Path(settings.DEMO_PKI_DIR), settings.DEMO_PSC_PORT) if settings.PORTAL_DEMO else None
+        try:
+            stack.start()
+        except BaseException:
+            if psc is not None:
+                psc.stop()
+            raise
         refresher = CrlRefresher(
             env=stack.env,
             log=site.prefix / "logs" / "crl-refresh.log",
