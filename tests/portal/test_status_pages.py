@@ -25,6 +25,14 @@ NOW = timezone.now()
 DAY = dt.timedelta(days=1)
 
 
+@pytest.fixture(autouse=True)
+def clock_stopped_at_now(time_machine):
+    """Figures are counted per Brasília day and the dataset is dated from NOW (taken when the module is imported):
+    the test runs at that instant, or a module imported at 23:59 whose tests ran at 00:00 counts one day more (CI at
+    midnight once did)."""
+    time_machine.move_to(NOW, tick=False)
+
+
 def make_member(cpf: str, entity, **dates) -> Member:
     member = Member.objects.create(cpf=cpf, name=f"Membro {cpf[:3]}", **dates)
     Membership.objects.create(member=member, entity=entity)
