@@ -12,7 +12,15 @@ from django.utils import timezone
 from portal.permissions import MANAGEMENT_GROUP, regional_group_name
 from rollout.models import EntityOverride, Wave
 
-TODAY = timezone.localdate()
+NOW = timezone.now()
+TODAY = timezone.localdate(NOW)
+
+
+@pytest.fixture(autouse=True)
+def clock_stopped_at_now(time_machine):
+    """Dates here are counted from TODAY, taken when the module is imported: the tests run on that day, even when
+    they reach it after a Brasília midnight."""
+    time_machine.move_to(NOW, tick=False)
 
 
 @pytest.fixture
