@@ -25,7 +25,7 @@ from certauth.icp.identity import (
 from tests.conftest import LAWYER
 from tests.pki import TestPki
 
-SAMPLES = Path("/work/shared/icp-brasil/samples")
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "icp-brasil-samples"  # public, see its SOURCE.md
 
 CPF = LAWYER.cpf  # 52601815906
 OTHER_CPF = "47363361886"  # valid too, someone else's
@@ -509,7 +509,7 @@ def test_responsible_other_name_that_is_not_a_string_is_refused(pki: TestPki) ->
     refused(raw_leaf(pki, subject=[BR, ICP, (NameOID.COMMON_NAME, f"EMPRESA:{CNPJ}")], other_names=names))
 
 
-# --- real samples (Lacuna test PKI, see shared/icp-brasil/README.md) --------------------------------------------
+# --- real samples (Lacuna test PKI, see tests/data/icp-brasil-samples/SOURCE.md) ------------------------------------
 
 
 def sample(name: str) -> x509.Certificate:

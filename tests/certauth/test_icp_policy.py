@@ -23,7 +23,7 @@ from certauth.icp.policy import (
 from tests.conftest import LAWYER
 from tests.pki import TestPki
 
-SAMPLES = Path("/work/shared/icp-brasil/samples")
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "icp-brasil-samples"  # public, see its SOURCE.md
 FERMAT_2025_A1 = SAMPLES / "pierre_de_fermat_2025__lacuna-ca-test-v7.pem"
 
 

@@ -17,7 +17,7 @@ from certauth.icp.trust import TrustStore, VerifiedPath
 from tests.conftest import LAWYER
 from tests.pki import TestPki
 
-SAMPLES = Path("/work/shared/icp-brasil/samples")
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "icp-brasil-samples"  # public, see its SOURCE.md
 YEAR = dt.timedelta(days=365)
 ROUNDS = 50  # verifications per thread in the concurrency test
 
