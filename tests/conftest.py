@@ -18,6 +18,7 @@ from certauth import crl_store
 from certauth.icp.builder import Issued, PersonSpec, RevokedEntry
 from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
 from tests.pki import TestPki, escaped
+from tests.required import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401 (hooks: no silent skip)
 
 PROXY_SECRET = "test-proxy-secret-0123456789abcdef"
 LAWYER = PersonSpec("MARIA DA SILVA", "52601815906", dt.date(1979, 3, 14), oab="0123456SP")

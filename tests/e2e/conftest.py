@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,6 +29,7 @@ from certauth.models import LoginAttempt
 from portal.serving.nginx import NginxSite, nginx_binary
 from portal.serving.processes import BASE_DIR, Stack, free_port
 from tests.pki import TestPki
+from tests.required import unavailable
 
 BRASILIA = ZoneInfo("America/Sao_Paulo")
 BRASILIA_DATETIME = re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}")
@@ -59,10 +60,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-def _unavailable(message: str) -> None:
-    if os.environ.get("PORTAL_REQUIRE_E2E") == "1":
-        pytest.fail(f"{message} (PORTAL_REQUIRE_E2E=1: end-to-end tests are required here)", pytrace=False)
-    pytest.skip(f"{message}: end-to-end tests skipped (set PORTAL_REQUIRE_E2E=1 to make this an error)")
+def _unavailable(message: str) -> NoReturn:
+    """Skip, or fail under ``PORTAL_REQUIRE_E2E=1`` (tests/required.py)."""
+    unavailable(f"{message} (end-to-end test)")
 
 
 # ---------------------------------------------------------------------------------------------- the stack

@@ -451,7 +451,7 @@ def test_nginx_reload_and_gunicorn_worker_restarts_during_logins_lose_no_request
 def tiny_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A 16 MiB tmpfs of its own (root only), unmounted at the end."""
     if os.geteuid() != 0:
-        pytest.skip("a full disk is simulated with a tmpfs of its own: mounting one needs root")
+        _unavailable("a full disk is simulated with a tmpfs of its own: mounting one needs root")
     mountpoint = tmp_path_factory.mktemp("tiny-disk")
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=16m,mode=0755", "tmpfs", str(mountpoint)],
@@ -460,7 +460,7 @@ def tiny_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         check=False,
     )
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+        _unavailable(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
         yield mountpoint
     finally:

@@ -10,6 +10,7 @@ from cryptography import x509
 
 from portal.serving.nginx import NginxSite, check_config, nginx_binary, render
 from tests.pki import TestPki
+from tests.required import unavailable
 
 SECRET = "s3cret-for-tests-0123456789abcdef"
 
@@ -40,7 +41,7 @@ def server_block(config: str, port: int) -> str:
 
 def test_rendered_configuration_is_accepted_by_nginx(site):
     if nginx_binary() is None:
-        pytest.skip("nginx is not installed (make test installs it)")
+        unavailable("nginx is not installed (make test installs it)")
     render(site)
     check_config(site)
 
