@@ -3,7 +3,9 @@ command and the admin's import, so both accept and refuse exactly the same files
 
 Entities: ``code,name,kind,uf,act_number,act_signed_on,contact_email``; members (one row per entity a member acts
 for): ``entity_code,cpf,name,email,oab_number,oab_uf`` — UTF-8, header row, dates ``AAAA-MM-DD``, CPF with or
-without punctuation, OAB number compared without leading zeros, empty OAB columns allowed.
+without punctuation, OAB number compared without leading zeros, empty OAB columns allowed. A cell that the portal's
+own export protected from spreadsheets (``'=…``, ``portal.spreadsheet``) is read without that quote, so an exported
+file imported back stores the original text.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from certauth.icp.numbers import UFS, is_valid_cpf, normalize_cpf, normalize_oab_number
+from portal.spreadsheet import unquote_cell
 
 ENTITY_COLUMNS = ("code", "name", "kind", "uf", "act_number", "act_signed_on", "contact_email")
 MEMBER_COLUMNS = ("entity_code", "cpf", "name", "email", "oab_number", "oab_uf")
@@ -124,4 +127,13 @@ def parse_member_row(row: dict[str, Any]) -> MemberRecord:
 
 
 def _stripped(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, str]:
-    return {column: str(row.get(column) or "").strip() for column in columns}
+    return {column: unquote_cell(_text(row.get(column)).strip()).strip() for column in columns}
+
+
+def _text(value: Any) -> str:
+    """A cell as text; a date cell (an XLSX, the admin's own export among them) as ``AAAA-MM-DD``."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value or "")

@@ -1,5 +1,10 @@
 """django-import-export resources for the partner-data CSV/XLSX format (``portal.partners_io``): the admin's
-import and export, and the ``import_partners`` command, all go through these."""
+import and export, and the ``import_partners`` command, all go through these.
+
+Every resource derives from ``SpreadsheetSafeResource``: each export's cells go through ``portal.spreadsheet``
+(text that a spreadsheet would run as a formula gets a leading quote). The library's own
+``IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT`` is not used: it only deletes a leading ``=`` (changing the data and
+leaving ``+``, ``-``, ``@`` live) and turns every number into text."""
 
 from __future__ import annotations
 
@@ -17,9 +22,28 @@ from portal.partners_io import (
     parse_entity_row,
     parse_member_row,
 )
+from portal.spreadsheet import safe_dataset
 
 
-class EntityResource(resources.ModelResource):  # type: ignore[misc]  # untyped library
+class SpreadsheetSafeResource(resources.ModelResource):  # type: ignore[misc]  # untyped library
+    """Whatever builds the rows (the library, or a subclass's ``export_rows``), the dataset handed to the CSV or XLSX
+    writer has every cell through ``portal.spreadsheet.safe_cell``. A subclass that overrode ``export`` itself would
+    skip that, so defining one is refused."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "export" in vars(cls):
+            raise TypeError(f"{cls.__name__}: build the rows in export_rows(); export() neutralises formulas")
+
+    def export(self, queryset: Any = None, **kwargs: Any) -> tablib.Dataset:
+        return safe_dataset(self.export_rows(queryset, **kwargs))
+
+    def export_rows(self, queryset: Any = None, **kwargs: Any) -> tablib.Dataset:
+        """The rows to export, as they are (the library's export by default)."""
+        return super().export(queryset, **kwargs)
+
+
+class EntityResource(SpreadsheetSafeResource):
     act_signed_on = fields.Field(
         attribute="act_signed_on", column_name="act_signed_on", widget=widgets.DateWidget("%Y-%m-%d")
     )
@@ -55,7 +79,7 @@ class EntityResource(resources.ModelResource):  # type: ignore[misc]  # untyped 
         )
 
 
-class MemberResource(resources.ModelResource):  # type: ignore[misc]  # untyped library
+class MemberResource(SpreadsheetSafeResource):
     """One row per entity a member acts for; the OAB columns add a registration. Exported the same way."""
 
     entity_code = fields.Field(column_name="entity_code")
@@ -111,7 +135,7 @@ class MemberResource(resources.ModelResource):  # type: ignore[misc]  # untyped 
                     main=not instance.oab_registrations.exists(),
                 )
 
-    def export(self, queryset: Any = None, **kwargs: Any) -> tablib.Dataset:
+    def export_rows(self, queryset: Any = None, **kwargs: Any) -> tablib.Dataset:
         """Rows as the import reads them: one per membership, and one more per further OAB registration."""
         members = (queryset if queryset is not None else Member.objects.all()).prefetch_related(
             "oab_registrations", "memberships__entity"
