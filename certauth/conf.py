@@ -47,8 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "CRL_MAX_BYTES": 128 * 1024 * 1024,
     # Extra CRL URLs to keep refreshed (their issuer is found among the trusted CAs).
     "CRL_URLS": (),
-    # A certificate session is re-checked against the CRL store at least this often (seconds).
-    "SESSION_RECHECK_SECONDS": 300,
+    # A certificate session's whole path is re-checked against the CRL store at least this often (seconds).
+    "SESSION_RECHECK_SECONDS": 60,
     # Audit: callable (dotted path) narrowing what an admin user sees, ``f(request, queryset) -> queryset``; and
     # how long attempts are kept (``manage.py audit purge``).
     "AUDIT_SCOPE": None,

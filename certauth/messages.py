@@ -171,4 +171,14 @@ TEXTS: dict[Reason, ReasonText] = {
         "Houve tentativas de login com certificado em nuvem demais para este CPF ou a partir desta rede.",
         ("Aguarde alguns minutos e tente novamente.", "Você também pode entrar com o certificado em token ou cartão."),
     ),
+    Reason.SESSION_EXPIRED: ReasonText(
+        "Sessão encerrada pelo limite de tempo",
+        "Por segurança, cada sessão dura no máximo algumas horas a partir da entrada, mesmo com uso contínuo.",
+        ("Entre novamente para continuar.",),
+    ),
+    Reason.SESSION_ENDED: ReasonText(
+        "Sessão encerrada pelo INSS",
+        "A equipe do INSS encerrou as sessões abertas do seu cadastro.",
+        ("Entre novamente. Se não conseguir, procure o responsável pela sua entidade parceira.",),
+    ),
 }

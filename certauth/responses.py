@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import auth
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
@@ -77,6 +78,18 @@ def audited_rejection(
         retry_url=retry_url,
         method=attempt.method,
     )
+
+
+def ended_session(
+    request: HttpRequest, rejection: LoginRejected, *, method: str, provider: str = "", cpf: str = ""
+) -> HttpResponse:
+    """End the request's session because its access ended, and say why: the user is logged out, the end is
+    audited like a refused login (same code, its own reference, the account it was) and the refusal page shown."""
+    user = getattr(request, "user", None)
+    user = user if getattr(user, "is_authenticated", False) else None
+    auth.logout(request)
+    attempt = audit.AttemptContext.from_request(request, method=method, provider=provider)
+    return audited_rejection(request, attempt, rejection, cpf=cpf, user=user)
 
 
 def audit_unavailable_response(request: HttpRequest, *, reference: str, at: dt.datetime) -> HttpResponse:

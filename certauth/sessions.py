@@ -36,6 +36,12 @@ class SessionCertificate:
     revocation_checked_at: dt.datetime
     #: Cloud logins: the PSC that holds the key (``vidaas``…); empty for a token or card.
     provider: str = ""
+    #: ``(issuer key id, serial, name)`` of every certificate of the validated path but the root, leaf first: the
+    #: whole path is re-checked against the CRL store while the session stays open.
+    chain: tuple[tuple[str, str, str], ...] = ()
+    #: The OAB registration the certificate carries (number, UF), if any: re-checked against the member's.
+    oab_number: str = ""
+    oab_uf: str = ""
 
     @property
     def amr(self) -> str:
@@ -61,7 +67,15 @@ class SessionCertificate:
             logged_in_at=certificate.validated_at,
             reference=reference,
             revocation_checked_at=certificate.validated_at,
+            chain=certificate.revocation_keys,
+            oab_number=certificate.identity.oab.number if certificate.identity.oab else "",
+            oab_uf=certificate.identity.oab.uf if certificate.identity.oab else "",
         )
+
+    @property
+    def revocation_keys(self) -> tuple[tuple[str, str, str], ...]:
+        """The path to re-check; a session stored before the path was kept re-checks its own certificate."""
+        return self.chain or ((self.issuer_key_id, self.serial_hex, ""),)
 
     def store(self, session: SessionBase) -> None:
         data: dict[str, Any] = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -75,9 +89,23 @@ class SessionCertificate:
         if not isinstance(data, dict):
             return None
         try:
-            return cls(**{**data, **{name: dt.datetime.fromisoformat(data[name]) for name in _DATETIMES}})
+            chain = tuple((str(k), str(s), str(n)) for k, s, n in data.get("chain", ()))
+            dates = {name: dt.datetime.fromisoformat(data[name]) for name in _DATETIMES}
+            return cls(**{**data, **dates, "chain": chain})
         except (KeyError, TypeError, ValueError):
             return None
 
     def rechecked(self, at: dt.datetime) -> SessionCertificate:
         return replace(self, revocation_checked_at=at)
+
+
+def access_changed_since(session: SessionBase, instant: dt.datetime) -> bool:
+    """Has staff changed something this session's access depends on since ``instant``?
+
+    A session engine that keeps its sessions findable by user (``portal.sessions``) marks the sessions of a member
+    whose record, memberships or entity changed with the instant of the change (``access_changed_at``); every
+    middleware that re-evaluates an open session then does so at its next request instead of waiting for its
+    periodic re-check. Other engines have no such attribute: only the periodic re-check applies.
+    """
+    changed = getattr(session, "access_changed_at", None)
+    return changed is not None and changed >= instant

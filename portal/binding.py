@@ -19,7 +19,8 @@ from certauth.exceptions import LoginRejected
 from certauth.icp.errors import Reason
 from certauth.icp.numbers import mask_cpf
 from certauth.icp.validation import ValidatedCertificate
-from portal.models import Member, OabRegistration, User
+from portal.access import check_member
+from portal.models import Member, User
 from portal.selectors import member_for_login
 from portal.services import member_user
 from portal.session_keys import ENTITY as SESSION_ENTITY_KEY
@@ -33,15 +34,8 @@ def bind_certificate(certificate: ValidatedCertificate, *, request: HttpRequest 
         if staff is not None:
             return Binding(user=staff, organization_code="INSS", organization_name="INSS (servidor)")
         raise LoginRejected(Reason.MEMBER_UNKNOWN, f"CPF {mask_cpf(identity.cpf)} não cadastrado em entidade parceira.")
-    if not member.active:
-        raise LoginRejected(Reason.MEMBER_INACTIVE, "O cadastro do membro está inativo.")
-    if not member.active_entities:
-        raise LoginRejected(Reason.ENTITY_INACTIVE, "Nenhuma entidade parceira ativa com vínculo ativo para este CPF.")
-    if identity.oab is not None and member.oab_registrations:
-        registrations = [OabRegistration(number=n, uf=u) for n, u in member.oab_registrations]
-        if not any(r.matches(identity.oab.number, identity.oab.uf) for r in registrations):
-            on_file = ", ".join(str(r) for r in registrations)
-            raise LoginRejected(Reason.OAB_MISMATCH, f"OAB no certificado: {identity.oab}; OAB cadastrada: {on_file}.")
+    oab = identity.oab
+    check_member(member, oab_number=oab.number if oab else "", oab_uf=oab.uf if oab else "")
     user = member.user or member_user(Member.objects.get(pk=member.member_id))  # first login: create the account
     if len(member.active_entities) > 1:  # the member chooses after login; the audit records the choice then
         return Binding(user=user)

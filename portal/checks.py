@@ -19,3 +19,41 @@ def check_demo_off_in_production(app_configs: Any = None, **kwargs: Any) -> list
             )
         ]
     return []
+
+
+SESSION_ENGINE = "portal.sessions"
+#: Each must come after the ones before it: the session limits leave messages, the member's access reads the
+#: certificate the certificate-session middleware attached.
+SESSION_MIDDLEWARE_ORDER = (
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.SessionLimitsMiddleware",
+    "certauth.middleware.CertificateSessionMiddleware",
+    "portal.middleware.MemberAccessMiddleware",
+)
+
+
+@checks.register(checks.Tags.security)
+def check_session_enforcement(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Open sessions are limited and re-evaluated only with the portal's session engine (sessions findable by
+    user) and its middlewares, in order."""
+    errors: list[checks.CheckMessage] = []
+    if settings.SESSION_ENGINE != SESSION_ENGINE:
+        errors.append(
+            checks.Error(
+                f"SESSION_ENGINE must be '{SESSION_ENGINE}'.",
+                id="portal.E001",
+                hint="Without it staff changes cannot reach open sessions at once.",
+            )
+        )
+    middleware = list(settings.MIDDLEWARE)
+    positions = [middleware.index(m) if m in middleware else -1 for m in SESSION_MIDDLEWARE_ORDER]
+    if -1 in positions or positions != sorted(positions):
+        errors.append(
+            checks.Error(
+                "MIDDLEWARE must contain, in this order: " + ", ".join(SESSION_MIDDLEWARE_ORDER) + ".",
+                id="portal.E002",
+                hint="Sessions would otherwise outlive their limits, or the access of their member.",
+            )
+        )
+    return errors

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
@@ -253,3 +255,39 @@ class DayStatDone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y}"
+
+
+class PortalSession(AbstractBaseSession):
+    """Django's database session, findable by the user it belongs to (``portal.sessions.SessionStore``).
+
+    ``user`` and ``logged_in_at`` are copied from the session's data whenever it is saved. ``access_changed_at`` and
+    ``end_requested_at`` are written only by ``portal.session_access`` — never by a save of the session — when staff
+    change something the session's access depends on (member, membership, entity, schedule, account), or end it:
+    the middlewares re-evaluate (or end) the session at its next request.
+    """
+
+    # No database constraint: a session may outlive its account for a moment (Django answers it as anonymous).
+    user = models.ForeignKey(
+        User,
+        verbose_name="usuário",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    logged_in_at = models.DateTimeField("entrada", null=True, blank=True)
+    access_changed_at = models.DateTimeField("acesso alterado em", null=True, blank=True)
+    #: Staff ended this session (``portal.session_access.end_sessions``): it ends at its next request.
+    end_requested_at = models.DateTimeField("encerramento pedido em", null=True, blank=True)
+
+    @classmethod
+    def get_session_store_class(cls) -> type[SessionBase]:
+        from portal.sessions import SessionStore
+
+        return SessionStore
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "portal_session"
+        verbose_name = "sessão"
+        verbose_name_plural = "sessões"

@@ -63,6 +63,15 @@ class MemberForLogin:
 def member_for_login(cpf: str) -> MemberForLogin | None:
     """One SQL query (member, account, memberships, entities, OAB registrations): this runs on every login, and
     the equivalent ORM queries cost several times more to build than to run (see bench/login.py)."""
+    return _member_where("m.cpf = %s", cpf)
+
+
+def member_for_user(user_id: int) -> MemberForLogin | None:
+    """The same, by the member's account (open sessions re-evaluating their access)."""
+    return _member_where("m.user_id = %s", user_id)
+
+
+def _member_where(condition: str, value: int | str) -> MemberForLogin | None:
     user_fields = [f for f in User._meta.concrete_fields]
     columns = ", ".join(f"u.{connection.ops.quote_name(str(f.column))}" for f in user_fields)
     sql = (
@@ -73,10 +82,10 @@ def member_for_login(cpf: str) -> MemberForLogin | None:
         f"LEFT JOIN {Membership._meta.db_table} ms ON ms.member_id = m.id "
         f"LEFT JOIN {PartnerEntity._meta.db_table} e ON e.id = ms.entity_id "
         f"LEFT JOIN {OabRegistration._meta.db_table} o ON o.member_id = m.id "
-        f"WHERE m.cpf = %s"
+        f"WHERE {condition}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [cpf])
+        cursor.execute(sql, [value])
         rows = cursor.fetchall()
     if not rows:
         return None

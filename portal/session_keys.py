@@ -9,3 +9,9 @@ PASSWORD_ENTITIES = "portal_password_entities"  # noqa: S105
 #: When the schedule was last checked for a password session (epoch seconds), and the cutover found then.
 SCHEDULE_CHECKED_AT = "rollout_checked_at"
 CUTOVER_AT = "rollout_cutover_at"
+#: The login instant (epoch seconds), for every kind of session: the absolute limit counts from it.
+LOGGED_IN_AT = "portal_logged_in_at"
+#: The last request seen (epoch seconds, written at most once a minute): the idle limit counts from it.
+LAST_SEEN = "_portal_last_seen"
+#: When the member's access (member, memberships, entities) was last re-evaluated (epoch seconds).
+ACCESS_CHECKED_AT = "portal_access_checked_at"

@@ -67,7 +67,7 @@ CERTAUTH_CRL_FETCH_TIMEOUT = env.float("CERTAUTH_CRL_FETCH_TIMEOUT", default=5.0
 CERTAUTH_CRL_REFRESH_TIMEOUT = env.float("CERTAUTH_CRL_REFRESH_TIMEOUT", default=120.0)
 CERTAUTH_CRL_MAX_BYTES = env.int("CERTAUTH_CRL_MAX_BYTES", default=128 * 1024 * 1024)
 CERTAUTH_CRL_URLS = env.list("CERTAUTH_CRL_URLS", default=[])
-CERTAUTH_SESSION_RECHECK_SECONDS = env.int("CERTAUTH_SESSION_RECHECK_SECONDS", default=300)
+CERTAUTH_SESSION_RECHECK_SECONDS = env.int("CERTAUTH_SESSION_RECHECK_SECONDS", default=60)
 CERTAUTH_OCSP = env.bool("CERTAUTH_OCSP", default=False)
 CERTAUTH_OCSP_TIMEOUT = env.float("CERTAUTH_OCSP_TIMEOUT", default=3.0)
 
@@ -75,6 +75,9 @@ CERTAUTH_OCSP_TIMEOUT = env.float("CERTAUTH_OCSP_TIMEOUT", default=3.0)
 SESSION_COOKIE_DOMAIN = env.str("SESSION_COOKIE_DOMAIN", default=None)
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=8)
+# An open session's access (member, memberships, entities) is decided again at least this often (seconds), and at
+# its next request after staff change any of it.
+PORTAL_ACCESS_RECHECK_SECONDS = env.int("PORTAL_ACCESS_RECHECK_SECONDS", default=60)
 PORTAL_SUPPORT_URL = env.str("PORTAL_SUPPORT_URL", default="")
 #: INSS staff enter the admin with their own A3 certificate; a password login is refused unless this is on.
 PORTAL_STAFF_PASSWORD_LOGIN = env.bool("PORTAL_STAFF_PASSWORD_LOGIN", default=False)
@@ -135,9 +138,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "portal.middleware.IdleSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",  # before the session limits: they leave messages
+    "portal.middleware.SessionLimitsMiddleware",
     "certauth.middleware.CertificateSessionMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.MemberAccessMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "rollout.middleware.CutoverMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -232,8 +236,9 @@ CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_DOMAIN = SESSION_COOKIE_DOMAIN
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# A session ends after SESSION_IDLE_MINUTES without requests (portal.middleware.IdleSessionMiddleware, which
-# writes the session at most once a minute) and, in any case, SESSION_MAX_HOURS after login.
+# A session ends after SESSION_IDLE_MINUTES without requests and, in any case, SESSION_MAX_HOURS after login —
+# enforced on the server from the login instant (portal.middleware.SessionLimitsMiddleware; the session row's expiry
+# never passes it either), whatever the cookie says.
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 SESSION_ENGINE = "portal.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -9,4 +9,4 @@ class RolloutConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from rollout import checks  # noqa: F401  (registers the checks)
+        from rollout import checks, receivers  # noqa: F401  (registers the checks and signal receivers)

@@ -1,4 +1,5 @@
-"""Password sessions end when their entity's cutover comes (checked every minute, or at once once it is due).
+"""Password sessions end when their entity's cutover comes (checked every minute, at once once it is due, and at
+the next request after staff changed the schedule or the entity).
 
 Place after ``django.contrib.auth.middleware.AuthenticationMiddleware``. Certificate sessions are not touched: an
 A3 certificate is allowed in every phase. The cutover found at each check is kept in the session, for the banner.
@@ -10,16 +11,15 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from django.contrib import auth
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from certauth import audit
 from certauth.exceptions import LoginRejected
 from certauth.icp.clock import format_brasilia
 from certauth.icp.errors import Reason
 from certauth.models import LoginMethod
-from certauth.responses import audited_rejection
+from certauth.responses import ended_session
+from certauth.sessions import access_changed_since
 from portal import session_keys
 from portal.models import PartnerEntity
 from rollout.conf import settings
@@ -37,7 +37,8 @@ class CutoverMiddleware:
             cutover = request.session.get(session_keys.CUTOVER_AT)
             checked = request.session.get(session_keys.SCHEDULE_CHECKED_AT, 0)
             due = cutover is not None and now.timestamp() >= cutover
-            if due or time.time() - checked >= int(settings.RECHECK_SECONDS):
+            changed = access_changed_since(request.session, dt.datetime.fromtimestamp(checked, tz=dt.UTC))
+            if due or changed or time.time() - checked >= int(settings.RECHECK_SECONDS):
                 ended = self.recheck(request, now)
                 if ended is not None:
                     return ended
@@ -60,12 +61,8 @@ class CutoverMiddleware:
         return None
 
     def end_session(self, request: HttpRequest, since: dt.datetime) -> HttpResponse:
-        user = request.user
-        auth.logout(request)
         detail = (
             "Sessão encerrada: certificado digital A3 obrigatório para a sua entidade desde "
             f"{format_brasilia(since, seconds=False)}."
         )
-        rejection = LoginRejected(Reason.PASSWORD_RETIRED, detail)
-        attempt = audit.AttemptContext.from_request(request, method=LoginMethod.PASSWORD)
-        return audited_rejection(request, attempt, rejection, user=user)
+        return ended_session(request, LoginRejected(Reason.PASSWORD_RETIRED, detail), method=LoginMethod.PASSWORD)

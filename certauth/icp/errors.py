@@ -39,6 +39,9 @@ class Reason(StrEnum):
     CLOUD_CPF_MISMATCH = "CLOUD_CPF_MISMATCH"  #: the PSC's token or certificate names another CPF
     CLOUD_BAD_SIGNATURE = "CLOUD_BAD_SIGNATURE"  #: the signature over our challenge does not verify
     CLOUD_RATE_LIMITED = "CLOUD_RATE_LIMITED"  #: too many cloud logins for this CPF or from this address
+    # Sessions ended by the server (the access decision is re-evaluated for open sessions too).
+    SESSION_EXPIRED = "SESSION_EXPIRED"  #: the absolute limit since the login (``SESSION_MAX_HOURS``) was reached
+    SESSION_ENDED = "SESSION_ENDED"  #: INSS staff ended the member's open sessions
 
     @property
     def http_status(self) -> int:

@@ -46,6 +46,9 @@ class ValidatedCertificate:
     issuer_key_id: str
     validated_at: dt.datetime
     revocation: RevocationOutcome
+    #: ``(issuer key id, serial, common name)`` of every certificate of the path but the root, leaf first: what a
+    #: session re-checks against the CRL store while it stays open (the login checked the same path).
+    revocation_keys: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
@@ -92,6 +95,12 @@ class CertificateValidator:
             issuer_key_id=self.trust.key_id_of(path.issuer),
             validated_at=at,
             revocation=revocation,
+            revocation_keys=tuple(
+                (self.trust.key_id_of(issuer), format(certificate.serial_number, "X"), name)
+                for certificate, issuer, name in zip(
+                    path.certificates[:-1], path.certificates[1:], path.names(), strict=False
+                )
+            ),
         )
 
 

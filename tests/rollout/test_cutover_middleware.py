@@ -153,7 +153,7 @@ def test_a_certificate_session_is_never_ended_by_the_cutover(
     assert LoginAttempt.objects.filter(code="PASSWORD_RETIRED").count() == 1
 
 
-def test_an_earlier_date_set_by_staff_mid_session_is_picked_up_at_the_next_recheck(
+def test_an_earlier_date_set_by_staff_mid_session_ends_the_session_at_its_next_request(
     password_member, settings, time_machine
 ):
     settings.ROLLOUT_RECHECK_SECONDS = 60
@@ -161,7 +161,25 @@ def test_an_earlier_date_set_by_staff_mid_session_is_picked_up_at_the_next_reche
     time_machine.move_to(JUNE, tick=False)
     client = password_login()
     assert client.session[session_keys.CUTOVER_AT] is None
+    time_machine.shift(1)
     EntityOverride.objects.create(entity=member.entities.get(), cutover_on=dt.date(2024, 6, 1), reason="antecipação")
+
+    time_machine.shift(1)  # long before the periodic re-check: staff's save marked the member's sessions
+    assert_retired(painel(client), "01/06/2024 00:00", member)
+    assert SESSION_KEY not in client.session
+
+
+def test_a_date_written_without_telling_anyone_is_picked_up_at_the_periodic_recheck(
+    password_member, settings, time_machine
+):
+    settings.ROLLOUT_RECHECK_SECONDS = 60
+    member = password_member(uf="RS")
+    time_machine.move_to(JUNE, tick=False)
+    client = password_login()
+    # bulk_create sends no signal: nothing marks the session, only the periodic re-check can see the new date
+    EntityOverride.objects.bulk_create(
+        [EntityOverride(entity=member.entities.get(), cutover_on=dt.date(2024, 6, 1), reason="antecipação")]
+    )
 
     time_machine.shift(59)
     assert painel(client).status_code == 200, "checked less than a minute ago"
