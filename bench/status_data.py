@@ -672,9 +672,9 @@ def generate(
                 "reference created_at method outcome code detail cpf holder_name user_id organization_code "
                 "organization_name cert_serial cert_subject cert_issuer cert_fingerprint cert_not_after cert_policy "
                 "ip user_agent proxy_request_id proxy_verify revocation_status revocation_detail revoked_at "
-                "revocation_reason"
+                "revocation_reason provider"
             ).split(),
-            attempt_rows(),
+            ((*row, "") for row in attempt_rows()),  # provider: only cloud logins name a PSC
         )
     finally:
         with connection.cursor() as cursor:
