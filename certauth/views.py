@@ -7,7 +7,6 @@ from urllib.parse import urljoin
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from certauth import audit, proxy
@@ -15,6 +14,7 @@ from certauth.conf import settings
 from certauth.exceptions import LoginRejected
 from certauth.login import accept_login, authenticate_or_reject
 from certauth.models import LoginMethod
+from certauth.redirects import same_site_path
 from certauth.responses import audit_unavailable_response, audited_rejection
 
 logger = logging.getLogger("certauth")
@@ -56,7 +56,5 @@ class CertificateLoginView(View):
     def success_url(self, request: HttpRequest) -> str:
         """``CERTAUTH_LOGIN_REDIRECT_URL``, or the ``next`` path on the portal (never another site)."""
         default = str(settings.LOGIN_REDIRECT_URL)
-        target = request.GET.get("next", "")
-        if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-            return urljoin(default, target)
-        return default
+        target = same_site_path(request.GET.get("next"))
+        return urljoin(default, target) if target else default

@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from certauth.redirects import same_site_path
+
 
 class PortalAdminSite(admin.AdminSite):
     site_header = "Portal A3 — Administração INSS"
@@ -28,7 +30,7 @@ class PortalAdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if _password_login_allowed():
             return super().login(request, extra_context)
-        target = request.GET.get("next") or reverse("admin:index")
+        target = same_site_path(request.GET.get("next")) or reverse("admin:index")
         if request.method == "GET" and self.has_permission(request):
             return HttpResponseRedirect(target)
         certificate_url = settings.CERT_LOGIN_BASE_URL + reverse("certauth:login") + "?" + urlencode({"next": target})

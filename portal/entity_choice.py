@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from certauth.models import LoginAttempt
+from certauth.redirects import same_site_path
 from portal.models import EntitySelection, Member, User
 from portal.selectors import session_entities
 from portal.session_keys import ENTITY as SESSION_ENTITY_KEY
@@ -29,7 +30,8 @@ def entity_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             request.session.get(SESSION_ENTITY_KEY) is None
             and Member.objects.filter(user=cast(User, request.user)).exists()
         ):
-            return HttpResponseRedirect(f"{reverse('portal:choose_entity')}?next={request.path}")
+            query = urlencode({"next": request.path}, safe="/")
+            return HttpResponseRedirect(f"{reverse('portal:choose_entity')}?{query}")
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -42,9 +44,7 @@ def choose_entity(request: HttpRequest) -> HttpResponse:
     if member is None:
         return HttpResponseRedirect(reverse("portal:dashboard"))
     entities = session_entities(member, request.session)
-    target = request.POST.get("next") or request.GET.get("next") or reverse("portal:dashboard")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("portal:dashboard")
+    target = same_site_path(request.POST.get("next") or request.GET.get("next")) or reverse("portal:dashboard")
     if request.method == "POST":
         chosen = next((e for e in entities if str(e.pk) == request.POST.get("entity")), None)
         if chosen is None:
