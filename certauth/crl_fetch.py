@@ -1,8 +1,13 @@
 """Downloading CRLs (and OCSP responses): plain HTTP as ICP-Brasil publishes them, with a total deadline and a
-size limit enforced while reading, trying every URL of an issuer until one answers."""
+size limit enforced while reading, trying every URL of an issuer until one answers.
+
+Only http(s), for the address asked and for every redirect; anything a server (or someone on the plain-HTTP path)
+sends back — a broken status line, a truncated body — ends as a :class:`FetchError`, never as another exception
+that would turn a login into a 500 or stop ``crl refresh`` for every other AC."""
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +22,24 @@ class FetchError(Exception):
     """Every URL failed; the message lists why, URL by URL."""
 
 
+def _web_url(url: str) -> bool:
+    return url.lower().startswith(("http://", "https://"))
+
+
+class _WebRedirectsOnly(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to another http(s) address (urllib alone would also follow one to ftp://)."""
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        if not _web_url(newurl):
+            raise FetchError(f"{req.full_url}: redirecionado para {newurl}: somente http e https são aceitos")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_opener = urllib.request.build_opener(_WebRedirectsOnly())
+
+
 @dataclass(frozen=True)
 class Fetched:
     url: str
@@ -26,13 +49,13 @@ class Fetched:
 def download(url: str, *, timeout: float, max_bytes: int, body: bytes | None = None, content_type: str = "") -> bytes:
     """GET (or POST ``body``) ``url``; refuse anything but http(s), a non-200 answer, more than ``max_bytes`` or more
     than ``timeout`` seconds in total."""
-    if not url.lower().startswith(("http://", "https://")):
+    if not _web_url(url):
         raise FetchError(f"{url}: somente http e https são aceitos")
     deadline = time.monotonic() + timeout
     headers = {"User-Agent": USER_AGENT, **({"Content-Type": content_type} if content_type else {})}
     request = urllib.request.Request(url, data=body, headers=headers, method="POST" if body is not None else "GET")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  (scheme checked above)
+        with _opener.open(request, timeout=timeout) as response:  # scheme checked above and at each redirect
             if response.status != 200:
                 raise FetchError(f"{url}: HTTP {response.status}")
             declared = response.headers.get("Content-Length")
@@ -54,11 +77,15 @@ def download(url: str, *, timeout: float, max_bytes: int, body: bytes | None = N
                 if size > max_bytes:
                     raise FetchError(f"{url}: mais de {max_bytes:,} bytes")
                 chunks.append(chunk)
+            if declared and declared.isdigit() and size < int(declared):  # the connection closed early
+                raise FetchError(f"{url}: resposta incompleta ({size:,} de {int(declared):,} bytes)")
             return b"".join(chunks)
     except FetchError:
         raise
     except urllib.error.HTTPError as exc:
         raise FetchError(f"{url}: HTTP {exc.code}") from None
+    except http.client.HTTPException as exc:  # a broken status line or headers, a truncated chunked body…
+        raise FetchError(f"{url}: resposta HTTP inválida ({type(exc).__name__})") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise FetchError(f"{url}: {str(reason) or type(reason).__name__}") from None

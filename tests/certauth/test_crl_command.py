@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import socket
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -58,6 +60,33 @@ def test_refresh_with_every_url_down_reports_the_failure(oab_publishes, pki):
     with pytest.raises(CommandError):
         run("refresh")
     assert "HTTP 404" in CrlIssuer.objects.get(key_id=key_id(pki.oab.certificate)).last_error
+
+
+def test_a_repository_answering_garbage_is_an_error_on_record_and_the_other_acs_are_refreshed(
+    certauth_settings, pki, file_server, db
+):
+    """An AC's repository (or someone on its plain-HTTP path) answering something that is not HTTP must not stop the
+    refresh of every other AC: it is that AC's error on record, like a repository that is down."""
+    with socket.create_server(("127.0.0.1", 0)) as garbage:
+        garbage_url = f"http://127.0.0.1:{garbage.getsockname()[1]}/oab.crl"
+
+        def answer_garbage() -> None:
+            client, _ = garbage.accept()
+            with client:
+                client.recv(65536)
+                client.sendall(b"\x00\x01 isto nao e HTTP\r\n\r\n")
+
+        threading.Thread(target=answer_garbage, daemon=True).start()
+        crl_store.learn_urls(pki.oab.certificate, [garbage_url])
+        crl_store.learn_urls(pki.final.certificate, [file_server.url("/final.crl")])
+        file_server.files["/final.crl"] = pki.builder.crl(pki.final, number=9)
+        with pytest.raises(CommandError) as exc:
+            run("refresh")
+    assert exc.value.returncode == 2
+    assert CrlIssuer.objects.get(key_id=key_id(pki.final.certificate)).current.number == "9"
+    oab = CrlIssuer.objects.get(key_id=key_id(pki.oab.certificate))
+    assert oab.current is None
+    assert oab.last_error == f"{garbage_url}: resposta HTTP inválida (BadStatusLine)"
 
 
 def test_configured_urls_are_refreshed_and_their_issuer_found(certauth_settings, pki, file_server, db):
