@@ -281,7 +281,9 @@ def test_a_write_that_sends_no_signal_is_seen_within_a_minute(certificate_client
 # --- the certificate's whole path -----------------------------------------------------------------------------
 
 
-def test_a_session_ends_when_a_ca_of_its_path_is_revoked(certificate_client, publish_crl, pki, time_machine):
+def test_a_session_ends_within_the_recheck_interval_once_a_ca_of_its_path_is_revoked(
+    certificate_client, publish_crl, pki, time_machine
+):
     start = dt.datetime.now(dt.UTC)
     time_machine.move_to(start, tick=False)
     publish_crl(pki.level1, [RevokedEntry(pki.oab.certificate.serial_number, pki.now, x509.ReasonFlags.ca_compromise)])
