@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -125,8 +125,11 @@ def test_member_logs_in_with_a_cloud_certificate_on_the_portal_host(
     assert len(psc.requests_to("signature")) == 1
     # nginx logged that very callback on the portal host, where no client certificate is ever asked for.
     line = e2e_stack.access_log_line(row.proxy_request_id)
-    assert f' {e2e_stack.portal_port} "GET /entrar/nuvem/retorno/?' in line, line
+    assert f' {e2e_stack.portal_port} "GET /entrar/nuvem/retorno/ HTTP/' in line, line
     assert ' verify="NONE" serial=- ' in line, line
+    # ... without the query string: the PSC's one-time code and our state stay out of the log.
+    code = parse_qs(urlsplit(back).query)["code"][0]
+    assert code not in line and "code=" not in line and "state=" not in line, line
 
 
 def test_refusal_at_the_psc_is_cloud_denied_and_audited(e2e_stack, browser_factory, member_factory, psc):

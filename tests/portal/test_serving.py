@@ -64,8 +64,8 @@ def test_only_the_login_host_asks_for_a_certificate(site):
 def test_every_proxied_location_overwrites_the_trusted_headers(site):
     config = render(site).read_text()
     proxied = [segment.split("}", 1)[0] for segment in config.split("proxy_pass http://django;")[1:]]
-    # portal /, portal password login, login URL, login URL after nginx's own 495, login host /static/
-    assert len(proxied) == 5
+    # portal /, portal password login, portal cloud login, login URL, login URL after nginx's own 495, login /static/
+    assert len(proxied) == 6
     for block in proxied:
         assert f'proxy_set_header X-Proxy-Secret "{SECRET}";' in block
         assert "proxy_set_header X-SSL-Client-Cert " in block
@@ -74,15 +74,47 @@ def test_every_proxied_location_overwrites_the_trusted_headers(site):
     assert "underscores_in_headers off;" in config
 
 
+def location_block(server: str, location: str) -> str:
+    return server[server.index(f"location {location} {{") :].split("}", 1)[0]
+
+
 def test_password_login_is_rate_limited_per_address_on_the_portal_host_only(site):
     config = render(site).read_text()
     portal, login = server_block(config, 8443), server_block(config, 8444)
     assert "limit_req_zone $binary_remote_addr zone=password_login:10m rate=30r/m;" in config
-    block = portal[portal.index("location = /entrar/senha/") :]
-    assert "limit_req zone=password_login burst=60 nodelay;" in block.split("}", 1)[0]
-    assert "error_page 429 /_erro/muitas-tentativas.html;" in block.split("}", 1)[0]
-    assert "limit_req " not in portal.replace(block.split("}", 1)[0], "")
+    block = location_block(portal, "= /entrar/senha/")
+    assert "limit_req zone=password_login burst=60 nodelay;" in block
+    assert "error_page 429 /_erro/muitas-tentativas.html;" in block
+    assert "error_page 502 503 504 /_erro/indisponivel.html;" in block, "a location's error_page hides the server's"
+    cloud = location_block(portal, "/entrar/nuvem/")
+    assert "limit_req " not in portal.replace(block, "").replace(cloud, "")
     assert "zone=password_login" not in login
+
+
+def test_cloud_login_posts_are_rate_limited_per_address_on_the_portal_host_only(site):
+    config = render(site).read_text()
+    portal, login = server_block(config, 8443), server_block(config, 8444)
+    # Keyed on the address for POSTs only (start, choice of PSC); an empty key is not counted (GETs: the waiting
+    # page's refreshes, the PSC's return).
+    assert 'map $request_method $cloud_login_post {\n        POST $binary_remote_addr;\n        default "";' in config
+    assert "limit_req_zone $cloud_login_post zone=cloud_login:10m rate=30r/m;" in config
+    block = location_block(portal, "/entrar/nuvem/")
+    assert "limit_req zone=cloud_login burst=60 nodelay;" in block
+    assert "error_page 429 /_erro/muitas-tentativas-nuvem.html;" in block
+    assert "error_page 502 503 504 /_erro/indisponivel.html;" in block
+    assert "zone=cloud_login" not in login
+    page = (Path(__file__).resolve().parents[2] / "nginx" / "errors" / "muitas-tentativas-nuvem.html").read_text()
+    assert "<code>CLOUD_RATE_LIMITED</code>" in page and '<!--# echo var="request_id" -->' in page
+
+
+def test_cloud_logins_return_is_logged_without_its_query_string(site):
+    config = render(site).read_text()
+    assert (
+        '"~^(?<path_without_query>/entrar/nuvem/retorno/[^?]*)" "$request_method $path_without_query $server_protocol";'
+        in config
+    )
+    assert "default $request;" in config
+    assert '"$request_line_for_log"' in config and '"$request"' not in config
 
 
 def test_nginx_refusals_reach_django_only_at_the_login_url(site):
