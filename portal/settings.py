@@ -256,6 +256,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # /saude/ and /metricas/ answer only to these networks (the load balancer, Prometheus).
 PORTAL_MONITORING_NETWORKS = env.list("PORTAL_MONITORING_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+# TCP load balancers that open each connection with a PROXY protocol header (addresses or networks; empty: none).
+# Rendered into nginx (render_nginx): only they may connect, and the client they name is the address everywhere.
+PORTAL_PROXY_PROTOCOL_FROM = env.list("PORTAL_PROXY_PROTOCOL_FROM", default=[])
 # A strict Content-Security-Policy (django-csp): everything from this site, nothing inline, no frames. Forms post
 # to the portal host (the logout form also from the login host's pages).
 CONTENT_SECURITY_POLICY = {

@@ -14,7 +14,8 @@ from portal.serving.nginx import NginxSite
 def site_from_settings(*, proxy_secret: str | None = None) -> NginxSite:
     """Environment knobs beyond Django's own settings: ``NGINX_PREFIX``, ``NGINX_LISTEN``, ``GUNICORN_BIND``,
     ``PORTAL_TLS_CERT`` / ``PORTAL_TLS_KEY`` (default: the demo PKI's server certificate), ``NGINX_WORKERS``,
-    ``NGINX_RESOLVER`` (OCSP stapling, when the server certificate names a responder)."""
+    ``NGINX_RESOLVER`` (OCSP stapling, when the server certificate names a responder). The load balancers speaking
+    the PROXY protocol are a Django setting (``PORTAL_PROXY_PROTOCOL_FROM``)."""
     demo_tls = Path(settings.DEMO_PKI_DIR) / "tls"
     return NginxSite(
         prefix=Path(os.environ.get("NGINX_PREFIX", Path(settings.VAR_DIR) / "nginx")),
@@ -35,4 +36,5 @@ def site_from_settings(*, proxy_secret: str | None = None) -> NginxSite:
         resolver=os.environ.get("NGINX_RESOLVER", ""),
         crl_dir=Path(settings.DEMO_PKI_DIR) / "lcr" if settings.PORTAL_DEMO else None,
         crl_port=settings.PORTAL_DEMO_CRL_PORT,
+        proxy_protocol_from=list(settings.PORTAL_PROXY_PROTOCOL_FROM),
     )

@@ -6,6 +6,7 @@ into one file at render time.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shutil
 import subprocess
@@ -45,6 +46,10 @@ class NginxSite:
     crl_port: int = 8480
     #: DNS resolver nginx uses to reach the server certificate's OCSP responder (stapling); empty: no stapling.
     resolver: str = ""
+    #: Load balancers (addresses or networks) that open every connection with a PROXY protocol header naming the
+    #: client; empty: none (clients connect to nginx directly). When set, the portal and login ports accept only
+    #: connections from them, and the client address they report is the one the audit and the limits see.
+    proxy_protocol_from: Sequence[str] = ()
 
     @property
     def config_file(self) -> Path:
@@ -70,6 +75,7 @@ def render(site: NginxSite) -> Path:
     ):
         if not _SAFE_VALUE.match(value):
             raise ValueError(f"unsafe value for the nginx configuration: {value!r}")
+    balancers = proxy_protocol_networks(site.proxy_protocol_from)
     for sub in ("logs", "tmp"):
         (site.prefix / sub).mkdir(parents=True, exist_ok=True)
     site.client_ca_names.write_bytes(b"".join(Path(p).read_bytes().rstrip(b"\n") + b"\n" for p in site.trust_roots))
@@ -86,12 +92,30 @@ def render(site: NginxSite) -> Path:
                     *([{"port": site.login_tls12_port, "tls12_only": True}] if site.login_tls12_port else []),
                 ],
                 "ocsp_stapling": bool(site.resolver) and has_ocsp_responder(Path(site.server_certificate)),
+                "proxy_protocol_from": balancers,
             }
         )
     )
     site.config_file.write_text(text)
     site.config_file.chmod(0o600)  # it holds the proxy secret
     return site.config_file
+
+
+def proxy_protocol_networks(entries: Sequence[str]) -> list[str]:
+    """The balancers' addresses as networks nginx reads (``10.0.0.5`` → ``10.0.0.5/32``); refuse anything else."""
+    networks: list[str] = []
+    for entry in (e.strip() for e in entries):
+        if not entry:
+            continue  # "a,,b" or an empty variable
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"not an address or network of a load balancer: {entry!r}") from None
+        if network.prefixlen == 0:
+            raise ValueError(f"{entry!r} would believe a PROXY header from any address: name the load balancers")
+        if str(network) not in networks:
+            networks.append(str(network))
+    return networks
 
 
 def has_ocsp_responder(certificate_file: Path) -> bool:
