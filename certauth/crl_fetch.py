@@ -68,7 +68,7 @@ def download(url: str, *, timeout: float, max_bytes: int, body: bytes | None = N
                 # read waits at most the time left, and returns what has arrived (read1) instead of a full chunk.
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise FetchError(f"{url}: tempo esgotado ({timeout:.0f} s)")
+                    raise TimeoutError
                 _set_read_timeout(response, left)
                 chunk = response.read1(256 * 1024)
                 if not chunk:
@@ -82,12 +82,16 @@ def download(url: str, *, timeout: float, max_bytes: int, body: bytes | None = N
             return b"".join(chunks)
     except FetchError:
         raise
+    except TimeoutError:  # the deadline: between reads, or a read (or the connection, the headers) that outlived it
+        raise FetchError(f"{url}: tempo esgotado ({timeout:g} s)") from None
     except urllib.error.HTTPError as exc:
         raise FetchError(f"{url}: HTTP {exc.code}") from None
     except http.client.HTTPException as exc:  # a broken status line or headers, a truncated chunked body…
         raise FetchError(f"{url}: resposta HTTP inválida ({type(exc).__name__})") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError):  # urllib wraps a connection that timed out
+            raise FetchError(f"{url}: tempo esgotado ({timeout:g} s)") from None
         raise FetchError(f"{url}: {str(reason) or type(reason).__name__}") from None
 
 

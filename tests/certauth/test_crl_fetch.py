@@ -295,11 +295,31 @@ def test_a_trickling_server_is_abandoned_at_the_deadline_not_after_its_last_byte
     assert clock.looks == 5  # the deadline, then one look before each of the three reads and the one that ended it
 
 
-def test_a_server_that_never_answers_times_out(repository: Repository) -> None:
+def test_a_server_that_never_answers_ends_at_the_deadline() -> None:
     """The connection is accepted (by the kernel) and nothing comes back: the socket's timeout ends it."""
     with socket.create_server(("127.0.0.1", 0)) as black_hole:
-        message = refused(f"http://127.0.0.1:{black_hole.getsockname()[1]}/ac.crl", timeout=0.3)
-    assert "timed out" in message
+        url = f"http://127.0.0.1:{black_hole.getsockname()[1]}/ac.crl"
+        assert refused(url, timeout=0.3) == f"{url}: tempo esgotado (0.3 s)"
+
+
+def test_a_read_that_outlives_the_deadline_ends_as_the_deadline(repository: Repository) -> None:
+    """Headers, then silence: the read waits only for the time left, and its timeout is the download's deadline."""
+    stop = threading.Event()
+
+    def headers_then_silence(handler: http.server.BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "100")
+        handler.end_headers()
+        handler.wfile.flush()
+        stop.wait(10)
+        handler.close_connection = True
+
+    repository.routes["/muda.crl"] = headers_then_silence
+    try:
+        message = refused(repository.url("/muda.crl"), timeout=0.5)
+    finally:
+        stop.set()
+    assert message == f"{repository.url('/muda.crl')}: tempo esgotado (0.5 s)"
 
 
 # ---------------------------------------------------------------------------------------------- every URL in turn
