@@ -400,7 +400,7 @@ def test_nginx_reload_and_gunicorn_worker_restarts_during_logins_lose_no_request
     nginx, gunicorn = (e2e_stack.stack.processes[name].pid for name in ("nginx", "gunicorn"))
     workers = len(children(gunicorn))
     before = last_attempt_pk()
-    load = LoginLoad(e2e_stack, contexts, count=50_000, concurrency=6, time_limit=240).start()
+    load = LoginLoad(e2e_stack, contexts, count=50_000, concurrency=6).start()
     injected = []
     try:
         load.wait_for_progress(100)
@@ -637,25 +637,25 @@ def broken_crl_servers() -> Iterator[dict[str, BrokenCrlServer]]:
 
 
 REFRESH_TIMEOUT = 2  #: CERTAUTH_CRL_REFRESH_TIMEOUT of the refreshes below: seconds per download
+#: A refresh still running after this long is hung: a guard against waiting forever, not a speed bound (how long a
+#: refresh takes is never asserted; that the downloads' own deadline ended it is, by the error it left).
+HUNG_AFTER = 300
 
 
-def crl_refresh(e2e_stack: E2EStack, *, limit: float) -> tuple[subprocess.CompletedProcess[str] | None, float]:
-    """``manage.py crl refresh`` as cron runs it, against the shared stack's database; None if still running after
-    ``limit`` seconds (then killed)."""
+def crl_refresh(e2e_stack: E2EStack) -> subprocess.CompletedProcess[str]:
+    """``manage.py crl refresh`` as cron runs it, against the shared stack's database."""
     env = {**e2e_stack.stack.env, "CERTAUTH_CRL_REFRESH_TIMEOUT": str(REFRESH_TIMEOUT)}
-    start = time.monotonic()
     try:
-        result = subprocess.run(
+        return subprocess.run(
             [sys.executable, "manage.py", "crl", "refresh"],
             cwd=BASE_DIR,
             env=env,
             capture_output=True,
             text=True,
-            timeout=limit,
+            timeout=HUNG_AFTER,
         )
     except subprocess.TimeoutExpired:
-        return None, time.monotonic() - start
-    return result, time.monotonic() - start
+        pytest.fail(f"`crl refresh` hung: still running after {HUNG_AFTER} s (downloads' deadline {REFRESH_TIMEOUT} s)")
 
 
 @pytest.fixture
@@ -668,8 +668,8 @@ def oab_crl_held(e2e_stack, member_factory, pki, file_server) -> tuple[Issued, I
         pki.oab, [RevokedEntry(revoked.certificate.serial_number, None, x509.ReasonFlags.key_compromise)], number=60
     )
     CrlIssuer.objects.filter(key_id=key_id(pki.oab.certificate)).update(urls=[file_server.url("/lcr/ac-teste-oab.crl")])
-    result, _ = crl_refresh(e2e_stack, limit=60)
-    assert result is not None and result.returncode == 0, result
+    result = crl_refresh(e2e_stack)
+    assert result.returncode == 0, result
     assert "AC Teste OAB: LCR nº 60 carregada: 1 revogados" in result.stdout, result
     return good, revoked
 
@@ -677,22 +677,23 @@ def oab_crl_held(e2e_stack, member_factory, pki, file_server) -> tuple[Issued, I
 def test_crl_servers_down_during_a_refresh_keep_the_last_good_crl(
     e2e_stack, oab_crl_held, browser_factory, file_server, broken_crl_servers, pki
 ):
-    """Every address of the AC's CRL fails (refused, black hole): the refresh ends within its timeouts with exit
+    """Every address of the AC's CRL fails (refused, black hole): the refresh ends by its downloads' deadline with exit
     status 2 and the errors on record, and the CRL held keeps deciding logins (tests/certauth/test_crl_command.py
     covers a refresh with all URLs down only when no CRL was held)."""
     good, revoked = oab_crl_held
     urls = [file_server.down_url("/lcr/ac-teste-oab.crl"), broken_crl_servers["black hole"].url("/lcr/oab.crl")]
     CrlIssuer.objects.filter(key_id=key_id(pki.oab.certificate)).update(urls=urls)
 
-    result, elapsed = crl_refresh(e2e_stack, limit=60)
+    result = crl_refresh(e2e_stack)
 
-    assert result is not None and result.returncode == 2, result
-    assert elapsed < 10 * REFRESH_TIMEOUT, f"the refresh took {elapsed:.1f} s"
+    assert result.returncode == 2, result
     assert "as anteriores continuam valendo" in result.stderr, result
     issuer = CrlIssuer.objects.select_related("current").get(key_id=key_id(pki.oab.certificate))
     assert issuer.current.number == "60"
-    assert all(url in issuer.last_error for url in urls), issuer.last_error
-    assert "timed out" in issuer.last_error and "refused" in issuer.last_error.lower(), issuer.last_error
+    refused_url, black_hole_url = urls
+    first, second = issuer.last_error.split("; ")
+    assert first.startswith(f"{refused_url}: ") and "refused" in first.lower(), issuer.last_error
+    assert second == f"{black_hole_url}: tempo esgotado ({REFRESH_TIMEOUT} s)", issuer.last_error
     # Logins through the stack: still decided by CRL nº 60.
     assert browser_factory(good).login().status == 302
     refused = browser_factory(revoked).login()
@@ -702,13 +703,16 @@ def test_crl_servers_down_during_a_refresh_keep_the_last_good_crl(
 def test_a_crl_server_trickling_bytes_does_not_hold_the_refresh_past_its_timeout(
     e2e_stack, oab_crl_held, broken_crl_servers, pki
 ):
-    CrlIssuer.objects.filter(key_id=key_id(pki.oab.certificate)).update(
-        urls=[broken_crl_servers["trickle"].url("/lcr/oab.crl")]
-    )
+    """The server answers 200 and then one byte every half second: no single read ever waits long enough to time out,
+    so only the download's own deadline (the whole body within CERTAUTH_CRL_REFRESH_TIMEOUT) can end it — and the
+    error it leaves says so. Without that deadline this refresh would run for 100,000 × 0.5 s.
+    (tests/certauth/test_crl_fetch.py pins the deadline itself under a controlled clock.)"""
+    url = broken_crl_servers["trickle"].url("/lcr/oab.crl")
+    CrlIssuer.objects.filter(key_id=key_id(pki.oab.certificate)).update(urls=[url])
 
-    result, elapsed = crl_refresh(e2e_stack, limit=5 * REFRESH_TIMEOUT)
+    result = crl_refresh(e2e_stack)
 
-    assert result is not None, f"`crl refresh` still running after {elapsed:.0f} s (timeout {REFRESH_TIMEOUT} s)"
     assert result.returncode == 2, result
     issuer = CrlIssuer.objects.select_related("current").get(key_id=key_id(pki.oab.certificate))
     assert issuer.current.number == "60"
+    assert issuer.last_error == f"{url}: tempo esgotado ({REFRESH_TIMEOUT} s)"

@@ -1,6 +1,6 @@
 """A bounded load through the real stack: concurrent certificate logins (a new mutual-TLS connection each, as a
-click on "Entrar com certificado digital") through nginx to gunicorn, with a fixed number of logins and a time
-limit. No timing is asserted — only that every login succeeds and that each one left exactly one audit row.
+click on "Entrar com certificado digital") through nginx to gunicorn, a fixed number of them. No timing is asserted
+(however slow the machine) — only that every login succeeds and that each one left exactly one audit row.
 
 ``bench/load.py`` is the full version (password logins and page views too, throughput and latency figures).
 The load helpers here are also used by ``test_faults.py`` (logins while nginx and gunicorn are reloaded).
@@ -86,9 +86,7 @@ class LoadOutcome:
     sent: int  #: logins whose request was started
     statuses: Counter[str]  #: "302", "503", "ConnectionResetError"…
     failures: list[str]  #: one line per login that did not end in a session on the portal dashboard
-    latencies: list[float] = field(default_factory=list)
-    elapsed: float = 0.0
-    time_limit_hit: bool = False
+    latencies: list[float] = field(default_factory=list)  #: seconds per login, for a reader (never asserted)
 
     @property
     def succeeded(self) -> int:
@@ -96,8 +94,9 @@ class LoadOutcome:
 
 
 class LoginLoad:
-    """Certificate logins by ``concurrency`` threads until ``count`` were sent, :meth:`stop` is called or
-    ``time_limit`` seconds have passed (whichever first); members' certificates are used in turn."""
+    """Certificate logins by ``concurrency`` threads until ``count`` were sent or :meth:`stop` is called (whichever
+    first); members' certificates are used in turn. No time limit: each request has its own timeout
+    (``REQUEST_TIMEOUT``), so the load always ends, however slow the machine."""
 
     def __init__(
         self,
@@ -106,13 +105,11 @@ class LoginLoad:
         *,
         count: int,
         concurrency: int,
-        time_limit: float,
     ) -> None:
         self.stack = stack
         self.contexts = contexts
         self.count = count
         self.concurrency = concurrency
-        self.time_limit = time_limit
         self._lock = threading.Lock()
         self._next = 0
         self._done = 0
@@ -121,8 +118,6 @@ class LoginLoad:
         self._failures: list[str] = []
         self._latencies: list[float] = []
         self._threads: list[threading.Thread] = []
-        self._started = 0.0
-        self._time_limit_hit = False
 
     @property
     def completed(self) -> int:
@@ -130,7 +125,6 @@ class LoginLoad:
             return self._done
 
     def start(self) -> LoginLoad:
-        self._started = time.monotonic()
         self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(self.concurrency)]
         for thread in self._threads:
             thread.start()
@@ -141,33 +135,31 @@ class LoginLoad:
 
     def wait(self) -> LoadOutcome:
         for thread in self._threads:
-            thread.join(self.time_limit + REQUEST_TIMEOUT + 10)
-        assert not any(t.is_alive() for t in self._threads), "load threads still running after the time limit"
+            thread.join()
         with self._lock:
             return LoadOutcome(
                 sent=self._next,
                 statuses=Counter(self._statuses),
                 failures=list(self._failures),
                 latencies=list(self._latencies),
-                elapsed=time.monotonic() - self._started,
-                time_limit_hit=self._time_limit_hit,
             )
 
-    def wait_for_progress(self, logins: int, *, timeout: float = 60) -> None:
-        """Block until ``logins`` more logins have completed (the load is still going when a fault is injected)."""
+    def wait_for_progress(self, logins: int, *, stall: float = 2 * REQUEST_TIMEOUT) -> None:
+        """Block until ``logins`` more logins have completed (the load is still going when a fault is injected).
+        Not a speed bound: it fails only when NO login at all completes for ``stall`` seconds (twice a request's own
+        timeout: every request in flight has ended by then, so the load is stuck)."""
         target = self.completed + logins
-        deadline = time.monotonic() + timeout
-        while self.completed < target:
-            assert time.monotonic() < deadline, f"the load made no progress: {self.completed} < {target}"
+        seen, last_progress = self.completed, time.monotonic()
+        while (done := self.completed) < target:
+            if done != seen:
+                seen, last_progress = done, time.monotonic()
+            assert time.monotonic() - last_progress < stall, f"the load is stuck: {done} < {target}"
             assert any(t.is_alive() for t in self._threads), "the load ended before the fault was injected"
             time.sleep(0.01)
 
     def _take(self) -> int | None:
         with self._lock:
             if self._stopped.is_set() or self._next >= self.count:
-                return None
-            if time.monotonic() - self._started > self.time_limit:
-                self._time_limit_hit = True
                 return None
             self._next += 1
             return self._next - 1
@@ -204,9 +196,8 @@ def test_concurrent_certificate_logins_all_succeed_and_each_is_audited_once(e2e_
     contexts = [client_context(e2e_stack, c, tmp_path) for c in certificates]
     before = last_attempt_pk()
 
-    outcome = LoginLoad(e2e_stack, contexts, count=200, concurrency=8, time_limit=120).start().wait()
+    outcome = LoginLoad(e2e_stack, contexts, count=200, concurrency=8).start().wait()
 
-    assert not outcome.time_limit_hit, f"only {outcome.sent} of 200 logins were sent within the time limit"
     assert outcome.sent == 200
     assert outcome.failures == [], outcome.statuses
     assert outcome.statuses == Counter({"302": 200})
