@@ -1,12 +1,14 @@
-"""portal.sessions: a session row is written once, when the response saves it."""
+"""portal.sessions: a session row is written once, when the response saves it; it names its user and never outlives
+the absolute limit."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from portal.models import PortalSession
 from portal.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +18,7 @@ def test_a_new_session_is_inserted_by_its_first_save_with_its_data():
     session = SessionStore()
     session.cycle_key()
     session["user"] = "1"
-    assert not Session.objects.exists(), "create() writes nothing"
+    assert not PortalSession.objects.exists(), "create() writes nothing"
     with CaptureQueriesContext(connection) as queries:
         session.save()
     assert [q["sql"].split()[0] for q in queries.captured_queries if q["sql"].split()[0] in ("INSERT", "UPDATE")] == [
@@ -41,3 +43,29 @@ def test_a_key_already_taken_is_replaced_by_another(monkeypatch):
     assert session.session_key == "b" * 32
     assert SessionStore(taken.session_key).load() == {}
     assert SessionStore("b" * 32).load() == {"x": 1}
+
+
+def test_the_row_names_the_user_and_expires_an_hour_after_the_absolute_limit(settings, django_user_model):
+    user = django_user_model.objects.create_user("membro")
+    session = SessionStore()
+    session.cycle_key()
+    session["_auth_user_id"] = str(user.pk)
+    session["portal_logged_in_at"] = 1_700_000_000
+    session.save()
+    row = PortalSession.objects.get(session_key=session.session_key)
+    assert row.user_id == user.pk
+    assert row.logged_in_at.timestamp() == 1_700_000_000
+    assert row.expire_date.timestamp() == 1_700_000_000 + (settings.SESSION_MAX_HOURS + 1) * 3600
+
+
+def test_clearsessions_removes_sessions_past_their_limit():
+    old = SessionStore()
+    old.cycle_key()
+    old["portal_logged_in_at"] = 1_700_000_000  # long ago: its row expired an hour after the limit
+    old.save()
+    fresh = SessionStore()
+    fresh.cycle_key()
+    fresh["x"] = 1
+    fresh.save()
+    call_command("clearsessions")
+    assert list(PortalSession.objects.values_list("session_key", flat=True)) == [fresh.session_key]
