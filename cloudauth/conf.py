@@ -21,10 +21,17 @@ DEFAULTS: dict[str, Any] = {
     "POLL_INTERVAL_SECONDS": 2,
     # The ``lifetime`` asked for the PSC's authorization (seconds): one signature, right now.
     "TOKEN_LIFETIME": 300,
-    # Rate limits: cloud logins started per CPF and per address in the window.
+    # Rate limits (``cloudauth.ratelimit``), cloud logins started in the window:
     "RATE_WINDOW_SECONDS": 600,
+    # ... for one CPF from one address (an IPv6 /64) or from one browser known for that CPF;
     "RATE_PER_CPF": 5,
+    # ... from one address (IPv6: one /64), any CPF, by browsers not known for the CPF;
     "RATE_PER_IP": 30,
+    # ... for one CPF by browsers not known for it, all addresses together: bounds what strangers can send to the
+    # holder's phone; the holder's known browsers are not counted (they cannot be locked out this way).
+    "RATE_PER_CPF_ANONYMOUS": 10,
+    # Days a browser stays "known" for a CPF after a completed cloud login (signed cookie, renewed at each login).
+    "KNOWN_BROWSER_DAYS": 90,
     # PSC base URLs must be https; http is allowed only here (tests and the demo's simulator on loopback).
     "ALLOW_HTTP": False,
 }

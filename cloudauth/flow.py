@@ -1,5 +1,6 @@
-"""The cloud login's steps on the server: start (rate limits, discovery), choice of PSC (the challenge), the
-approval (redirect back, or push polled), and the single use of the challenge. Views call these; they stay thin."""
+"""The cloud login's steps on the server: start (the rate limits of ``cloudauth.ratelimit``, discovery), choice of
+PSC (the challenge), the approval (redirect back, or push polled), and the single use of the challenge. Views call
+these; they stay thin."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib.sessions.backends.base import SessionBase
+from django.db import transaction
 from django.db.models import Q
 
 from certauth.icp.errors import Reason
+from cloudauth import ratelimit
 from cloudauth.conf import settings
 from cloudauth.models import CloudLogin, Provider
 from cloudauth.psc.adapters import PUSH_REDIRECT, PushState
@@ -65,39 +68,33 @@ def session_binding(session: SessionBase, *, create: bool = False) -> str | None
 # ---------------------------------------------------------------------------------------------- start
 
 
-def rate_limit(cpf: str, ip: str | None, *, now: dt.datetime) -> None:
-    """``CLOUD_RATE_LIMITED`` when this CPF, or this address, started too many cloud logins in the window.
-
-    Counted in the database (all workers see the same figures); the CPF limit also keeps the PSCs' discovery from
-    being used as an oracle for CPFs typed one after another.
-    """
-    since = now - dt.timedelta(seconds=int(settings.RATE_WINDOW_SECONDS))
-    recent = CloudLogin.objects.filter(created_at__gte=since)
-    if recent.filter(cpf=cpf).count() >= int(settings.RATE_PER_CPF):
-        raise PscError(Reason.CLOUD_RATE_LIMITED, "Limite de tentativas de login em nuvem para este CPF atingido.")
-    if ip and recent.filter(ip=ip).count() >= int(settings.RATE_PER_IP):
-        raise PscError(Reason.CLOUD_RATE_LIMITED, "Limite de tentativas de login em nuvem desta rede atingido.")
-
-
-def begin(session: SessionBase, *, cpf: str, ip: str | None, now: dt.datetime) -> CloudLogin:
+def begin(
+    session: SessionBase, *, cpf: str, ip: str | None, now: dt.datetime, browser: str | None = None
+) -> CloudLogin:
     """Check the limits, ask every enabled PSC whether it holds this CPF, and remember the answer for this session.
+
+    ``browser``: the id of a browser known for this CPF (``cloudauth.known_browsers``), counted apart from strangers.
+    The limits (``cloudauth.ratelimit``) are decided and the flow row written in one transaction, one start at a time
+    for each CPF and address; the PSCs are asked after it (seconds, at worst), the row counting at once.
 
     Nothing here looks at the portal's own members: whether a CPF is registered with us is never revealed before a
     certificate has been proven and validated.
     """
-    rate_limit(cpf, ip, now=now)
     CloudLogin.objects.filter(created_at__lt=now - KEEP_FLOWS).delete()
+    ratelimit.forget_old_locks(now=now)
     binding = session_binding(session, create=True)
     assert binding is not None
-    # The row is written before the PSCs are asked (seconds, at worst): it counts for the limits at once.
-    flow = CloudLogin.objects.create(
-        public_id=secrets.token_urlsafe(16),
-        binding_digest=binding_digest(binding),
-        cpf=cpf,
-        ip=ip,
-        created_at=now,
-        expires_at=now + dt.timedelta(seconds=int(settings.CHALLENGE_SECONDS)),
-    )
+    with transaction.atomic():
+        source = ratelimit.admit(cpf=cpf, ip=ip, browser=browser, now=now)
+        flow = CloudLogin.objects.create(
+            public_id=secrets.token_urlsafe(16),
+            binding_digest=binding_digest(binding),
+            cpf=cpf,
+            ip=ip,
+            source=source,
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=int(settings.CHALLENGE_SECONDS)),
+        )
     clients, unreadable = [], []
     for provider in enabled_providers():
         try:

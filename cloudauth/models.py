@@ -1,4 +1,5 @@
-"""The PSC registry (managed by staff in the admin) and the cloud login flows in progress."""
+"""The PSC registry (managed by staff in the admin), the cloud login flows in progress, and the rate limits' lock
+rows."""
 
 from __future__ import annotations
 
@@ -89,13 +90,15 @@ class CloudLogin(models.Model):
     """One cloud login in progress: the CPF typed, what discovery found, then the challenge for the chosen PSC.
 
     Bound to the pre-login session (a random value kept in the session; its SHA-256 here), used once.
-    The rows also count the attempts for the rate limits, and are deleted after a day.
+    The rows also count the attempts for the rate limits (``cloudauth.ratelimit``; ``source`` says who started it:
+    a known browser, or an address), and are deleted after a day.
     """
 
     public_id = models.CharField(max_length=32, unique=True)
     binding_digest = models.CharField(max_length=64)
     cpf = models.CharField("CPF", max_length=11, db_index=True)
     ip = models.GenericIPAddressField("IP", null=True, blank=True, db_index=True)
+    source = models.CharField("origem (limites)", max_length=80, blank=True, db_index=True)
     created_at = models.DateTimeField("início", default=timezone.now, db_index=True)
     expires_at = models.DateTimeField("expira em")
     offered = models.JSONField("resultado da localização", default=list, blank=True)
@@ -115,3 +118,19 @@ class CloudLogin(models.Model):
 
     def __str__(self) -> str:
         return self.public_id
+
+
+class RateLimitLock(models.Model):
+    """One row per rate-limit key (a CPF, an address), locked by every start that counts under that key: the count
+    and the new flow's insert then happen one start at a time (``cloudauth.ratelimit``). The key is a SHA-256
+    digest (no CPF or address in clear); rows untouched for a day are deleted."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    touched_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "trava de limite de tentativas"
+        verbose_name_plural = "travas de limite de tentativas"
+
+    def __str__(self) -> str:
+        return self.key

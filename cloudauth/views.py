@@ -24,6 +24,7 @@ from certauth.login import accept_login, authenticate_or_reject
 from certauth.models import LoginMethod
 from certauth.responses import audit_unavailable_response, audited_rejection
 from cloudauth import flow as flows
+from cloudauth import known_browsers
 from cloudauth.backends import BACKEND
 from cloudauth.conf import settings
 from cloudauth.models import CloudLogin
@@ -57,10 +58,15 @@ def start(request: HttpRequest) -> HttpResponse:
         return render(request, "cloudauth/start.html", {"form": form}, status=400 if form.errors else 200)
     cpf = form.cleaned_data["cpf"]
     now = timezone.now()
+    browser = known_browsers.browser_for(request, cpf)
     try:
-        flow = flows.begin(request.session, cpf=cpf, ip=proxy.client_ip(request), now=now)
+        flow = flows.begin(request.session, cpf=cpf, ip=proxy.client_ip(request), browser=browser, now=now)
     except PscError as exc:
         return _refuse(request, _attempt(request), exc, cpf=cpf)
+    except DatabaseError:
+        attempt = _attempt(request)
+        logger.exception("cloud login %s: database unavailable at the start", attempt.reference)
+        return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
     return HttpResponseRedirect(reverse("cloudauth:choose", args=[flow.public_id]))
 
 
@@ -163,7 +169,9 @@ def _login(request: HttpRequest, attempt: audit.AttemptContext, proof: Possessio
     if failed is not None:
         return failed
     request.session.pop(flows.SESSION_BINDING, None)
-    return HttpResponseRedirect(str(certauth_settings.LOGIN_REDIRECT_URL))
+    response = HttpResponseRedirect(str(certauth_settings.LOGIN_REDIRECT_URL))
+    known_browsers.remember(request, response, proof.cpf)
+    return response
 
 
 def _attempt(request: HttpRequest, provider: str = "") -> audit.AttemptContext:
