@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from certauth import signals
 from certauth.icp.crl import (
     CrlError,
     CrlInfo,
@@ -114,6 +115,7 @@ def ingest(
     if current is not None:
         _delete_crl(current.pk)
     logger.info("CRL %s of %s loaded from %s (%d entries)", info.number, info.issuer_name, source, info.entries)
+    signals.crl_loaded.send(sender=CrlIssuer, issuer_key_id=info.issuer_key_id, entries=info.entries)
     return IngestResult(IngestOutcome.LOADED, row, info)
 
 

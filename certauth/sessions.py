@@ -7,6 +7,7 @@ fingerprint, serial, issuer and expiry, from which the session is revalidated on
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -97,6 +98,16 @@ class SessionCertificate:
 
     def rechecked(self, at: dt.datetime) -> SessionCertificate:
         return replace(self, revocation_checked_at=at)
+
+
+def path_issuer_keys(session_data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The key ids of the issuers on the path of the certificate session stored in ``session_data`` (a session
+    engine keeps them in a column, to find the sessions a new CRL concerns); empty for other sessions."""
+    data = session_data.get(SESSION_KEY)
+    if not isinstance(data, dict):
+        return ()
+    chain = data.get("chain") or [(data.get("issuer_key_id"), "", "")]
+    return tuple(str(link[0]) for link in chain if isinstance(link, list | tuple) and link and link[0])
 
 
 def access_changed_since(session: SessionBase, instant: dt.datetime) -> bool:

@@ -277,6 +277,9 @@ class PortalSession(AbstractBaseSession):
         db_constraint=False,
     )
     logged_in_at = models.DateTimeField("entrada", null=True, blank=True)
+    #: Key ids of the ACs that issued the certificates of a certificate session's path (space-separated): a new CRL
+    #: of one of them marks the session (``access_changed_at``), which re-checks its path at its next request.
+    path_issuers = models.CharField("ACs do caminho", max_length=600, blank=True, default="")
     access_changed_at = models.DateTimeField("acesso alterado em", null=True, blank=True)
     #: Staff ended this session (``portal.session_access.end_sessions``): it ends at its next request.
     end_requested_at = models.DateTimeField("encerramento pedido em", null=True, blank=True)

@@ -12,10 +12,11 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from certauth.signals import crl_loaded
 from portal import session_keys
 from portal.models import Member, Membership, OabRegistration, PartnerEntity, User
 from portal.services import record_member_login
-from portal.session_access import members_users, request_recheck
+from portal.session_access import members_users, request_path_recheck, request_recheck
 
 
 @receiver(user_logged_in, dispatch_uid="portal.record_member_login")
@@ -80,6 +81,13 @@ def _entity_changed(sender: Any, instance: PartnerEntity, **kwargs: Any) -> None
     if kwargs.get("created"):
         return  # nobody acts for an entity yet
     request_recheck(user_ids=members_users(Member.objects.filter(memberships__entity_id=instance.pk)))
+
+
+@receiver(crl_loaded, dispatch_uid="portal.recheck_after_crl")
+def _crl_loaded(sender: Any, *, issuer_key_id: str, **kwargs: Any) -> None:
+    """A new CRL of an AC may list a certificate of an open session's path: those sessions (only those) re-check
+    their path at their next request — the lookup the periodic re-check would make a minute later."""
+    request_path_recheck(issuer_key_id=issuer_key_id)
 
 
 @receiver(post_save, sender=User, dispatch_uid="portal.recheck_user")

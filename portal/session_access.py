@@ -35,6 +35,14 @@ def request_recheck(*, user_ids: UserIds | None = None, everyone: bool = False) 
     return sessions.update(access_changed_at=timezone.now())
 
 
+def request_path_recheck(*, issuer_key_id: str) -> int:
+    """Mark the open certificate sessions whose path this AC issued a certificate of (its new CRL may list it)."""
+    if not issuer_key_id:
+        return 0
+    sessions = PortalSession.objects.filter(path_issuers__contains=issuer_key_id)
+    return sessions.update(access_changed_at=timezone.now())
+
+
 def members_users(members: QuerySet[Member]) -> QuerySet[Any, Any]:
     """The accounts of these members (a subquery: one UPDATE marks every session of an entity)."""
     return members.filter(user__isnull=False).values_list("user_id", flat=True)

@@ -25,6 +25,7 @@ from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import DatabaseError, router, transaction
 
+from certauth.sessions import path_issuer_keys
 from portal.session_keys import LOGGED_IN_AT
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 #: How long a session's row outlives its absolute limit: the middleware then ends it with its page and code.
 _TOLD_WHY = dt.timedelta(hours=1)
 #: What a save of an existing session writes (never the marks staff leave: ``access_changed_at``, ``end_requested_at``).
-_SAVED_FIELDS = ("session_data", "expire_date", "user", "logged_in_at")
+_SAVED_FIELDS = ("session_data", "expire_date", "user", "logged_in_at", "path_issuers")
 
 
 class SessionStore(DatabaseSessionStore):
@@ -84,6 +85,7 @@ class SessionStore(DatabaseSessionStore):
             expire_date=expire_date,
             user_id=int(user_id) if isinstance(user_id, str) and user_id.isdigit() else None,
             logged_in_at=logged_in_at,
+            path_issuers=" ".join(path_issuer_keys(data))[:600],
         )
 
     def save(self, must_create: bool = False) -> None:

@@ -281,14 +281,11 @@ def test_a_write_that_sends_no_signal_is_seen_within_a_minute(certificate_client
 # --- the certificate's whole path -----------------------------------------------------------------------------
 
 
-def test_a_session_ends_within_the_recheck_interval_once_a_ca_of_its_path_is_revoked(
+def test_a_session_ends_at_its_next_request_once_a_crl_revoking_a_ca_of_its_path_is_loaded(
     certificate_client, publish_crl, pki, time_machine
 ):
-    start = dt.datetime.now(dt.UTC)
-    time_machine.move_to(start, tick=False)
+    time_machine.move_to(dt.datetime.now(dt.UTC), tick=False)  # no periodic re-check is due
     publish_crl(pki.level1, [RevokedEntry(pki.oab.certificate.serial_number, pki.now, x509.ReasonFlags.ca_compromise)])
-    assert painel(certificate_client).status_code == 200, "not re-checked yet"
-    time_machine.move_to(start + dt.timedelta(seconds=settings.CERTAUTH_SESSION_RECHECK_SECONDS), tick=False)
     attempt = assert_ended(
         painel(certificate_client),
         Reason.CERT_REVOKED,
@@ -296,6 +293,24 @@ def test_a_session_ends_within_the_recheck_interval_once_a_ca_of_its_path_is_rev
         method=LoginMethod.CERTIFICATE,
     )
     assert attempt.cpf == LAWYER.cpf
+
+
+def test_a_crl_marks_only_the_sessions_whose_path_its_ac_is_on(certificate_client, publish_crl, pki):
+    PortalSession.objects.update(access_changed_at=None)
+    publish_crl(pki.final)  # AC Teste Final issued nothing on this session's path (AC Teste OAB did)
+    assert not PortalSession.objects.filter(access_changed_at__isnull=False).exists()
+    publish_crl(pki.oab)
+    assert PortalSession.objects.filter(access_changed_at__isnull=False).count() == 1
+
+
+def test_a_revoked_ca_is_found_by_the_periodic_recheck_too(certificate_client, publish_crl, pki, time_machine):
+    start = dt.datetime.now(dt.UTC)
+    time_machine.move_to(start, tick=False)
+    publish_crl(pki.level1, [RevokedEntry(pki.oab.certificate.serial_number, pki.now)])
+    PortalSession.objects.update(access_changed_at=None)  # as if the CRL had been loaded without telling anyone
+    assert painel(certificate_client).status_code == 200, "not re-checked yet"
+    time_machine.move_to(start + dt.timedelta(seconds=settings.CERTAUTH_SESSION_RECHECK_SECONDS), tick=False)
+    assert_ended(painel(certificate_client), Reason.CERT_REVOKED, "AC Teste OAB", method=LoginMethod.CERTIFICATE)
 
 
 def test_a_recheck_that_finds_the_path_still_good_keeps_the_session_and_records_the_check(
