@@ -189,8 +189,11 @@ class PscClient:
         data = self._json("POST", "signature", json_body=body, token=token)
         for entry in data.get("signatures") or []:
             if isinstance(entry, dict) and entry.get("id") in (challenge.nonce, None):
+                raw = entry.get("raw_signature")
+                if not isinstance(raw, str) or not raw:  # absent, null, a number: not a signature (nor "None")
+                    break
                 try:
-                    return base64.b64decode(str(entry.get("raw_signature", "")), validate=True)
+                    return base64.b64decode(raw, validate=True)
                 except (binascii.Error, ValueError):
                     break
         raise PscError(Reason.CLOUD_BAD_SIGNATURE, f"{self.config.name} não devolveu a assinatura do desafio de login.")
