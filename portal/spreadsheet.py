@@ -9,10 +9,14 @@ dates and empty cells keep their type.
 
 The import side undoes exactly that prefix (``unquote_cell``), so a file exported here and imported back stores the
 original text, not the quote.
+
+Control characters that an XLSX cannot hold (openpyxl refuses the whole file, so one such name in a partner file
+made every XLSX export of its table fail) are shown as U+FFFD, in every format alike.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -22,6 +26,9 @@ QUOTE = "'"
 #: What makes a spreadsheet read a cell as a formula (or as an expression it evaluates), per OWASP, plus the
 #: full-width forms of the four signs.
 FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+
+#: What an XLSX cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE): C0 controls but tab, line feed and carriage return.
+UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 T = TypeVar("T")
 
@@ -33,10 +40,12 @@ def is_formula_like(text: str) -> bool:
 
 
 def safe_cell(value: T) -> T | str:
-    """The value to write in a cell: formula-like text gets a leading ``'``; anything else is returned as is."""
-    if isinstance(value, str) and is_formula_like(value):
-        return QUOTE + value
-    return value
+    """The value to write in a cell: formula-like text gets a leading ``'`` (and unwritable control characters become
+    U+FFFD); anything that is not text is returned as is."""
+    if not isinstance(value, str):
+        return value
+    text = UNWRITABLE.sub("\ufffd", value)
+    return QUOTE + text if is_formula_like(text) else text
 
 
 def safe_row(values: Iterable[object]) -> list[object]:

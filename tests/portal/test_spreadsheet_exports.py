@@ -286,3 +286,28 @@ def test_status_downloads_keep_numbers_negative_ones_included_as_numbers(fmt):
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
         assert (sheet["B2"].value, sheet["B2"].data_type) == (-5, "n")
         assert row[:3] == ["'-2+3", -5, 12.5]
+
+
+# ------------------------------------------------------------------------------------------------ control characters
+
+CONTROL = "Maria\x01Souza\x1f"
+
+
+def test_control_characters_an_xlsx_cannot_hold_are_replaced_but_tab_and_line_breaks_kept():
+    assert safe_cell(CONTROL) == "Maria\ufffdSouza\ufffd"
+    assert safe_cell("\x0b=1") == "\ufffd=1"
+    assert safe_cell("linha 1\nlinha 2\tcoluna") == "linha 1\nlinha 2\tcoluna"
+
+
+def test_a_control_character_in_a_name_does_not_break_the_xlsx_exports(
+    manager, staff_factory, staff_login, member_factory
+):
+    """One such name from a partner file used to make every XLSX export of its table fail (openpyxl refuses it)."""
+    national = staff_login(staff_factory("20365418870", groups=(NATIONAL_VIEW_GROUP,)))
+    member_factory(CPFS[0], name=CONTROL, entity=None)
+    member = Member.objects.get()
+    code = member.entities.get().code
+    admin_rows = rows_of(admin_export(manager, "member", "xlsx"), "xlsx")
+    assert admin_rows[1][2] == "Maria\ufffdSouza\ufffd"
+    status_rows = status_export(national, f"/acompanhamento/entidade/{code}/", "xlsx")
+    assert status_rows[1][1] == "Maria\ufffdSouza\ufffd"
