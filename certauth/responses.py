@@ -92,12 +92,16 @@ def ended_session(
     return audited_rejection(request, attempt, rejection, cpf=cpf, user=user)
 
 
-def audit_unavailable_response(request: HttpRequest, *, reference: str, at: dt.datetime) -> HttpResponse:
-    """503 when the attempt cannot be recorded: the login is refused, and the user may try again shortly."""
+def audit_unavailable_response(
+    request: HttpRequest, *, reference: str, at: dt.datetime, method: str = "", retry_url: str = ""
+) -> HttpResponse:
+    """503 when the attempt cannot be recorded: the login is refused, and the user may try again shortly.
+    ``method``: the login method the page speaks of (a certificate's by default); ``retry_url``: where "Tentar
+    novamente" leads (default: the certificate login link). Rendered without the database (it may be what failed)."""
     response = TemplateResponse(
         request,
         "certauth/audit_unavailable.html",
-        {"reference": reference, "when": format_brasilia(at)},
+        {"reference": reference, "when": format_brasilia(at), "method": method, "retry_url": retry_url},
         status=503,
     )
     response.render()

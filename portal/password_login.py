@@ -8,6 +8,8 @@ members get ``PASSWORD_RETIRED`` with the date and how to get a certificate.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
 from typing import Any
 
@@ -20,7 +22,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from certauth import audit
-from certauth.exceptions import LoginRejected
+from certauth.exceptions import AuditUnavailable, LoginRejected
 from certauth.icp.clock import format_brasilia
 from certauth.icp.errors import Reason
 from certauth.icp.numbers import normalize_cpf
@@ -33,6 +35,8 @@ from rollout.schedule import earliest_cutover
 from rollout.selectors import decisions_for
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+logger = logging.getLogger("portal.password_login")
 
 
 class PasswordLoginForm(forms.Form):
@@ -51,6 +55,21 @@ def password_login(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" or not form.is_valid():
         return render(request, "portal/password_login.html", {"form": form})
     attempt = audit.AttemptContext.from_request(request, method=LoginMethod.PASSWORD)
+    try:
+        return _log_in(request, form, attempt)
+    except (AuditUnavailable, DatabaseError):
+        # The database failed while the password was checked, the member or the schedule read, or the login recorded:
+        # refused (never a 500, never an unaudited login), and the user may try again shortly.
+        logger.exception("password login %s: database unavailable, refused", attempt.reference)
+        with contextlib.suppress(DatabaseError):  # a session the login may have filled: emptied, not saved
+            request.session.flush()
+        retry = reverse("portal:password_login")
+        return audit_unavailable_response(
+            request, reference=attempt.reference, at=attempt.at, method=LoginMethod.PASSWORD.value, retry_url=retry
+        )
+
+
+def _log_in(request: HttpRequest, form: PasswordLoginForm, attempt: audit.AttemptContext) -> HttpResponse:
     cpf = normalize_cpf(form.cleaned_data["cpf"])
     user = _check_password_serialised(request, cpf, form.cleaned_data["password"])
     if getattr(request, "axes_locked_out", False):
@@ -88,27 +107,23 @@ def password_login(request: HttpRequest) -> HttpResponse:
         return _refuse(request, attempt, LoginRejected(Reason.PASSWORD_RETIRED, detail), cpf, user)
 
     only = allowed[0] if len(allowed) == 1 else None
-    try:
-        with transaction.atomic():
-            audit.record_acceptance(
-                attempt,
-                None,
-                user=user,
-                cpf=cpf,
-                organization_code=only.code if only else "",
-                organization_name=only.name if only else "",
-            )
-            auth.login(request, user, backend=BACKEND)  # first: it empties a session another user left open
-            request.session[session_keys.METHOD] = LoginMethod.PASSWORD.value
-            request.session[session_keys.PASSWORD_ENTITIES] = [e.pk for e in allowed]
-            request.session[session_keys.SCHEDULE_CHECKED_AT] = int(time.time())
-            cutover = earliest_cutover(decisions[e.pk] for e in allowed)
-            request.session[session_keys.CUTOVER_AT] = cutover.timestamp() if cutover else None
-            if only is not None:
-                request.session[session_keys.ENTITY] = only.pk
-    except DatabaseError:
-        request.session.flush()
-        return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
+    with transaction.atomic():  # a failure here (the audit row included) is answered by password_login
+        audit.record_acceptance(
+            attempt,
+            None,
+            user=user,
+            cpf=cpf,
+            organization_code=only.code if only else "",
+            organization_name=only.name if only else "",
+        )
+        auth.login(request, user, backend=BACKEND)  # first: it empties a session another user left open
+        request.session[session_keys.METHOD] = LoginMethod.PASSWORD.value
+        request.session[session_keys.PASSWORD_ENTITIES] = [e.pk for e in allowed]
+        request.session[session_keys.SCHEDULE_CHECKED_AT] = int(time.time())
+        cutover = earliest_cutover(decisions[e.pk] for e in allowed)
+        request.session[session_keys.CUTOVER_AT] = cutover.timestamp() if cutover else None
+        if only is not None:
+            request.session[session_keys.ENTITY] = only.pk
     return HttpResponseRedirect(reverse("portal:dashboard"))
 
 
