@@ -179,17 +179,17 @@ def _write(
         # In a savepoint, so that a failed insert cannot break a caller's transaction (ATOMIC_REQUESTS is off).
         with transaction.atomic():
             row = LoginAttempt.objects.create(reference=context.reference, **fields)
-        metrics.count_attempt(outcome=outcome, method=context.method, code=code)
-        return row
     except IntegrityError:
         # A reference collision (50 random bits: rare) — keep the row under a fresh reference.
         try:
             with transaction.atomic():
-                return LoginAttempt.objects.create(reference=new_reference(), **fields)
+                row = LoginAttempt.objects.create(reference=new_reference(), **fields)
         except DatabaseError as exc:
             raise AuditUnavailable(str(exc)) from exc
     except DatabaseError as exc:
         raise AuditUnavailable(str(exc)) from exc
+    metrics.count_attempt(outcome=outcome, method=context.method, code=code)  # every row written, once
+    return row
 
 
 def purge_before(cutoff: dt.datetime, *, dry_run: bool = False, batch: int = 10_000) -> int:
