@@ -1,6 +1,6 @@
 """Partner entities and members in the admin, for INSS staff: search, filters, inlines, bulk actions, CSV/XLSX
-import and export (django-import-export, same format as ``import_partners``), history (django-simple-history),
-and each regional office scoped to its own entities (``portal.permissions``)."""
+import and export (django-import-export, same format as ``import_partners``), history (django-simple-history,
+through ``portal.admin_history``), and each regional office scoped to its own entities (``portal.permissions``)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ExportForm
-from simple_history.admin import SimpleHistoryAdmin
 
 from certauth.icp.numbers import normalize_cpf
+from portal.admin_history import ScopedHistoryAdmin
 from portal.models import EntitySelection, EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
 from portal.permissions import scope_entities, scope_members
 from portal.resources import EntityResource, MemberResource
@@ -83,7 +83,7 @@ class OabRegistrationInline(admin.TabularInline[OabRegistration, Member]):
 
 
 @admin.register(PartnerEntity)
-class PartnerEntityAdmin(SimpleHistoryAdmin, ImportExportModelAdmin):  # type: ignore[misc]
+class PartnerEntityAdmin(ScopedHistoryAdmin, ImportExportModelAdmin):  # type: ignore[misc]
     resource_classes = [EntityResource]
     export_form_class = ExportForm  # the fixed import format: no choosing of columns
     list_display = ("code", "name", "kind", "uf", "superintendencia", "status", "act_number", "act_signed_on")
@@ -114,7 +114,7 @@ class PartnerEntityAdmin(SimpleHistoryAdmin, ImportExportModelAdmin):  # type: i
 
 
 @admin.register(Member)
-class MemberAdmin(SimpleHistoryAdmin, ImportExportModelAdmin):  # type: ignore[misc]
+class MemberAdmin(ScopedHistoryAdmin, ImportExportModelAdmin):  # type: ignore[misc]
     resource_classes = [MemberResource]
     export_form_class = ExportForm
     list_display = ("name", "masked_cpf", "email", "active", "first_a3_login_at", "last_certificate_login_at")

@@ -2,7 +2,8 @@
 
 Saving a wave or an entity date first shows who the change affects (``rollout.impact``): the entities whose login
 methods or deadline change, their members, and the members who never logged in with an A3 certificate and will
-lose access. Staff confirm, and only then is the change written. Deleting shows the same preview.
+lose access. Staff confirm, and only then is the change written. Deleting shows the same preview, and so does
+reverting to an old version from the history (``portal.admin_history``: only for whoever may change).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from localflavor.br.br_states import STATE_CHOICES
-from simple_history.admin import SimpleHistoryAdmin
 
+from portal.admin_history import ScopedHistoryAdmin
 from portal.models import EntityKind, PartnerEntity, User
 from portal.permissions import scope_entities, visible_ufs
 from rollout import impact
@@ -49,7 +50,7 @@ class WaveForm(forms.ModelForm[Wave]):
         )
 
 
-class ImpactPreviewAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
+class ImpactPreviewAdmin(ScopedHistoryAdmin):
     """Shows ``impact_of(before, after)`` between a valid POST and the save; the confirmation re-posts the form."""
 
     preview_template = "admin/rollout/impact_preview.html"
@@ -96,6 +97,12 @@ class ImpactPreviewAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
             "confirm_field": CONFIRM_FIELD,
         }
         return TemplateResponse(request, self.preview_template, context)
+
+    def before_revert(self, request: HttpRequest, obj: Any) -> HttpResponse | None:
+        """Reverting to an old version is a save like any other: the same preview, confirmed on the same page."""
+        if CONFIRM_FIELD in request.POST:
+            return None
+        return self._preview(request, str(obj.pk))
 
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
