@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Exists, OuterRef, QuerySet
@@ -27,6 +29,26 @@ class PortalUserAdmin(UserAdmin[User]):
     fieldsets = (*(UserAdmin.fieldsets or ()), ("Acesso com certificado", {"fields": ("cpf",)}))
     list_display = ("username", "first_name", "last_name", "is_staff", "is_active")
     search_fields = ("username", "first_name", "last_name", "=cpf")
+
+
+class PasswordLockoutAdmin(AccessAttemptAdmin):  # type: ignore[misc]
+    """django-axes' lockouts of the password login, with its bulk clean-up made safe: it deletes rows, so it needs
+    the delete permission (django-axes offers it to whoever may view), and it no longer fails outside a login
+    request (django-axes reads an attribute only its login handler sets)."""
+
+    ordering = ("-attempt_time",)
+
+    @admin.action(description="Remover tentativas expiradas", permissions=["delete"])
+    def cleanup_expired_attempts(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        if not hasattr(request, "axes_attempt_time"):
+            request.axes_attempt_time = None  # type: ignore[attr-defined]  # "now", for django-axes
+        count = self.handler.clean_expired_user_attempts(request=request)
+        messages.success(request, f"{count} tentativa(s) expirada(s) removida(s).")
+
+
+if admin.site.is_registered(AccessAttempt):  # django-axes registers its own (AXES_ENABLE_ADMIN)
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, PasswordLockoutAdmin)
 
 
 class SuperintendenciaFilter(admin.SimpleListFilter):
@@ -74,6 +96,10 @@ class MemberMembershipInline(admin.TabularInline[Membership, Member]):
     autocomplete_fields = ("entity",)
     fields = ("entity", "active")
     verbose_name_plural = "entidades pelas quais atua"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
+        # A regional office sees its own entities among the member's, not the other superintendências'.
+        return scope_entities(super().get_queryset(request), request.user, uf_field="entity__uf")  # type: ignore[arg-type]
 
 
 class OabRegistrationInline(admin.TabularInline[OabRegistration, Member]):

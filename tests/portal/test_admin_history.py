@@ -227,3 +227,17 @@ def test_reverting_a_wave_shows_the_impact_preview_and_saves_only_once_confirmed
     assert manager.post(url, data, secure=True).status_code == 302
     wave.refresh_from_db()
     assert wave.window_start == dt.date(2020, 1, 1)
+
+
+# --- the member's page: a regional office sees its own entities among the member's -------------------------------
+
+
+def test_a_members_entities_in_other_regions_are_not_shown_to_a_regional_viewer(regional, manager, partners):
+    from portal.models import Membership
+
+    maria = partners["maria"]
+    Membership.objects.create(member=maria, entity=partners["rj"], active=True)
+    url = f"/admin/portal/member/{maria.pk}/change/"
+    regional_page = regional.get(url, secure=True).content.decode()
+    assert "OAB SP" in regional_page and "OAB RJ" not in regional_page
+    assert "OAB RJ" in manager.get(url, secure=True).content.decode()
