@@ -168,7 +168,7 @@ def _other_names(certificate: x509.Certificate) -> dict[str, tuple[str, ...]]:
         san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return {}
-    except (ValueError, x509.DuplicateExtension) as exc:  # duplicate extension (not a ValueError) or undecodable SAN
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:  # none is a ValueError
         raise CertificateError(Reason.CERT_MALFORMED, f"Extensão SAN inválida ({exc}).") from None
     found: dict[str, list[str]] = defaultdict(list)
     for other in san.get_values_for_type(x509.OtherName):
@@ -193,8 +193,12 @@ def _person_data(other_names: dict[str, tuple[str, ...]], oid: str) -> PersonDat
 
 
 def _attribute_values(certificate: x509.Certificate, oid: x509.ObjectIdentifier) -> list[str]:
+    try:
+        attributes = certificate.subject.get_attributes_for_oid(oid)
+    except (ValueError, TypeError) as exc:  # cryptography reads the name lazily: a malformed one raises either
+        raise CertificateError(Reason.CERT_MALFORMED, f"Nome do titular ilegível ({exc}).") from None
     values = []
-    for attribute in certificate.subject.get_attributes_for_oid(oid):
+    for attribute in attributes:
         value = attribute.value
         values.append((value.decode("latin-1") if isinstance(value, bytes) else value).strip())
     return values

@@ -576,3 +576,28 @@ def test_duplicate_extension_is_malformed_not_an_unexpected_exception(pki) -> No
         with pytest.raises(CertificateError) as caught:
             parse(mutated)
         assert caught.value.reason is Reason.CERT_MALFORMED
+
+
+# --- what cryptography raises while reading a hostile certificate -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "san-edi-party-name",
+        "san-edi-party-name-self-made",
+        "aia-x400-address-self-made",
+        "subject-country-as-bit-string",
+    ],
+)
+def test_a_certificate_cryptography_cannot_read_is_malformed_not_another_exception(pki: TestPki, case: str) -> None:
+    """cryptography reads names and extensions lazily and raises UnsupportedGeneralNameType (an ediPartyName or
+    x400Address in the SAN) or TypeError (a BitString where a string belongs), neither a ValueError: the identity
+    parser answers CERT_MALFORMED, the one answer its callers expect (found by ``make fuzz`` from the seed corpus)."""
+    from certauth.icp.forwarded import decode_forwarded_certificate
+    from tests.certauth.hostile import CASES, Forge
+
+    certificate = decode_forwarded_certificate(CASES[case].build(Forge(pki)).header)
+    with pytest.raises(CertificateError) as exc:
+        extract_identity(certificate)
+    assert exc.value.reason is Reason.CERT_MALFORMED
