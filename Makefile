@@ -68,14 +68,17 @@ bench: $(VENV)/.installed
 	$(PY) bench/revocation.py
 	$(PY) bench/cloud_login.py
 
-## make fuzz: coverage-guided fuzzing of the certificate core (atheris) for FUZZ_SECONDS (default 60); a crash
-## leaves its input in $(PORTAL_VAR_DIR)/fuzz/crash-* and fails the target
+## make fuzz: coverage-guided fuzzing of the certificate core (atheris) for FUZZ_SECONDS (default 60), from a copy of
+## the committed seed corpus (fuzz/corpus: real samples, test PKI, hostile corpus; fuzz/make_seed_corpus.py writes
+## it) plus the working corpus that grows run after run; prints the coverage reached. A crash leaves its input in
+## $(PORTAL_VAR_DIR)/fuzz/crash-* and fails the target
 fuzz: $(VENV)/.installed
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[test,dev,fuzz]'
 	mkdir -p "$(PORTAL_VAR_DIR)/fuzz/corpus"
+	rm -rf "$(PORTAL_VAR_DIR)/fuzz/seeds" && cp -R fuzz/corpus "$(PORTAL_VAR_DIR)/fuzz/seeds"
 	log="$(PORTAL_VAR_DIR)/fuzz/last.log"; status=0; \
 	$(PY) fuzz/fuzz_certificate.py -max_total_time=$(or $(FUZZ_SECONDS),60) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-	  -artifact_prefix="$(PORTAL_VAR_DIR)/fuzz/" "$(PORTAL_VAR_DIR)/fuzz/corpus" > "$$log" 2>&1 || status=$$?; \
+	  -artifact_prefix="$(PORTAL_VAR_DIR)/fuzz/" "$(PORTAL_VAR_DIR)/fuzz/corpus" "$(PORTAL_VAR_DIR)/fuzz/seeds" > "$$log" 2>&1 || status=$$?; \
 	runs=$$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1/p' "$$log" | tail -n 1); \
 	secs=$$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\2/p' "$$log" | tail -n 1); \
 	grep '^fuzz: ' "$$log" || true; \
@@ -83,6 +86,9 @@ fuzz: $(VENV)/.installed
 	  tail -n 40 "$$log"; echo "fuzz: exceção inesperada (saída $$status) — entrada em $(PORTAL_VAR_DIR)/fuzz/crash-*, log em $$log"; exit 1; \
 	fi; \
 	known=$$(grep -c '^fuzz: vazamento conhecido' "$$log" || true); \
+	inited=$$(sed -n 's/.*INITED cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/\1 arestas, \2 features, \3 entradas/p' "$$log" | tail -n 1); \
+	reached=$$(sed -n 's/.*cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/\1 arestas, \2 features, \3 entradas/p' "$$log" | tail -n 1); \
+	echo "fuzz: cobertura com as sementes: $${inited:-?}; ao fim: $${reached:-?} (cov/ft/corp do libFuzzer)"; \
 	echo "fuzz: $$runs entradas em $$secs s, nenhuma exceção inesperada ($$known tipos já conhecidos: casos xfail do corpus)"
 
 lint: $(VENV)/.installed

@@ -9,13 +9,17 @@ Each input is one of four shapes, chosen by its first byte:
 
 Every certificate that decodes goes through ``CertificateValidator.validate`` against a small trust store built at
 start (root → AC → leaves) and through ``extract_identity`` (as ``backends.claimed_identity`` does for a refused
-one). Allowed answers: a value, ``CertificateError`` (and ``ValueError`` from the identity parser). The exceptions
-the core is known to leak today (each pinned by a strict xfail case of ``tests/certauth/hostile.py``) are reported
+one). The store also trusts the test PKI of the seed corpus (``fuzz/seed-pki/``, written with ``fuzz/corpus/`` by
+``fuzz/make_seed_corpus.py``), and every input is checked at that PKI's instant, so the committed seeds — the real
+samples, the test PKI's certificates, the hostile corpus — reach the late checks on any later day.
+
+Allowed answers: a value, ``CertificateError`` (and ``ValueError`` from the identity parser). The exceptions the core
+is known to leak today (each pinned by a strict xfail case of ``tests/certauth/hostile.py``) are reported
 when first seen, not treated as crashes, unless ``FUZZ_STRICT=1``; anything else is a crash (libFuzzer writes the
 input to ``crash-*``).
 
-Run: ``make fuzz`` (``FUZZ_SECONDS``, default 60), or
-``.venv/bin/python fuzz/fuzz_certificate.py -max_total_time=60 var/fuzz/corpus``.
+Run: ``make fuzz`` (``FUZZ_SECONDS``, default 60: a copy of ``fuzz/corpus`` plus the growing ``var/fuzz/corpus``), or
+``.venv/bin/python fuzz/fuzz_certificate.py -max_total_time=60 var/fuzz/corpus fuzz/corpus``.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ with atheris.instrument_imports(include=["certauth.icp"]):
     from certauth.icp.builder import A3_POLICY, LeafProfile, PersonSpec, PkiBuilder
     from certauth.icp.errors import CertificateError
     from certauth.icp.forwarded import decode_forwarded_certificate
-    from certauth.icp.trust import TrustStore
+    from certauth.icp.identity import extract_identity
+    from certauth.icp.trust import TrustStore, load_pem_files
     from certauth.icp.validation import CertificateValidator
 
 STRICT = os.environ.get("FUZZ_STRICT") == "1"
@@ -60,13 +65,21 @@ INPUTS = [0]
 
 # --- the fuzz PKI (built once) ----------------------------------------------------------------------------------
 
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+SEED_PKI = Path(__file__).resolve().parent / "seed-pki"
+SEED_LEAF = Path(__file__).resolve().parent / "corpus" / "pki-lawyer-oab.der"  #: must validate (see main)
+if (SEED_PKI / "instant.txt").exists():
+    NOW = dt.datetime.fromisoformat((SEED_PKI / "instant.txt").read_text().strip())
+    SEED_ROOTS, SEED_INTERMEDIATES = (load_pem_files([SEED_PKI / name]) for name in ("roots.pem", "intermediates.pem"))
+else:
+    NOW, SEED_ROOTS, SEED_INTERMEDIATES = dt.datetime.now(dt.UTC).replace(microsecond=0), [], []
 AT = NOW + dt.timedelta(minutes=5)
 _builder = PkiBuilder(now=NOW, shared_leaf_key=True)
 ROOT = _builder.root("AC Raiz Fuzz", key=ec.generate_private_key(ec.SECP256R1()))
 AC_KEY = ec.generate_private_key(ec.SECP256R1())  # ECDSA: re-signing each input costs microseconds
 AC = _builder.intermediate(ROOT, "AC Fuzz OAB", key=AC_KEY)
-VALIDATOR = CertificateValidator(trust=TrustStore([ROOT.certificate], [AC.certificate]))
+VALIDATOR = CertificateValidator(
+    trust=TrustStore([ROOT.certificate, *SEED_ROOTS], [AC.certificate, *SEED_INTERMEDIATES])
+)
 SEEDS = [
     _builder.person(AC, PersonSpec("MARIA FUZZ", "52601815906", oab="0123456SP", policy_oid=A3_POLICY)).certificate,
     _builder.person(AC, PersonSpec("JOAO FUZZ", "47363361886", profile=LeafProfile.RES_211)).certificate,
@@ -146,8 +159,10 @@ def check_header(value: str) -> None:
     certificate = _guard(lambda: decode_forwarded_certificate(value), CertificateError)
     if certificate is None:
         return
-    # The login path: validate() reads the identity itself (and the view's claimed_identity swallows everything).
+    # The login path: validate() reads the identity itself once the path holds; for a refused certificate the view
+    # still reads who it claims to be (backends.claimed_identity), so the identity parser sees every input.
     _guard(lambda: VALIDATOR.validate(certificate, at=AT), CertificateError)
+    _guard(lambda: extract_identity(certificate), CertificateError, ValueError)
 
 
 def TestOneInput(data: bytes) -> None:  # noqa: N802  (atheris' name)
@@ -185,11 +200,13 @@ def main() -> None:
     for argument in sys.argv[1:]:
         if not argument.startswith("-") and Path(argument).is_dir():
             _write_seeds(Path(argument))
-    # Sanity: the seeds are valid certificates of the fuzz PKI (else the fuzzer would explore nothing useful).
-    for certificate in SEEDS:
-        assert VALIDATOR.validate(
-            decode_forwarded_certificate(escaped(certificate.public_bytes(serialization.Encoding.DER))), at=AT
-        )
+    # Sanity: the seeds are valid certificates of the fuzz PKI, and the seed corpus's test PKI is trusted at its
+    # instant (else the fuzzer would explore nothing useful).
+    seeds = [escaped(certificate.public_bytes(serialization.Encoding.DER)) for certificate in SEEDS]
+    if SEED_ROOTS:
+        seeds.append(escaped(SEED_LEAF.read_bytes()[1:]))
+    for header in seeds:
+        assert VALIDATOR.validate(decode_forwarded_certificate(header), at=AT)
     atheris.Setup(sys.argv, TestOneInput)
     atheris.Fuzz()
 
