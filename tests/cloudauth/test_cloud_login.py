@@ -5,6 +5,7 @@ same certauth core and binding as a token's."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -347,19 +348,33 @@ def push_provider(provider_factory, simulator):
     return provider_factory("vidaas", adapter="vidaas")
 
 
+def seconds_shown(response: Any) -> tuple[int, str]:
+    """The countdown of a waiting page: (its ``data-seconds``, the text it shows)."""
+    found = re.search(r'<strong id="tempo-restante" data-seconds="(\d+)">([^<]*)</strong>', response.content.decode())
+    assert found, response.content[:500]
+    return int(found.group(1)), found.group(2)
+
+
 def test_push_shows_a_countdown_and_the_code_then_logs_in_once_approved(cloud, push_provider, member, simulator):
+    """With the clock stopped, the waiting page counts the two minutes of approval down to the second."""
     simulator.behaviour.push_approve_after = 3600
-    chosen = cloud.until_psc(mode="push")
-    assert chosen.status_code == 302
-    waiting = cloud.client.get(chosen["Location"], secure=True)
-    text = page_text(waiting)
-    assert waiting.status_code == 200
-    assert 'http-equiv="refresh"' in text
-    assert 'id="tempo-restante" data-seconds="1' in text  # about 120 s left
-    code = cloud.flow()
-    assert "Login no Portal A3 do INSS" in text
-    simulator.behaviour.push_approve_after = 0
-    done = cloud.client.get(chosen["Location"], secure=True)
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with time_machine.travel(start, tick=False) as clock:
+        chosen = cloud.until_psc(mode="push")
+        assert chosen.status_code == 302
+        waiting = cloud.client.get(chosen["Location"], secure=True)
+        text = page_text(waiting)
+        assert waiting.status_code == 200
+        assert 'http-equiv="refresh"' in text
+        assert seconds_shown(waiting) == (120, "120 s")
+        clock.shift(dt.timedelta(seconds=47.5))
+        assert seconds_shown(cloud.client.get(chosen["Location"], secure=True)) == (72, "72 s")
+        clock.shift(dt.timedelta(seconds=72))  # half a second left: still shown as one
+        assert seconds_shown(cloud.client.get(chosen["Location"], secure=True)) == (1, "1 s")
+        code = cloud.flow()
+        assert "Login no Portal A3 do INSS" in text
+        simulator.behaviour.push_approve_after = 0  # approved in the app in the last half second
+        done = cloud.client.get(chosen["Location"], secure=True)
     assert done.status_code == 302 and done["Location"].endswith("/painel/"), error_code(done)
     assert simulator.requests_to("token")[0].form()["redirect_uri"] == "push://"
     assert code.used_at is None and CloudLogin.objects.get(pk=code.pk).used_at is not None
