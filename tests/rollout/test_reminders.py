@@ -228,6 +228,11 @@ def test_inactive_entities_and_their_members_get_nothing(entity, maria, status):
     remind("--at", days_before(30))
 
     assert sent() == []
+    # Positive control: the same entity, active again, gets its reminder that day (a mute reminder run would not).
+    entity.status = EntityStatus.ACTIVE
+    entity.save()
+    remind("--at", days_before(30))
+    assert recipients() == {MARIA, *CONTACTS}
 
 
 def test_members_without_email_are_skipped_but_named_to_the_contacts(make_member, joao):
@@ -274,6 +279,10 @@ def test_entities_without_a_date_get_nothing(entity_factory, member_factory):
     remind("--at", "2027-01-01")
 
     assert sent() == []
+    # Positive control: once the entity has a date 30 days ahead, the same run writes to the member and the contact.
+    EntityOverride.objects.create(entity=rs, cutover_on=dt.date(2027, 1, 31), reason="data definida pelo INSS")
+    remind("--at", "2027-01-01")
+    assert recipients() == {MARIA, "contato@oabrs.org.br"}
 
 
 # ------------------------------------------------------------------ after the cutover
@@ -314,23 +323,32 @@ def test_a_first_deployment_does_not_write_to_those_whose_cutover_was_in_2024(en
     member = member_factory(entity=sp)
     member.email = MARIA
     member.save()
+    # Positive control in the same run: an entity whose date is 30 days from today gets its reminder.
+    soon = entity_factory(code="OAB-RS", uf="RS", contact_email="contato@oabrs.org.br")
+    EntityOverride.objects.create(
+        entity=soon, cutover_on=dt.datetime.now(BRT).date() + dt.timedelta(days=30), reason="data definida pelo INSS"
+    )
+    other = member_factory("08301661305", entity=soon)
+    other.email = JOAO
+    other.save()
 
     remind()
 
-    assert sent() == []
+    assert recipients() == {JOAO, "contato@oabrs.org.br"}
 
 
-def test_entities_a3_only_from_the_start_never_lost_a_password_access(entity_factory, member_factory):
+def test_entities_a3_only_from_the_start_never_lost_a_password_access(entity_factory, member_factory, maria):
     new = entity_factory(code="MUN-NOVA", uf="AM", kind="municipio", act_signed_on=dt.date(2027, 3, 1))
     new.contact_email = "prefeitura@manaus.example"
     new.save()
-    member = member_factory(entity=new)
-    member.email = MARIA
+    member = member_factory("08301661305", entity=new)
+    member.email = JOAO
     member.save()
 
     remind("--at", "2027-03-02")
 
-    assert sent() == []
+    # Positive control in the same run: Maria's entity lost its password access on 01/03/2027 and is told.
+    assert recipients() == {MARIA, *CONTACTS}
 
 
 def test_a_changed_date_starts_a_new_series(entity, maria):
