@@ -12,15 +12,26 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ExportForm
 
 from certauth.icp.numbers import normalize_cpf
 from portal.admin_history import ScopedHistoryAdmin
-from portal.models import EntitySelection, EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
+from portal.models import (
+    EntitySelection,
+    EntityStatus,
+    Member,
+    Membership,
+    OabRegistration,
+    PartnerEntity,
+    PortalSession,
+    User,
+)
 from portal.permissions import scope_entities, scope_members
 from portal.resources import EntityResource, MemberResource
 from portal.services import set_entity_status
+from portal.session_access import end_sessions, members_users
 from rollout.regions import SUPERINTENDENCIAS, region_by_code
 
 
@@ -116,7 +127,7 @@ class PartnerEntityAdmin(ScopedHistoryAdmin, ImportExportModelAdmin):  # type: i
     list_filter = ("kind", "uf", SuperintendenciaFilter, "status", MigratedFilter)
     search_fields = ("code", "name", "act_number")
     inlines = (MembershipInline,)
-    actions = ("suspend", "reactivate")
+    actions = ("suspend", "reactivate", "end_member_sessions")
     readonly_fields = ("superintendencia", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("code", "name", "kind", "uf", "superintendencia", "status")}),
@@ -138,6 +149,13 @@ class PartnerEntityAdmin(ScopedHistoryAdmin, ImportExportModelAdmin):  # type: i
         changed = set_entity_status(queryset, EntityStatus.ACTIVE, reason="reativação em lote")
         messages.success(request, f"{changed} entidade(s) reativada(s).")
 
+    @admin.action(
+        description="Encerrar as sessões abertas dos membros das entidades selecionadas", permissions=["change"]
+    )
+    def end_member_sessions(self, request: HttpRequest, queryset: QuerySet[PartnerEntity]) -> None:
+        ended = end_sessions(user_ids=members_users(Member.objects.filter(memberships__entity__in=queryset)))
+        messages.success(request, f"{ended} sessão(ões) encerrada(s): cada uma termina no próximo acesso.")
+
 
 @admin.register(Member)
 class MemberAdmin(ScopedHistoryAdmin, ImportExportModelAdmin):  # type: ignore[misc]
@@ -147,8 +165,27 @@ class MemberAdmin(ScopedHistoryAdmin, ImportExportModelAdmin):  # type: ignore[m
     list_filter = ("active", ("first_a3_login_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "=cpf", "oab_registrations__number")
     inlines = (OabRegistrationInline, MemberMembershipInline)
-    readonly_fields = ("user", "first_a3_login_at", "last_certificate_login_at", "last_password_login_at")
+    readonly_fields = (
+        "user",
+        "open_sessions",
+        "first_a3_login_at",
+        "last_certificate_login_at",
+        "last_password_login_at",
+    )
     fields = ("cpf", "name", "email", "active", *readonly_fields)
+    actions = ("end_sessions",)
+
+    @admin.display(description="sessões abertas")
+    def open_sessions(self, obj: Member) -> str:
+        if obj.user_id is None:
+            return "nenhuma (nunca entrou)"
+        count = PortalSession.objects.filter(user_id=obj.user_id, expire_date__gt=timezone.now()).count()
+        return f"{count} — use a ação “Encerrar as sessões abertas” na lista para encerrá-las" if count else "nenhuma"
+
+    @admin.action(description="Encerrar as sessões abertas dos membros selecionados", permissions=["change"])
+    def end_sessions(self, request: HttpRequest, queryset: QuerySet[Member]) -> None:
+        ended = end_sessions(user_ids=members_users(queryset))
+        messages.success(request, f"{ended} sessão(ões) encerrada(s): cada uma termina no próximo acesso.")
 
     @admin.display(description="CPF", ordering="cpf")
     def masked_cpf(self, obj: Member) -> str:

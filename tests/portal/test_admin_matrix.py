@@ -195,6 +195,8 @@ ACTIONS: dict[str, tuple[str, Answer]] = {
     "suspend": (CHANGE, Answer(302, writes=True)),
     "reactivate": (CHANGE, Answer(302, writes=True)),
     "cleanup_expired_attempts": (DELETE, Answer(302)),  # django-axes' (portal.admin): none has expired here
+    "end_sessions": (CHANGE, Answer(302)),  # marks the member's session rows: none is open here
+    "end_member_sessions": (CHANGE, Answer(302)),
 }
 # An action the group may not run is not offered: "no action selected" (back to the list) when others are, the
 # list shown again when none is; nothing done either way.

@@ -16,7 +16,7 @@ from certauth.icp.errors import Reason
 from certauth.models import LoginAttempt, LoginMethod, Outcome
 from portal import session_keys
 from portal.models import EntityStatus, Member, Membership, OabRegistration, PartnerEntity, PortalSession, User
-from portal.permissions import MANAGEMENT_GROUP
+from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP
 from portal.session_access import end_sessions, request_recheck
 from portal.sessions import SessionStore
 from tests.conftest import LAWYER
@@ -326,3 +326,25 @@ def test_a_recheck_that_finds_the_path_still_good_keeps_the_session_and_records_
     assert response.status_code == 200
     checked = response.wsgi_request.session_certificate.revocation_checked_at
     assert abs((checked - later).total_seconds()) < 1
+
+
+@pytest.mark.parametrize(
+    ("url", "action", "selected"),
+    [
+        ("/admin/portal/member/", "end_sessions", lambda member: member.pk),
+        ("/admin/portal/partnerentity/", "end_member_sessions", lambda member: member.entities.get().pk),
+    ],
+    ids=["member", "entity"],
+)
+def test_staff_end_sessions_from_the_admin_and_read_only_staff_cannot(
+    certificate_client, lawyer, staff_factory, staff_login, url, action, selected
+):
+    post = {"action": action, "_selected_action": [selected(lawyer)]}
+    reader = staff_login(staff_factory("78778932807", groups=(NATIONAL_VIEW_GROUP,)))
+    reader.post(url, post, secure=True)
+    assert painel(certificate_client).status_code == 200, "a read-only group ends nothing"
+    admin = staff_login(staff_factory(groups=(MANAGEMENT_GROUP,)))
+    assert admin.post(url, post, secure=True).status_code == 302
+    assert_ended(painel(certificate_client), Reason.SESSION_ENDED, "equipe do INSS", method=LoginMethod.CERTIFICATE)
+    page = admin.get(f"/admin/portal/member/{lawyer.pk}/change/", secure=True).content.decode()
+    assert "Sessões abertas" in page
