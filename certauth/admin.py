@@ -107,5 +107,8 @@ class CrlIssuerAdmin(admin.ModelAdmin[CrlIssuer]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # read-only: no "Salvar" that saves nothing (and writes an admin log entry)
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

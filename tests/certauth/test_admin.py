@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.models import LogEntry
 
-from certauth.models import LoginAttempt
+from certauth.models import CrlIssuer, LoginAttempt
 from tests.conftest import LAWYER
 
 
@@ -53,7 +54,31 @@ def test_serial_as_nginx_logs_it_with_a_leading_zero_finds_the_attempt(staff_cli
     assert accepted.reference in page.content.decode()
 
 
+def crl_store() -> list[tuple[object, ...]]:
+    return list(
+        CrlIssuer.objects.order_by("pk").values_list("pk", "name", "key_id", "urls", "current_id", "last_error")
+    )
+
+
 def test_crl_store_is_visible_read_only(staff_client, crls):
-    page = staff_client.get("/admin/certauth/crlissuer/", secure=True)
+    """Even for a superuser: no add, change, delete or bulk action writes anything (the store is filled only by
+    ``manage.py crl`` and by logins)."""
+    base = "/admin/certauth/crlissuer/"
+    page = staff_client.get(base, secure=True)
     assert page.status_code == 200 and "AC Teste OAB" in page.content.decode()
-    assert staff_client.get("/admin/certauth/crlissuer/add/", secure=True).status_code == 403
+    assert 'name="action"' not in page.content.decode(), "no bulk action is offered"
+    issuer = CrlIssuer.objects.get(name__contains="AC Teste OAB")
+    before, logged = crl_store(), LogEntry.objects.count()
+
+    assert staff_client.get(f"{base}add/", secure=True).status_code == 403
+    assert staff_client.post(f"{base}add/", {"name": "AC Forjada", "key_id": "00"}, secure=True).status_code == 403
+    detail = staff_client.get(f"{base}{issuer.pk}/change/", secure=True)
+    assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()
+    changed = {"name": "AC Forjada", "urls": '["http://lcr.atacante.example/oab.crl"]', "last_error": "", "_save": "1"}
+    assert staff_client.post(f"{base}{issuer.pk}/change/", changed, secure=True).status_code == 403
+    assert staff_client.post(f"{base}{issuer.pk}/delete/", {"post": "yes"}, secure=True).status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [issuer.pk], "post": "yes"}
+    assert staff_client.post(base, bulk, secure=True).status_code in (200, 302)  # "no such action": nothing done
+
+    assert crl_store() == before
+    assert LogEntry.objects.count() == logged
