@@ -8,10 +8,11 @@ import re
 
 import openpyxl
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.test import Client
 
 from certauth.models import LoginAttempt
-from portal.models import Member, PartnerEntity
+from portal.models import Member, Membership, PartnerEntity
 from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, regional_group_name
 from tests.conftest import LAWYER
 
@@ -108,17 +109,51 @@ def test_management_edits_entities_and_members_everywhere(manager, partners):
     assert PartnerEntity.objects.get(pk=rj.pk).name == "OAB Rio"
 
 
-def test_regional_staff_see_only_their_superintendencias_entities_read_only(regional, partners):
+def partner_rows() -> list[object]:
+    """Every row a write through the admin could touch: entities, members, memberships, admin log."""
+    return [
+        list(PartnerEntity.objects.order_by("pk").values()),
+        list(Member.objects.order_by("pk").values()),
+        list(Membership.objects.order_by("pk").values()),
+        LogEntry.objects.count(),
+    ]
+
+
+def test_regional_staff_see_only_their_superintendencias_entities_read_only(
+    regional, partners, login_with, proxy_client
+):
     listing = page(regional, "/admin/portal/partnerentity/")
     assert "OAB-SP" in listing and "OAB-RJ" not in listing
-    sp, rj = partners["sp"], partners["rj"]
+    sp, rj, maria = partners["sp"], partners["rj"], partners["maria"]
     assert 'name="_save"' not in page(regional, f"/admin/portal/partnerentity/{sp.pk}/change/")
     assert regional.get(f"/admin/portal/partnerentity/{rj.pk}/change/", secure=True).status_code == 302  # not found
-    post = regional.post(f"/admin/portal/partnerentity/{sp.pk}/change/", {"name": "x"}, secure=True)
-    assert post.status_code == 403
     members = page(regional, "/admin/portal/member/")
     assert "Maria Souza" in members and "João Pereira" not in members
     assert regional.get("/admin/portal/partnerentity/import/", secure=True).status_code == 403
+    assert login_with(LAWYER).status_code == 302  # Maria has an open session (what the session actions would end)
+    before = partner_rows()
+
+    # Every write the admin offers someone, tried by the read-only group on its own region's rows: refused, and
+    # nothing changes — no row, no admin log entry, no session ended.
+    def refused(url: str, data: dict[str, object]) -> None:
+        assert regional.post(url, data, secure=True).status_code == 403, url
+
+    entity, member = f"/admin/portal/partnerentity/{sp.pk}/", f"/admin/portal/member/{maria.pk}/"
+    refused(f"{entity}change/", {"code": sp.code, "name": "x", "kind": "oab", "uf": "SP", "status": "suspended"})
+    refused("/admin/portal/partnerentity/add/", {"code": "OAB-XX", "name": "x", "kind": "oab", "uf": "SP"})
+    refused(f"{entity}delete/", {"post": "yes"})
+    refused(f"{member}change/", {"cpf": "78778932807", "name": "x", "email": "x@atacante.example", "active": ""})
+    refused(f"{member}delete/", {"post": "yes"})
+    for changelist, pk, actions in (
+        ("/admin/portal/partnerentity/", sp.pk, ("suspend", "reactivate", "end_member_sessions", "delete_selected")),
+        ("/admin/portal/member/", maria.pk, ("end_sessions", "delete_selected")),
+    ):
+        for action in actions:  # not offered to this group: Django answers "no action" (or 403) and does nothing
+            bulk = {"action": action, "_selected_action": [pk], "post": "yes"}
+            assert regional.post(changelist, bulk, secure=True).status_code in (200, 302, 403), action
+
+    assert partner_rows() == before
+    assert proxy_client.get("/painel/", secure=True).status_code == 200, "Maria's session was ended"
 
 
 def test_regional_staff_see_only_the_login_attempts_of_their_region(regional, partners, login_with, pki):
