@@ -11,7 +11,7 @@ import pytest
 
 from portal.serving.processes import BASE_DIR
 
-SKIPPING = '''
+SKIPPING = """
 import pytest
 from tests.required import unavailable
 
@@ -31,7 +31,7 @@ def test_strict_xfail():
 
 def test_passes():
     pass
-'''
+"""
 
 
 def run_pytest(directory: Path, *, required: bool) -> subprocess.CompletedProcess[str]:
