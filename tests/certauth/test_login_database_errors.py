@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.db import DatabaseError
 
 from certauth.backends import ClientCertificateBackend
 from certauth.models import LoginAttempt
+from portal.models import PortalSession
 from tests.conftest import LAWYER
 from tests.database_faults import AUDIT_INSERT, database_down_from
 
@@ -38,6 +38,15 @@ def assert_audit_unavailable_page(response) -> str:
     return reference.group(1)
 
 
+def test_control_the_login_succeeds_with_the_database_up(login_with, member_factory):
+    member_factory(oab="123456SP")
+    with database_down_from(r"^(?!)") as fault:  # a trigger no query matches
+        assert login_with(LAWYER).status_code == 302
+    assert fault.failed == []
+    assert LoginAttempt.objects.get().outcome == "accepted"
+    assert PortalSession.objects.count() == 1  # the table the failure tests find empty
+
+
 @pytest.mark.parametrize("moment", list(MOMENTS))
 def test_a_database_failure_during_a_certificate_login_answers_audit_unavailable(login_with, member_factory, moment):
     member_factory(oab="123456SP")
@@ -49,7 +58,7 @@ def test_a_database_failure_during_a_certificate_login_answers_audit_unavailable
     assert_audit_unavailable_page(response)
     assert "_auth_user_id" not in response.wsgi_request.session
     assert not LoginAttempt.objects.exists()
-    assert not Session.objects.exists()
+    assert not PortalSession.objects.exists()  # the portal's session table (SESSION_ENGINE portal.sessions)
 
 
 @pytest.mark.parametrize("moment", [m for m in MOMENTS if m != "the audit row"])

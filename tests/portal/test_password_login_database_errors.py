@@ -8,11 +8,10 @@ import re
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.sessions.models import Session
 from django.test import Client
 
 from certauth.models import LoginAttempt
-from portal.models import User
+from portal.models import PortalSession, User
 from tests.conftest import LAWYER
 from tests.database_faults import AUDIT_INSERT, database_down_from
 
@@ -45,6 +44,7 @@ def test_control_the_login_succeeds_with_the_database_up(password_member):
     response = post()
     assert response.status_code == 302, response.content[:300]
     assert LoginAttempt.objects.get().outcome == "accepted"
+    assert PortalSession.objects.count() == 1  # the table the failure tests find empty
 
 
 @pytest.mark.parametrize("moment", list(MOMENTS))
@@ -64,4 +64,4 @@ def test_a_database_failure_during_a_password_login_answers_audit_unavailable(pa
     assert 'href="/entrar/senha/"' in body  # "Tentar novamente" leads back to the password page
     assert "_auth_user_id" not in response.wsgi_request.session
     assert not LoginAttempt.objects.exists()
-    assert not Session.objects.exists()
+    assert not PortalSession.objects.exists()  # the portal's session table (SESSION_ENGINE portal.sessions)
