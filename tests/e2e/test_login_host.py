@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import time
 
 import pytest
@@ -82,37 +83,49 @@ def test_login_host_acts_on_the_certificate_only_at_the_login_url(
     assert_not_logged_in(browser)
 
 
-def test_refusal_page_for_a_certificate_nginx_refuses_gets_its_stylesheet_and_one_audit_row(
-    e2e_stack, browser_factory, member_factory, pki
+@pytest.mark.parametrize(
+    ("code", "validity"),
+    [
+        ("CERT_EXPIRED", {"valid_from": dt.timedelta(days=-40), "valid_for": dt.timedelta(days=30)}),
+        ("CERT_NOT_YET_VALID", {"valid_from": dt.timedelta(days=2)}),
+    ],
+)
+@pytest.mark.parametrize("port", ["login", "login TLS 1.2"])
+def test_refusal_page_for_a_certificate_nginx_refuses_gets_its_static_files_from_the_login_host(
+    code, validity, port, e2e_stack, browser_factory, member_factory, pki
 ):
-    """The CERT_EXPIRED page is served on the login host and links its stylesheet there; the browser fetches it
-    with the same (expired) certificate. It must get the CSS — from the login host, or after one redirect to the
-    portal host, as a browser would follow — and the attempt must stay one audited attempt."""
+    """nginx refuses these certificates itself (495) on every path of the login host. The refusal page links its
+    stylesheets and icon relatively, and its CSP (style-src 'self') allows no other host: the login host must serve
+    them itself with the same certificate (no redirect to the portal host, which the browser would block), and the
+    attempt stays one audited attempt."""
     member_factory(oab="123456SP")
-    expired = LAWYER.but(valid_from=dt.timedelta(days=-40), valid_for=dt.timedelta(days=30))
-    browser = browser_factory(pki.issue(expired))
-    page = browser.login()
-    reference = assert_rejection_page(page, "CERT_EXPIRED", status=403)
-    href = re.search(r'<link rel="stylesheet" href="([^"]+)"', page.body).group(1)
-    assert href.startswith("/static/"), href  # relative: fetched from the login host
+    browser = browser_factory(pki.issue(LAWYER.but(**validity)))
+    base = e2e_stack.login if port == "login" else f"https://localhost:{e2e_stack.site.login_tls12_port}"
+    page = browser.get(f"{base}/entrar/certificado/")
+    reference = assert_rejection_page(page, code, status=403)
+    hrefs = re.findall(r'<link rel="(?:stylesheet|icon)" href="([^"]+)"', page.body)
+    assert len(hrefs) >= 5 and all(h.startswith("/static/") for h in hrefs), hrefs  # relative: the login host's
 
-    stylesheet = browser.get(f"{e2e_stack.login}{href}")
-    if stylesheet.status == 302:
-        assert stylesheet.header("Location") == f"{e2e_stack.portal}{href}"
-        stylesheet = browser.get(stylesheet.header("Location"))
+    probe = secrets.token_hex(8)  # finds these requests in nginx's access log
+    observed = {}
+    for href in hrefs:
+        response = browser.get(f"{base}{href}?sonda={probe}")
+        observed[href] = (response.status, response.header("Location"), response.header("X-Error-Code"))
+    observed["audit rows"] = [(r.code, r.reference) for r in LoginAttempt.objects.order_by("created_at")]
 
-    observed = {
-        "stylesheet": (
-            stylesheet.status,
-            (stylesheet.header("Content-Type") or "").split(";")[0],
-            stylesheet.header("X-Error-Code"),
-        ),
-        "audit rows": [(r.code, r.reference) for r in LoginAttempt.objects.order_by("created_at")],
-    }
     assert observed == {
-        "stylesheet": (200, "text/css", None),
-        "audit rows": [("CERT_EXPIRED", reference)],
+        **{href: (200, None, None) for href in hrefs},
+        "audit rows": [(code, reference)],
     }
+    # nginx did refuse the certificate on those requests too (its 495), and served the files all the same.
+    deadline = time.monotonic() + 5  # the access log is flushed every 2 s
+    while True:
+        lines = [x for x in (e2e_stack.logs / "access.log").read_text().splitlines() if f"sonda={probe} " in x]
+        if len(lines) == len(hrefs) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert len(lines) == len(hrefs), lines
+    assert all('" 200 ' in line and ' verify="FAILED:' in line for line in lines), lines
 
 
 @pytest.mark.parametrize(

@@ -579,8 +579,15 @@ def launch_chromium(
     extra_args: tuple[str, ...] = (),
     bypass_csp: bool = False,
     navigation_timeout_ms: int = NAVIGATION_TIMEOUT_MS,
+    client_certificates: list[dict[str, Any]] | None = None,
 ) -> tuple[Browser, BrowserContext]:
-    """Debian's Chromium, headless, and a pt-BR context in Brasília time with the tests' short timeouts."""
+    """Debian's Chromium, headless, and a pt-BR context in Brasília time with the tests' short timeouts.
+
+    ``client_certificates``: certificates Playwright presents for the named origins where Chromium would not — an
+    expired or not yet valid one (Chromium never offers those: it filters them by its own clock before any picker or
+    policy). Playwright does that handshake in a proxy of its own between Chromium and nginx (only for those
+    origins) and tells Chromium to accept the proxy's certificate for the whole context; Chromium still renders,
+    fetches the subresources and enforces the CSP as for any page."""
     try:
         browser = pw.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -596,6 +603,7 @@ def launch_chromium(
         timezone_id=BROWSER_TIMEZONE,
         viewport={"width": 1280, "height": 800},
         bypass_csp=bypass_csp,
+        **({"client_certificates": client_certificates} if client_certificates else {}),
     )
     context.set_default_timeout(min(ACTION_TIMEOUT_MS, navigation_timeout_ms))
     context.set_default_navigation_timeout(navigation_timeout_ms)
