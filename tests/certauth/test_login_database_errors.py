@@ -31,7 +31,7 @@ def assert_audit_unavailable_page(response) -> str:
     assert response.status_code == 503, response.content[:300]
     assert response["Retry-After"] == "60" and response["Cache-Control"] == "no-store"
     body = response.content.decode()
-    assert re.search(r'id="codigo-erro"[^>]*>\s*AUDIT_UNAVAILABLE\s*<', body), body
+    assert re.search(r'id="codigo-erro"[^>]*>\s*AUDIT_<wbr>UNAVAILABLE\s*<', body), body
     reference = re.search(r'id="referencia"[^>]*>\s*([0-9A-Z]{5}-[0-9A-Z]{5})\s*<', body)
     assert reference, body
     assert BRASILIA_DATETIME.search(body)

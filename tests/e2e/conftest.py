@@ -461,7 +461,8 @@ def cookies_from(response: Response) -> dict[str, str]:
 
 
 def element_text(body: str, element_id: str) -> str | None:
-    match = re.search(rf'id="{re.escape(element_id)}"[^>]*>([^<]*)<', body)
+    """The text of the element ``element_id`` (an error code's ``<wbr>`` line-break hints are not text)."""
+    match = re.search(rf'id="{re.escape(element_id)}"[^>]*>([^<]*)<', body.replace("<wbr>", ""))
     return match.group(1).strip() if match else None
 
 

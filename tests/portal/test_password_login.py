@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from certauth.models import LoginAttempt, LoginMethod, Outcome
+from certauth.templatetags.error_codes import breakable_code
 from portal import session_keys
 from portal.models import Member, PartnerEntity, User
 from rollout.models import EntityOverride
@@ -65,7 +66,7 @@ def assert_refused(response, code: str) -> LoginAttempt:
     assert response.status_code == 403
     assert response["X-Error-Code"] == code
     page = response.content.decode()
-    assert f'<code class="codigo" id="codigo-erro">{code}</code>' in page
+    assert f'<code class="codigo" id="codigo-erro">{breakable_code(code)}</code>' in page
     reference = response["X-Reference"]
     assert f'<code id="referencia">{reference}</code>' in page
     attempt = LoginAttempt.objects.get(reference=reference)

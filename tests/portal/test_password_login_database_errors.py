@@ -56,7 +56,7 @@ def test_a_database_failure_during_a_password_login_answers_audit_unavailable(pa
     assert response.status_code == 503, response.content[:300]
     assert response["Retry-After"] == "60" and response["Cache-Control"] == "no-store"
     body = response.content.decode()
-    assert re.search(r'id="codigo-erro"[^>]*>\s*AUDIT_UNAVAILABLE\s*<', body), body
+    assert re.search(r'id="codigo-erro"[^>]*>\s*AUDIT_<wbr>UNAVAILABLE\s*<', body), body
     assert re.search(r'id="referencia"[^>]*>\s*[0-9A-Z]{5}-[0-9A-Z]{5}\s*<', body), body
     assert BRASILIA_DATETIME.search(body)
     text = re.sub(r"\s+", " ", body)

@@ -14,6 +14,7 @@ from django.test import Client
 from certauth.icp.builder import RevokedEntry
 from certauth.icp.errors import Reason
 from certauth.models import LoginAttempt, LoginMethod, Outcome
+from certauth.templatetags.error_codes import breakable_code
 from portal import session_keys
 from portal.models import EntityStatus, Member, Membership, OabRegistration, PartnerEntity, PortalSession, User
 from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP
@@ -59,7 +60,7 @@ def assert_ended(response, code: Reason, detail: str, *, method: str) -> LoginAt
     assert response.status_code == 403, response.status_code
     assert response["X-Error-Code"] == code
     page = response.content.decode()
-    assert f'<code class="codigo" id="codigo-erro">{code}</code>' in page
+    assert f'<code class="codigo" id="codigo-erro">{breakable_code(code)}</code>' in page
     assert detail in page
     attempt = LoginAttempt.objects.get(reference=response["X-Reference"])
     assert (attempt.outcome, attempt.code, attempt.method) == (Outcome.REJECTED, code, method)

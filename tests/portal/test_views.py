@@ -41,7 +41,7 @@ def test_not_found_page_is_screenshot_ready(client, db):
     response = client.get("/nao-existe/", secure=True)
     assert response.status_code == 404
     body = response.content.decode()
-    assert "Página não encontrada" in body and "HTTP_404" in body
+    assert "Página não encontrada" in body and "HTTP_<wbr>404" in body
     assert BRASILIA_DATETIME.search(body)
     assert "Certificado Digital ACT" in body
 
@@ -59,7 +59,7 @@ def test_server_error_page_shows_reference_and_time_not_a_traceback(client, db, 
     assert response.status_code == 500
     body = response.content.decode()
     assert "secret internals" not in body
-    assert BRASILIA_DATETIME.search(body) and "HTTP_500" in body
+    assert BRASILIA_DATETIME.search(body) and "HTTP_<wbr>500" in body
 
 
 @pytest.mark.parametrize("path", ["/", "/painel/"])

@@ -59,7 +59,7 @@ def assert_retired(response, since: str, member: Member) -> LoginAttempt:
     assert response.status_code == 403
     assert response["X-Error-Code"] == "PASSWORD_RETIRED"
     page = response.content.decode()
-    assert '<code class="codigo" id="codigo-erro">PASSWORD_RETIRED</code>' in page
+    assert '<code class="codigo" id="codigo-erro">PASSWORD_<wbr>RETIRED</code>' in page
     assert f"Sessão encerrada: certificado digital A3 obrigatório para a sua entidade desde {since}." in page
     assert f'href="{settings.PORTAL_BASE_URL}/orientacoes/"' in page
     attempt = LoginAttempt.objects.get(reference=response["X-Reference"])
