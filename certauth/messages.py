@@ -13,13 +13,15 @@ class ReasonText:
     explanation: str
     next_steps: tuple[str, ...]
 
-    def steps_for(self, method: str) -> tuple[str, ...]:
+    def steps_for(self, method: str, *, until: str = "") -> tuple[str, ...]:
         """The steps for this login method: a cloud certificate has no token to plug in nor a browser choice to
-        forget, so those steps become "try the cloud login again" (once)."""
+        forget, so those steps become "try the cloud login again" (once). ``until``: when a retry will be admitted
+        (Brasília time, "14:42"), said instead of "aguarde alguns minutos"."""
+        waited = tuple(_wait_until(until) if until and s == _WAIT else s for s in self.next_steps)
         if method != "cloud":
-            return self.next_steps
+            return waited
         steps: list[str] = []
-        for step in self.next_steps:
+        for step in waited:
             step = _CLOUD_AGAIN if step in _TOKEN_ONLY else step
             if step not in steps:
                 steps.append(step)
@@ -33,6 +35,13 @@ _CLOSE_BROWSER = (
 _AR = "Adquira ou renove o certificado com uma Autoridade de Registro (AR) credenciada pelo ITI."
 _CLOUD_AGAIN = "Tente novamente pela opção “Entrar com certificado em nuvem” e aprove o pedido no aplicativo."
 _TOKEN_ONLY = frozenset({_CHECK_TOKEN, _CLOSE_BROWSER})
+_WAIT = "Aguarde alguns minutos e tente novamente."
+
+
+def _wait_until(until: str) -> str:
+    return f"Aguarde até as {until} (horário de Brasília) e tente novamente."
+
+
 _ENTITY = "Procure o responsável pela sua entidade parceira para atualizar o cadastro junto ao INSS."
 
 TEXTS: dict[Reason, ReasonText] = {
@@ -146,6 +155,18 @@ TEXTS: dict[Reason, ReasonText] = {
         "A solicitação de login foi recusada no aplicativo do seu certificado em nuvem.",
         (_CLOUD_AGAIN, "Confira no aplicativo se o pedido é do Portal A3 do INSS e tem o código mostrado no portal."),
     ),
+    Reason.CLOUD_NO_CERTIFICATE: ReasonText(
+        "Nenhum certificado em nuvem neste prestador",
+        "O prestador de serviço de confiança (PSC) escolhido informou que não guarda certificado em nuvem para o CPF "
+        "informado.",
+        (
+            "Tente novamente pela opção “Entrar com certificado em nuvem” e escolha outro prestador: os que têm "
+            "certificado para o seu CPF aparecem como “certificado encontrado”.",
+            "Não sabe qual prestador emitiu o seu certificado? Veja o e-mail ou o comprovante da compra, ou o "
+            "aplicativo de certificado instalado no seu celular.",
+            "Se o seu certificado A3 é em token ou cartão, entre com ele pela opção “Entrar com certificado digital”.",
+        ),
+    ),
     Reason.CLOUD_EXPIRED: ReasonText(
         "Tempo para autorizar esgotado",
         "A autorização no aplicativo do certificado em nuvem não foi concluída dentro do prazo.",
@@ -169,7 +190,7 @@ TEXTS: dict[Reason, ReasonText] = {
     Reason.CLOUD_RATE_LIMITED: ReasonText(
         "Tentativas demais",
         "Houve tentativas de login com certificado em nuvem demais para este CPF ou a partir desta rede.",
-        ("Aguarde alguns minutos e tente novamente.", "Você também pode entrar com o certificado em token ou cartão."),
+        (_WAIT, "Você também pode entrar com o certificado em token ou cartão."),
     ),
     Reason.SESSION_EXPIRED: ReasonText(
         "Sessão encerrada pelo limite de tempo",

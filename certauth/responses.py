@@ -4,14 +4,16 @@ date and time in Brasília time, what to do, how to reach support)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.contrib import auth
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from certauth import audit
 from certauth.exceptions import LoginRejected
-from certauth.icp.clock import format_brasilia
+from certauth.icp.clock import BRASILIA, format_brasilia
 from certauth.icp.errors import Reason
 from certauth.messages import TEXTS
 
@@ -28,10 +30,12 @@ def rejection_response(
     status: int | None = None,
     retry_url: str = "",
     method: str = "",
+    retry_at: dt.datetime | None = None,  # when a retry is admitted (a rate limit's): said, and sent as Retry-After
 ) -> HttpResponse:
     """``retry_url``: where "Tentar novamente" leads (default: the certificate login link); ``method``: the login
     method the steps are written for."""
     text = TEXTS[reason]
+    now = timezone.now()
     response = TemplateResponse(
         request,
         TEMPLATE,
@@ -40,7 +44,7 @@ def rejection_response(
             "code": reason.value,
             "title": text.title,
             "explanation": text.explanation,
-            "next_steps": text.steps_for(method),
+            "next_steps": text.steps_for(method, until=_until(retry_at, now) if retry_at else ""),
             "detail": detail,
             "reference": reference,
             "when": format_brasilia(at),
@@ -53,8 +57,23 @@ def rejection_response(
     response["X-Error-Code"] = reason.value
     response["X-Reference"] = reference
     if reason.http_status in (429, 503):
-        response["Retry-After"] = "60"
+        response["Retry-After"] = str(_seconds_until(retry_at, now)) if retry_at else "60"
     return response
+
+
+def _seconds_until(instant: dt.datetime, now: dt.datetime) -> int:
+    """Whole seconds after which ``instant`` has passed (a request then is admitted), at least 1."""
+    return max(1, math.floor((instant - now).total_seconds()) + 1)
+
+
+def _until(instant: dt.datetime, now: dt.datetime) -> str:
+    """The Brasília minute from which to try again, rounded up ("14:42"; "00:02 de 11/03/2026" on another day)."""
+    later = instant.astimezone(BRASILIA)
+    if later.second or later.microsecond:
+        later = later.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    if later.date() == now.astimezone(BRASILIA).date():
+        return later.strftime("%H:%M")
+    return later.strftime("%H:%M de %d/%m/%Y")
 
 
 def audited_rejection(
@@ -65,9 +84,10 @@ def audited_rejection(
     cpf: str = "",
     user: object = None,
     retry_url: str = "",
+    retry_at: dt.datetime | None = None,
 ) -> HttpResponse:
     """Record the refusal in the audit, then answer its page with the same reference (the attempt's own if the
-    audit could not be written: the user is refused anyway)."""
+    audit could not be written: the user is refused anyway); ``retry_at`` as for :func:`rejection_response`."""
     row = audit.record_rejection(attempt, rejection, cpf=cpf, user=user)
     return rejection_response(
         request,
@@ -77,6 +97,7 @@ def audited_rejection(
         detail=rejection.detail,
         retry_url=retry_url,
         method=attempt.method,
+        retry_at=retry_at,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -14,8 +15,10 @@ from django.db import transaction
 from django.db.models import Q
 
 from certauth.icp.errors import Reason
+from certauth.icp.numbers import mask_cpf
 from cloudauth import ratelimit
 from cloudauth.conf import settings
+from cloudauth.durations import spoken_duration
 from cloudauth.models import CloudLogin, Provider
 from cloudauth.psc.adapters import PUSH_REDIRECT, PushState
 from cloudauth.psc.challenge import ChallengeState, LoginChallenge, binding_digest, check_usable, new_nonce
@@ -109,9 +112,26 @@ def begin(
 
 def offers(flow: CloudLogin) -> list[Offer]:
     """The enabled PSCs with what discovery said of each: those holding the CPF first."""
-    found = {r["slug"]: Holding(r["holding"]) for r in flow.offered if isinstance(r, dict) and "slug" in r}
-    listed = [Offer(p, found.get(p.slug, Holding.UNAVAILABLE)) for p in enabled_providers()]
+    listed = [Offer(p, discovered(flow, p)) for p in enabled_providers()]
     return sorted(listed, key=lambda o: not o.found)
+
+
+def discovered(flow: CloudLogin, provider: Provider) -> Holding:
+    """What ``provider`` answered at the start: holds the CPF, does not, or did not answer."""
+    for result in flow.offered:
+        if isinstance(result, dict) and result.get("slug") == provider.slug:
+            try:
+                return Holding(str(result.get("holding")))
+            except ValueError:
+                break
+    return Holding.UNAVAILABLE
+
+
+def approval_seconds(*, push: bool) -> int:
+    """The time the holder has, once a PSC is chosen, to approve in the app: the challenge's lifetime, or for a push
+    the wait for its approval if shorter. What the choice page promises and the waiting page counts down."""
+    lifetime = int(settings.CHALLENGE_SECONDS)
+    return min(lifetime, int(settings.APPROVAL_SECONDS)) if push else lifetime
 
 
 # ---------------------------------------------------------------------------------------------- the challenge
@@ -146,10 +166,15 @@ def issue_challenge(flow: CloudLogin, provider: Provider, *, push: bool, redirec
     lifetime = int(settings.TOKEN_LIFETIME)
     target = ""
     if push:
-        flow.push_code = client.start_push(
-            cpf=flow.cpf, state=flow.state, code_challenge=s256_challenge(flow.code_verifier), lifetime=lifetime
-        )
-        flow.push_deadline = now + dt.timedelta(seconds=int(settings.APPROVAL_SECONDS))
+        try:
+            flow.push_code = client.start_push(
+                cpf=flow.cpf, state=flow.state, code_challenge=s256_challenge(flow.code_verifier), lifetime=lifetime
+            )
+        except PscError as exc:
+            if exc.reason is Reason.CLOUD_DENIED:
+                raise refusal(flow, provider) from None
+            raise
+        flow.push_deadline = now + dt.timedelta(seconds=approval_seconds(push=True))
     else:
         target = client.authorize_url(
             cpf=flow.cpf,
@@ -209,9 +234,9 @@ def poll(session: SessionBase, flow: CloudLogin | None, *, now: dt.datetime) -> 
         raise PscError(Reason.CLOUD_CHALLENGE_INVALID, "Esta solicitação não aguarda notificação.")
     if now >= flow.push_deadline:
         consume(session, flow, now=now)
-        seconds = int(settings.APPROVAL_SECONDS)
-        raise PscError(Reason.CLOUD_EXPIRED, f"O pedido não foi aprovado no aplicativo em {seconds} segundos.")
-    seconds_left = max(1, int((flow.push_deadline - now).total_seconds()))
+        waited = spoken_duration(approval_seconds(push=True))
+        raise PscError(Reason.CLOUD_EXPIRED, f"O pedido não foi aprovado no aplicativo em {waited}.")
+    seconds_left = max(1, math.ceil((flow.push_deadline - now).total_seconds()))
     interval = dt.timedelta(seconds=float(settings.POLL_INTERVAL_SECONDS))
     if flow.polled_at is not None and now - flow.polled_at < interval:
         return PushProgress(seconds_left)
@@ -221,5 +246,42 @@ def poll(session: SessionBase, flow: CloudLogin | None, *, now: dt.datetime) -> 
         return PushProgress(seconds_left)
     consume(session, flow, now=now)
     if answer.state is PushState.DENIED:
-        raise PscError(Reason.CLOUD_DENIED, f"{flow.provider.name}: pedido recusado no aplicativo.")
+        raise refusal(flow, flow.provider)
     return PushProgress(seconds_left, prove(flow, code=answer.code, redirect_uri=PUSH_REDIRECT))
+
+
+# ---------------------------------------------------------------------------------------------- refusals
+
+
+def refusal(flow: CloudLogin, provider: Provider) -> PscError:
+    """The PSC refused the request before any approval (``access_denied``, a push rejected): say why, truthfully.
+
+    A PSC answers so both when the holder refused in the app and when it keeps no certificate for the CPF (it has
+    no app to ask). Discovery tells the two apart: what the PSC said at the start, or — if it did not answer then —
+    what it says now. Only a PSC holding the CPF's certificate can have asked the holder; one that says it holds
+    none is ``CLOUD_NO_CERTIFICATE``; one that will not say leaves the reason open (``CLOUD_DENIED``, with a detail
+    that blames nobody).
+    """
+    holding = discovered(flow, provider)
+    if holding is Holding.UNAVAILABLE:
+        holding = _ask_again(provider, flow.cpf)
+    if holding is Holding.NOT_FOUND:
+        return PscError(
+            Reason.CLOUD_NO_CERTIFICATE,
+            f"{provider.name} informou que não tem certificado em nuvem para o CPF {mask_cpf(flow.cpf)}.",
+        )
+    if holding is Holding.FOUND:
+        return PscError(Reason.CLOUD_DENIED, f"{provider.name}: pedido de login recusado.")
+    return PscError(
+        Reason.CLOUD_DENIED,
+        f"{provider.name} recusou o pedido e não confirmou se tem certificado em nuvem para este CPF.",
+    )
+
+
+def _ask_again(provider: Provider, cpf: str) -> Holding:
+    try:
+        found = client_for(provider).holds_certificate(cpf, timeout=float(settings.DISCOVERY_TIMEOUT))
+    except PscError as exc:
+        logger.info("PSC %s: discovery after a refusal failed: %s", provider.slug, exc.detail)
+        return Holding.UNAVAILABLE
+    return Holding.FOUND if found else Holding.NOT_FOUND

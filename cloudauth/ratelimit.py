@@ -34,6 +34,7 @@ import hashlib
 import ipaddress
 
 from django.db import DatabaseError, transaction
+from django.db.models import QuerySet
 
 from certauth.icp.errors import Reason
 from cloudauth.conf import settings
@@ -60,8 +61,10 @@ def source_of(ip: str | None, browser: str | None) -> str:
 
 
 def admit(*, cpf: str, ip: str | None, browser: str | None, now: dt.datetime) -> str:
-    """The start's source if it may go on; ``PscError(CLOUD_RATE_LIMITED)`` if not. Call it inside the transaction
-    that then inserts the flow with that source (the locks it takes are held until that transaction ends)."""
+    """The start's source if it may go on; ``PscError(CLOUD_RATE_LIMITED)`` if not, naming the first limit reached
+    and, as ``retry_at``, the instant from which every limit reached has room again (a start leaves a window when
+    it is older than the window; refused starts are not counted). Call it inside the transaction that then inserts
+    the flow with that source (the locks it takes are held until that transaction ends)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ratelimit.admit must run inside the transaction that inserts the flow")
     source = source_of(ip, browser)
@@ -70,21 +73,47 @@ def admit(*, cpf: str, ip: str | None, browser: str | None, now: dt.datetime) ->
         keys.append(source)
     _lock(keys, now=now)
 
-    recent = CloudLogin.objects.filter(created_at__gte=now - dt.timedelta(seconds=int(settings.RATE_WINDOW_SECONDS)))
-    if recent.filter(cpf=cpf, source=source).count() >= int(settings.RATE_PER_CPF):
-        where = "neste navegador" if browser else "a partir deste endereço"
-        raise PscError(Reason.CLOUD_RATE_LIMITED, f"Limite de tentativas de login em nuvem para este CPF {where}.")
-    if browser:
-        return source
-    if ip and recent.filter(source=source).count() >= int(settings.RATE_PER_IP):
-        raise PscError(Reason.CLOUD_RATE_LIMITED, "Limite de tentativas de login em nuvem desta rede atingido.")
-    if recent.filter(cpf=cpf, source__startswith=NETWORK).count() >= int(settings.RATE_PER_CPF_ANONYMOUS):
-        raise PscError(
-            Reason.CLOUD_RATE_LIMITED,
-            "Muitas tentativas recentes de login em nuvem para este CPF, de vários endereços: por segurança, agora só "
-            "um navegador em que você já entrou com o certificado em nuvem pode tentar.",
+    window = dt.timedelta(seconds=int(settings.RATE_WINDOW_SECONDS))
+    recent = CloudLogin.objects.filter(created_at__gte=now - window)
+    where = "neste navegador" if browser else "a partir deste endereço"
+    limits = [
+        (
+            recent.filter(cpf=cpf, source=source),
+            int(settings.RATE_PER_CPF),
+            f"Limite de tentativas de login em nuvem para este CPF {where}.",
         )
+    ]
+    if not browser:
+        if ip:
+            limits.append(
+                (
+                    recent.filter(source=source),
+                    int(settings.RATE_PER_IP),
+                    "Limite de tentativas de login em nuvem desta rede atingido.",
+                )
+            )
+        limits.append(
+            (
+                recent.filter(cpf=cpf, source__startswith=NETWORK),
+                int(settings.RATE_PER_CPF_ANONYMOUS),
+                "Muitas tentativas recentes de login em nuvem para este CPF, de vários endereços: por segurança, agora "
+                "só um navegador em que você já entrou com o certificado em nuvem pode tentar.",
+            )
+        )
+    reached = [(free, detail) for rows, limit, detail in limits if (free := _room_from(rows, limit, window, now))]
+    if reached:
+        raise PscError(Reason.CLOUD_RATE_LIMITED, reached[0][1], retry_at=max(free for free, _ in reached))
     return source
+
+
+def _room_from(rows: QuerySet[CloudLogin], limit: int, window: dt.timedelta, now: dt.datetime) -> dt.datetime | None:
+    """None if ``rows`` (the starts in the window) leave room for one more; else when they will: when the
+    ``limit``-th most recent of them leaves the window."""
+    if limit <= 0:
+        return now + window
+    oldest_counted = rows.order_by("-created_at").values_list("created_at", flat=True)[limit - 1 : limit]
+    found = list(oldest_counted)
+    return found[0] + window if found else None
 
 
 def _lock(keys: list[str], *, now: dt.datetime) -> None:

@@ -27,6 +27,7 @@ from cloudauth import flow as flows
 from cloudauth import known_browsers
 from cloudauth.backends import BACKEND
 from cloudauth.conf import settings
+from cloudauth.durations import countdown_text, spoken_duration
 from cloudauth.models import CloudLogin
 from cloudauth.psc.errors import PscError
 from cloudauth.psc.proof import PossessionProof
@@ -97,12 +98,14 @@ def choose(request: HttpRequest, public_id: str) -> HttpResponse:
             if push:
                 return HttpResponseRedirect(reverse("cloudauth:waiting", args=[flow.public_id]))
             return HttpResponseRedirect(target)
+    approval = min((flows.approval_seconds(push=o.provider.offers_push) for o in offers), default=None)
     context = {
         "flow": flow,
         "cpf": format_cpf(flow.cpf),
         "offers": offers,
         "any_found": any(o.found for o in offers),
         "error": error,
+        "approval_time": spoken_duration(approval or flows.approval_seconds(push=False)),
     }
     response = render(request, "cloudauth/choose.html", context, status=400 if error else 200)
     # The form posts here and is redirected to the PSC: browsers apply form-action to that redirect too.
@@ -151,6 +154,7 @@ def waiting(request: HttpRequest, public_id: str) -> HttpResponse:
         "flow": found,
         "provider": found.provider,
         "seconds_left": progress.seconds_left,
+        "time_left": countdown_text(progress.seconds_left),
         "refresh_seconds": max(2, int(float(settings.POLL_INTERVAL_SECONDS))),
         "confirmation_code": flows.challenge_of(found).confirmation_code,
     }
@@ -181,13 +185,15 @@ def _attempt(request: HttpRequest, provider: str = "") -> audit.AttemptContext:
 def _refuse(request: HttpRequest, attempt: audit.AttemptContext, error: PscError, *, cpf: str) -> HttpResponse:
     logger.info("cloud login %s refused: %s %s", attempt.reference, error.reason, error.detail)
     rejection = LoginRejected(error.reason, error.detail)
-    return audited_rejection(request, attempt, rejection, cpf=cpf, retry_url=reverse("cloudauth:start"))
+    return audited_rejection(
+        request, attempt, rejection, cpf=cpf, retry_url=reverse("cloudauth:start"), retry_at=error.retry_at
+    )
 
 
 def _authorization_error(flow: CloudLogin, error: str, description: str) -> PscError:
     name = flow.provider.name if flow.provider else "O prestador"
-    if error == "access_denied":
-        return PscError(Reason.CLOUD_DENIED, f"{name}: pedido recusado pelo titular.")
+    if error == "access_denied" and flow.provider is not None:
+        return flows.refusal(flow, flow.provider)
     shown = f"{error}: {description}"[:200] if description else error[:60]
     return PscError(Reason.CLOUD_PSC_UNAVAILABLE, f"{name} recusou a autorização ({shown}).")
 

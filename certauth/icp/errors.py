@@ -34,6 +34,7 @@ class Reason(StrEnum):
     # Cloud A3 ("em nuvem") through a PSC's API (DOC-ICP-17.01 §6.4).
     CLOUD_PSC_UNAVAILABLE = "CLOUD_PSC_UNAVAILABLE"  #: the PSC did not answer in time, or answered an error
     CLOUD_DENIED = "CLOUD_DENIED"  #: the holder refused the request in the PSC's app
+    CLOUD_NO_CERTIFICATE = "CLOUD_NO_CERTIFICATE"  #: the chosen PSC keeps no certificate for the CPF typed
     CLOUD_EXPIRED = "CLOUD_EXPIRED"  #: the approval or the login challenge ran out of time
     CLOUD_CHALLENGE_INVALID = "CLOUD_CHALLENGE_INVALID"  #: unknown, already used, or another session's challenge
     CLOUD_CPF_MISMATCH = "CLOUD_CPF_MISMATCH"  #: the PSC's token or certificate names another CPF

@@ -366,9 +366,9 @@ def test_push_shows_a_countdown_and_the_code_then_logs_in_once_approved(cloud, p
         text = page_text(waiting)
         assert waiting.status_code == 200
         assert 'http-equiv="refresh"' in text
-        assert seconds_shown(waiting) == (120, "120 s")
-        clock.shift(dt.timedelta(seconds=47.5))
-        assert seconds_shown(cloud.client.get(chosen["Location"], secure=True)) == (72, "72 s")
+        assert seconds_shown(waiting) == (120, "2 min 00 s")
+        clock.shift(dt.timedelta(seconds=47.5))  # 72.5 s left: shown as 73 (the approval is still possible in it)
+        assert seconds_shown(cloud.client.get(chosen["Location"], secure=True)) == (73, "1 min 13 s")
         clock.shift(dt.timedelta(seconds=72))  # half a second left: still shown as one
         assert seconds_shown(cloud.client.get(chosen["Location"], secure=True)) == (1, "1 s")
         code = cloud.flow()
@@ -393,7 +393,7 @@ def test_push_not_approved_in_two_minutes_is_expired(cloud, push_provider, membe
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=121)):
         response = cloud.client.get(chosen["Location"], secure=True)
     assert (response.status_code, error_code(response)) == (403, "CLOUD_EXPIRED")
-    assert "120 segundos" in page_text(response)
+    assert "em 2 minutos" in page_text(response)
 
 
 def test_push_is_polled_at_most_once_per_interval(cloud, push_provider, member, simulator, settings):

@@ -7,6 +7,8 @@
   if (isNaN(left)) { return; }
   window.setInterval(function () {
     left = Math.max(0, left - 1);
-    element.textContent = left + " s";
+    // As cloudauth.durations.countdown_text writes it: "1 min 59 s", then "45 s".
+    var minutes = Math.floor(left / 60), seconds = left % 60;
+    element.textContent = minutes ? minutes + " min " + (seconds < 10 ? "0" : "") + seconds + " s" : seconds + " s";
   }, 1000);
 }());

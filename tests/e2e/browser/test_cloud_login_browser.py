@@ -196,12 +196,18 @@ def test_push_countdown_ticks_and_the_page_lands_on_the_dashboard_once_approved(
     page.wait_for_function(
         """() => {
             const element = document.getElementById("tempo-restante");
-            return element !== null && element.textContent.trim() !== `${element.dataset.seconds} s`;
+            if (element === null) { return false; }
+            const seconds = Number(element.dataset.seconds), minutes = Math.floor(seconds / 60);
+            const served = minutes ? `${minutes} min ${String(seconds % 60).padStart(2, "0")} s` : `${seconds} s`;
+            return element.textContent.trim() !== served;
         }""",
         timeout=COUNTDOWN_TICK_TIMEOUT_MS,
     )
     shown = page.locator("#tempo-restante").inner_text()
-    assert re.fullmatch(r"\d{1,3} s", shown) and 0 < int(shown.split()[0]) <= 120, shown
+    ticked = re.fullmatch(r"(?:(\d) min (\d{2})|(\d{1,2})) s", shown)
+    assert ticked, shown
+    left = int(ticked.group(1)) * 60 + int(ticked.group(2)) if ticked.group(1) else int(ticked.group(3))
+    assert 0 < left < 120, shown
     page.screenshot(path=tmp_path / "nuvem-aguardando.png", full_page=True)
     assert not LoginAttempt.objects.exists()
 
