@@ -78,7 +78,7 @@ ADMINS: dict[str, AdminPolicy] = {
     "axes.accesslog": AdminPolicy(frozenset({VIEW, CHANGE, DELETE})),
     "axes.accessfailurelog": AdminPolicy(frozenset({VIEW, CHANGE, DELETE})),
     "certauth.loginattempt": AdminPolicy(frozenset({VIEW}), scoped=True),
-    "certauth.crlissuer": AdminPolicy(frozenset({VIEW, CHANGE})),
+    "certauth.crlissuer": AdminPolicy(frozenset({VIEW})),  # filled by `crl refresh`/`import` and by logins
     "cloudauth.provider": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE})),
     "portal.user": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE})),
     "portal.partnerentity": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE, IMPORT, EXPORT}), scoped=True),
