@@ -48,7 +48,14 @@ TEXTS: dict[Reason, ReasonText] = {
     Reason.CERT_ABSENT: ReasonText(
         "Nenhum certificado digital foi apresentado",
         "O navegador não enviou um certificado digital ao portal.",
-        (_CHECK_TOKEN, "Ao ser solicitado, escolha o seu certificado A3 e digite o PIN.", _CLOSE_BROWSER),
+        (
+            _CHECK_TOKEN,
+            "Ao ser solicitado, escolha o seu certificado A3 e digite o PIN.",
+            # Chromium (Chrome, Edge) filters out such certificates by its own clock: the login host gets none.
+            "O certificado não apareceu para escolha? Navegadores como Chrome e Edge não oferecem certificado vencido"
+            " ou ainda não válido: confira a validade no programa do token e a data e a hora do computador.",
+            _CLOSE_BROWSER,
+        ),
     ),
     Reason.CERT_MALFORMED: ReasonText(
         "Certificado ilegível",
