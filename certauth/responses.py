@@ -15,6 +15,7 @@ from certauth import audit
 from certauth.exceptions import LoginRejected
 from certauth.icp.clock import BRASILIA, format_brasilia
 from certauth.icp.errors import Reason
+from certauth.icp.numbers import mask_cpfs
 from certauth.messages import TEXTS
 
 TEMPLATE = "certauth/rejected.html"
@@ -45,7 +46,7 @@ def rejection_response(
             "title": text.title,
             "explanation": text.explanation,
             "next_steps": text.steps_for(method, until=_until(retry_at, now) if retry_at else ""),
-            "detail": detail,
+            "detail": mask_cpfs(detail),  # the sentences are CPF-free at their source; this page is screenshotted
             "reference": reference,
             "when": format_brasilia(at),
             "retry_url": retry_url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -10,7 +11,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from certauth.icp.numbers import mask_cpf
@@ -52,21 +53,39 @@ def _waves_by_region() -> dict[str, list[str]]:
     return found
 
 
+def _drawn(draw: Callable[[charts.Layout], str]) -> dict[str, SafeString]:
+    """A chart drawn for wide screens and for phones (the page shows the one that fits)."""
+    return {
+        "wide": mark_safe(draw(charts.WIDE)),  # noqa: S308  # built by charts.py, every text escaped there
+        "narrow": mark_safe(draw(charts.NARROW)),  # noqa: S308
+    }
+
+
 def _charts(data: series.Series, regions: list[Region]) -> dict[str, Any]:
     names = {r.code: r.name for r in SUPERINTENDENCIAS}
     adoption = {names.get(code, code): values for code, values in data.first_a3_cumulative.items()}
     logins = {_METHOD_LABELS.get(method, method): values for method, values in data.logins.items()}
+    rejections = [(code, tables.title(code) or code, n) for code, n in data.rejections]
     return {
         "series": data,
-        "chart_adoption": mark_safe(  # noqa: S308  # built by charts.py, every text escaped there
-            charts.line_chart("Membros com login A3 (acumulado, por semana)", data.weeks, adoption)
+        "chart_adoption": _drawn(
+            lambda layout: charts.line_chart(
+                "Membros com login A3 (acumulado, por semana)", data.weeks, adoption, layout=layout
+            )
         ),
-        "chart_logins": mark_safe(  # noqa: S308
-            charts.stacked_bars("Logins aceitos por semana, por forma de acesso", data.weeks, logins)
+        "chart_logins": _drawn(
+            lambda layout: charts.stacked_bars(
+                "Logins aceitos por semana, por forma de acesso", data.weeks, logins, layout=layout
+            )
         ),
-        "chart_rejections": mark_safe(  # noqa: S308
-            charts.horizontal_bars("Tentativas recusadas nos últimos 30 dias, por código", data.rejections)
+        "chart_rejections": _drawn(
+            lambda layout: charts.horizontal_bars(
+                "Tentativas recusadas nos últimos 30 dias, por motivo",
+                [(label, n) for _, label, n in rejections],
+                layout=layout,
+            )
         ),
+        "rejections_table": rejections,
         "adoption_table": [
             (names.get(code, code), values[-1] if values else 0) for code, values in data.first_a3_cumulative.items()
         ],

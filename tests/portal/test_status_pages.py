@@ -90,7 +90,23 @@ def test_national_overview_figures_match_the_hand_count(dataset, national):
     assert cells(html, "sr-total")[2:] == ["4", "2", "1", "1", "6", "2", "2", "4", "33%", "1"]
     assert "Etapa 1 (SP): 16/05/2024" in html
     assert "Etapa 6 (RS): a definir" in html
-    assert html.count("<svg") == 3
+    assert html.count("<svg") == 3 * 2  # each chart drawn for wide screens and for phones
+
+
+def test_refusal_chart_names_each_reason_in_portuguese_and_its_table_keeps_the_code(dataset, national):
+    import re
+
+    LoginAttempt.objects.create(
+        reference="EEEEE-FFFFF", method="certificate", outcome="rejected", code="CERT_EXPIRED", cpf=dataset["m1"].cpf
+    )
+    html = national.get("/acompanhamento/", secure=True).content.decode()
+
+    drawings = [svg for svg in re.findall(r"<svg.*?</svg>", html, re.S) if "Tentativas recusadas" in svg]
+    assert len(drawings) == 2  # for wide screens and for phones
+    for svg in drawings:
+        drawn = " ".join(re.sub(r"<[^>]+>", "", text) for text in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S))
+        assert "Certificado vencido" in drawn and "CERT_EXPIRED" not in drawn, drawn
+    assert "<td>Certificado vencido</td><td><code>CERT_EXPIRED</code></td><td>1</td>" in html
 
 
 def test_superintendencia_page_lists_its_entities_with_phase_date_and_risk(dataset, national):
