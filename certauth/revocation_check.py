@@ -22,6 +22,7 @@ from certauth.crl_fetch import FetchError, download
 from certauth.icp.clock import format_brasilia
 from certauth.icp.crl import CrlError, distribution_points, key_id, ocsp_urls, serial_hex
 from certauth.icp.errors import CertificateError, Reason
+from certauth.icp.names import display_name
 from certauth.icp.ocsp import OcspError, OcspStatus, build_request, evaluate_response
 from certauth.icp.revocation import RevocationOutcome, RevocationPolicy, RevocationStatus, decide
 from certauth.icp.trust import VerifiedPath
@@ -64,7 +65,11 @@ class StoreRevocationChecker:
         for index, ((certificate, _), key, serial) in enumerate(zip(pairs, keys, serials, strict=True)):
             entry = found.held.get(key)
             revocation = found.listed.get((key, serial))
-            subject = "O certificado" if index == 0 else f"A AC {_common_name(certificate)}"
+            subject = (
+                "O certificado"
+                if index == 0
+                else f"O certificado da autoridade certificadora {display_name(certificate.subject)}"
+            )
             try:
                 outcomes.append(
                     decide(
@@ -150,8 +155,3 @@ class StoreRevocationChecker:
             if result.status is OcspStatus.GOOD:
                 return RevocationOutcome(RevocationStatus.GOOD, f"OCSP {url}: não revogado")
         return None
-
-
-def _common_name(certificate: x509.Certificate) -> str:
-    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(names[-1].value) if names else certificate.subject.rfc4514_string()

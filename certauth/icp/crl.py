@@ -16,7 +16,7 @@ from typing import NamedTuple
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from certauth.icp.names import names_match
+from certauth.icp.names import display_name, names_match
 
 #: A 1,000,000-entry CRL is about 30–55 MB of DER; anything far beyond is refused before parsing.
 DEFAULT_MAX_CRL_BYTES = 128 * 1024 * 1024
@@ -87,7 +87,7 @@ def verify_crl(crl: x509.CertificateRevocationList, issuer: x509.Certificate, *,
     except (TypeError, ValueError):
         valid = False
     if not valid:
-        raise CrlError(f"Assinatura inválida na LCR de {_common_name(issuer)}.")
+        raise CrlError(f"Assinatura inválida na LCR de {display_name(issuer.subject)}.")
     number = _check_complete(crl)
     return CrlInfo(
         issuer_key_id=key_id(issuer),
@@ -198,11 +198,6 @@ def _subject_key_id(certificate: x509.Certificate) -> bytes | None:
         return certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
     except (x509.ExtensionNotFound, ValueError):
         return None
-
-
-def _common_name(certificate: x509.Certificate) -> str:
-    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(names[-1].value) if names else certificate.subject.rfc4514_string()
 
 
 def find_issuer(

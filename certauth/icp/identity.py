@@ -78,7 +78,9 @@ class PersonData:
     def parse(cls, value: str) -> PersonData:
         head = value[:19]
         if len(head) < 19 or not head.isascii() or not head.isdigit():
-            raise CertificateError(Reason.CERT_NO_CPF, "Campo de dados pessoais (otherName) ilegível.")
+            raise CertificateError(
+                Reason.CERT_NO_CPF, "O campo de dados pessoais do titular (otherName), onde fica o CPF, é ilegível."
+            )
         cpf = value[8:19]
         return cls(
             cpf=None if is_unavailable(cpf) else cpf,
@@ -178,7 +180,7 @@ def _other_names(certificate: x509.Certificate) -> dict[str, tuple[str, ...]]:
         except DerError:
             if oid in (OID.PERSON, OID.COMPANY_RESPONSIBLE, OID.COMPANY_CNPJ, OID.OAB):
                 raise CertificateError(
-                    Reason.CERT_NO_CPF, f"Campo {oid} do certificado com codificação inválida."
+                    Reason.CERT_NO_CPF, f"Um campo de identificação do titular ({oid}) tem codificação inválida."
                 ) from None
     return {oid: tuple(values) for oid, values in found.items()}
 
@@ -188,7 +190,10 @@ def _person_data(other_names: dict[str, tuple[str, ...]], oid: str) -> PersonDat
     if not values:
         return None
     if len(values) > 1:
-        raise CertificateError(Reason.CERT_NO_CPF, f"O certificado traz mais de um campo {oid} diferente.")
+        raise CertificateError(
+            Reason.CERT_NO_CPF,
+            f"O certificado traz mais de um campo de dados do titular ({oid}), com conteúdos diferentes.",
+        )
     return PersonData.parse(values.pop())
 
 
@@ -218,7 +223,7 @@ def _agreed_cpf(found: list[tuple[CpfSource, str]]) -> str:
         raise CertificateError(Reason.CERT_NO_CPF, "O certificado não contém CPF.")
     if len(values) > 1:
         sources = ", ".join(sorted({str(s) for s, _ in found}))
-        raise CertificateError(Reason.CERT_NO_CPF, f"CPFs diferentes no certificado ({sources}).")
+        raise CertificateError(Reason.CERT_NO_CPF, f"O certificado traz CPFs diferentes em seus campos ({sources}).")
     cpf = values.pop()
     if not is_valid_cpf(cpf):
         raise CertificateError(Reason.CERT_NO_CPF, "O CPF do certificado tem dígitos verificadores inválidos.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from stdnum.br import cnpj as _cnpj
 from stdnum.br import cpf as _cpf
 
@@ -41,6 +43,18 @@ def mask_cpf(cpf: str) -> str:
     if len(cpf) != 11:
         return "***.***.***-**"
     return f"***.{cpf[3:6]}.{cpf[6:9]}-**"
+
+
+#: A CPF written in free text: 11 digits, bare or punctuated (``123.456.789-09``), not part of a longer number or
+#: word (a CNPJ, a hexadecimal serial or fingerprint keeps its digits).
+_CPF_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{3})(\.?)(\d{3})\2(\d{3})-?(\d{2})(?![0-9A-Za-z])")
+
+
+def mask_cpfs(text: str) -> str:
+    """``text`` with every CPF in it masked as :func:`mask_cpf` does (an ICP-Brasil name ``NOME:12345678909``, a
+    subject ``serialNumber``, a typed CPF): for every sentence a person reads or a support ticket carries. Any
+    11-digit number is taken for a CPF (a NIS has 11 digits too, and is no less personal)."""
+    return _CPF_IN_TEXT.sub(lambda m: mask_cpf(m.group(1) + m.group(3) + m.group(4) + m.group(5)), text)
 
 
 def format_cpf(cpf: str) -> str:

@@ -45,16 +45,30 @@ def match_policy(certificate: x509.Certificate, accepted_prefixes: Iterable[str]
     try:
         policies = certificate.extensions.get_extension_for_class(x509.CertificatePolicies).value
     except x509.ExtensionNotFound:
-        raise CertificateError(Reason.CERT_NOT_A3, "O certificado não declara política de certificação.") from None
+        raise CertificateError(
+            Reason.CERT_NOT_A3,
+            "O certificado não traz a política de certificação (certificatePolicies), que indica o seu tipo (A1, A3…).",
+        ) from None
     except (ValueError, x509.DuplicateExtension) as exc:
         raise CertificateError(Reason.CERT_MALFORMED, f"Extensão de políticas inválida ({exc}).") from None
     found = [p.policy_identifier.dotted_string for p in policies]
     for oid in found:
         if oid.startswith(prefixes) and all(arc.isdigit() for arc in oid.split(".")):
             return PolicyMatch(oid=oid, certificate_type=certificate_type_name(oid))
-    types = ", ".join(sorted({certificate_type_name(oid) for oid in found})) or "nenhuma"
-    raise CertificateError(
-        Reason.CERT_NOT_A3, f"Tipo de certificado não aceito para login (política encontrada: {types})."
+    raise CertificateError(Reason.CERT_NOT_A3, _not_accepted(found))
+
+
+def _not_accepted(found: list[str]) -> str:
+    """The type the certificate's policies name, in words (the OIDs themselves when they name no ICP-Brasil type)."""
+    types = sorted({_TYPE_NAMES[oid.rsplit(".", 1)[0]] for oid in found if oid.rsplit(".", 1)[0] in _TYPE_NAMES})
+    if types:
+        return (
+            f"O certificado é do tipo {' e '.join(types)}, pela sua política de certificação; o portal aceita A3 e A4."
+        )
+    shown = ", ".join(found[:5])[:200] or "nenhuma"
+    return (
+        f"A política de certificação do certificado ({shown}) não corresponde a nenhum tipo da ICP-Brasil; o portal "
+        "aceita A3 e A4."
     )
 
 
@@ -65,19 +79,30 @@ def check_key_usage(certificate: x509.Certificate) -> None:
         constraints = extensions.get_extension_for_class(x509.BasicConstraints).value
         if constraints.ca:
             raise CertificateError(
-                Reason.CERT_KEY_USAGE, "Certificado de autoridade certificadora não serve para login."
+                Reason.CERT_KEY_USAGE,
+                "Este é o certificado de uma autoridade certificadora (que emite certificados), não o de uma pessoa.",
             )
     except x509.ExtensionNotFound:
         pass
     try:
         key_usage = extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
-        raise CertificateError(Reason.CERT_KEY_USAGE, "O certificado não declara o uso da chave.") from None
+        raise CertificateError(
+            Reason.CERT_KEY_USAGE,
+            "O certificado não traz a extensão “uso da chave” (keyUsage), que diz para que ele serve.",
+        ) from None
     if not key_usage.digital_signature:
-        raise CertificateError(Reason.CERT_KEY_USAGE, "A chave do certificado não permite assinatura digital.")
+        raise CertificateError(
+            Reason.CERT_KEY_USAGE,
+            "O “uso da chave” do certificado não inclui a assinatura digital (digitalSignature), usada no login.",
+        )
     try:
         eku = extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         return
     if ExtendedKeyUsageOID.CLIENT_AUTH not in eku:
-        raise CertificateError(Reason.CERT_KEY_USAGE, "O certificado não permite autenticação de cliente (clientAuth).")
+        raise CertificateError(
+            Reason.CERT_KEY_USAGE,
+            "O “uso estendido da chave” do certificado não inclui a autenticação de cliente (clientAuth), usada no "
+            "login.",
+        )

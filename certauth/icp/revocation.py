@@ -70,12 +70,15 @@ def decide(
     policy: RevocationPolicy,
 ) -> RevocationOutcome:
     """``CERT_REVOKED`` if listed on the held CRL (even a stale one: a revocation is never undone by age);
-    ``CERT_REVOCATION_UNKNOWN`` without a CRL fresh at ``at`` unless soft-fail; else the outcome to record."""
+    ``CERT_REVOCATION_UNKNOWN`` without a CRL fresh at ``at`` unless soft-fail; else the outcome to record.
+
+    ``subject`` names the certificate at the start of a sentence, as a masculine noun phrase ("O certificado", "O
+    certificado da autoridade certificadora …"), with no CPF in it (the sentence is shown on the error page)."""
     if revocation is not None and revocation.revoked_at <= at:
         reason = REASON_NAMES.get(revocation.reason, revocation.reason) or "não informado"
         raise CertificateError(
             Reason.CERT_REVOKED,
-            f"{subject} revogado em {format_brasilia(revocation.revoked_at, seconds=False)} (motivo: {reason}).",
+            f"{subject} foi revogado em {format_brasilia(revocation.revoked_at, seconds=False)} (motivo: {reason}).",
             revocation=revocation,
         )
     problem = _staleness(held, at, policy.grace)
@@ -84,14 +87,20 @@ def decide(
         return RevocationOutcome(RevocationStatus.GOOD, f"LCR {number} de {format_brasilia(held.this_update)}")
     if policy.soft_fail:
         return RevocationOutcome(RevocationStatus.SOFT_FAIL, f"Aceito sem verificação de revogação: {problem}")
-    raise CertificateError(Reason.CERT_REVOCATION_UNKNOWN, f"{subject}: {problem}")
+    lowered = subject[:1].lower() + subject[1:]
+    raise CertificateError(
+        Reason.CERT_REVOCATION_UNKNOWN, f"Não foi possível verificar se {lowered} foi revogado: {problem}"
+    )
+
+
+_CRL = "lista de certificados revogados (LCR)"
 
 
 def _staleness(held: HeldCrl | None, at: dt.datetime, grace: dt.timedelta) -> str | None:
     if held is None:
-        return "nenhuma LCR da autoridade certificadora emissora está disponível."
+        return f"nenhuma {_CRL} da autoridade certificadora emissora está disponível."
     if held.this_update > at + dt.timedelta(minutes=5):
-        return f"a LCR disponível só vale a partir de {format_brasilia(held.this_update)}."
+        return f"a {_CRL} disponível só vale a partir de {format_brasilia(held.this_update)}."
     if held.next_update is not None and at > held.next_update + grace:
-        return f"a LCR disponível expirou em {format_brasilia(held.next_update)}."
+        return f"a {_CRL} disponível expirou em {format_brasilia(held.next_update)}."
     return None

@@ -43,15 +43,27 @@ def check_path_strength(path: Sequence[x509.Certificate]) -> None:
     for index, certificate in enumerate(path):
         key = certificate.public_key()
         if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_RSA_BITS:
-            raise CertificateError(Reason.CERT_UNTRUSTED, f"Chave RSA de {key.key_size} bits na cadeia (mínimo 2048).")
+            raise CertificateError(
+                Reason.CERT_UNTRUSTED,
+                f"Um certificado da cadeia usa chave RSA de {key.key_size} bits, abaixo do mínimo da ICP-Brasil "
+                f"({MIN_RSA_BITS} bits).",
+            )
         if isinstance(key, dsa.DSAPublicKey):
-            raise CertificateError(Reason.CERT_UNTRUSTED, "Chave DSA na cadeia (não aceita pela ICP-Brasil).")
+            raise CertificateError(
+                Reason.CERT_UNTRUSTED, "Um certificado da cadeia usa chave DSA, que a ICP-Brasil não aceita."
+            )
         if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < MIN_EC_BITS:
-            raise CertificateError(Reason.CERT_UNTRUSTED, f"Curva de {key.curve.key_size} bits na cadeia.")
+            raise CertificateError(
+                Reason.CERT_UNTRUSTED,
+                f"Um certificado da cadeia usa curva elíptica de {key.curve.key_size} bits, abaixo do mínimo "
+                f"({MIN_EC_BITS} bits).",
+            )
         if index == len(path) - 1 or isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
             continue
         algorithm = certificate.signature_hash_algorithm
         if isinstance(algorithm, WEAK_HASHES):
             raise CertificateError(
-                Reason.CERT_UNTRUSTED, f"Assinatura com {algorithm.name.upper()} na cadeia (mínimo SHA-256)."
+                Reason.CERT_UNTRUSTED,
+                f"Um certificado da cadeia foi assinado com {algorithm.name.upper()}, que a ICP-Brasil não aceita "
+                "(mínimo: SHA-256).",
             )

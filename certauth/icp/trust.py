@@ -24,11 +24,16 @@ from OpenSSL import crypto
 
 from certauth.icp.crl import key_id
 from certauth.icp.errors import CertificateError, Reason
-from certauth.icp.names import NameKey, name_key
+from certauth.icp.names import NameKey, display_name, name_key
 
-# OpenSSL verify error codes (include/openssl/x509_vfy.h) whose meaning we report more precisely.
-_TIME_ERRORS = {9: "ainda não é válida", 10: "expirou"}  # CERT_NOT_YET_VALID, CERT_HAS_EXPIRED
+# OpenSSL verify error codes (include/openssl/x509_vfy.h) whose meaning we say in plain words.
+_TIME_ERRORS = {9: "ainda não é válido", 10: "expirou"}  # CERT_NOT_YET_VALID, CERT_HAS_EXPIRED
 _SIGNATURE_ERRORS = {7, 6}  # CERT_SIGNATURE_FAILURE, UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY
+_NO_ISSUER = {2, 20, 21}  # UNABLE_TO_GET_ISSUER_CERT(_LOCALLY), UNABLE_TO_VERIFY_LEAF_SIGNATURE
+_SELF_SIGNED = {18, 19}  # DEPTH_ZERO_SELF_SIGNED_CERT, SELF_SIGNED_CERT_IN_CHAIN
+_NOT_A_CA = {24, 32, 79}  # INVALID_CA (24 before OpenSSL 3, 79 since), KEYUSAGE_NO_CERTSIGN
+_PATH_LENGTH = 25  # PATH_LENGTH_EXCEEDED
+_CRITICAL_EXTENSION = 34  # UNHANDLED_CRITICAL_EXTENSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +52,8 @@ class VerifiedPath:
         return self.certificates[-1]
 
     def names(self) -> tuple[str, ...]:
-        return tuple(_common_name(c) for c in self.certificates)
+        """Each certificate's name as a person reads it (CPFs masked: :func:`~certauth.icp.names.display_name`)."""
+        return tuple(display_name(c.subject) for c in self.certificates)
 
 
 class TrustStore:
@@ -135,21 +141,39 @@ def _unique(certificates: Iterable[x509.Certificate]) -> list[x509.Certificate]:
     return list({fingerprint(c): c for c in certificates}.values())
 
 
-def _common_name(certificate: x509.Certificate) -> str:
-    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    value = names[-1].value if names else certificate.subject.rfc4514_string()
-    return value.decode("latin-1") if isinstance(value, bytes) else value
-
-
 def _explain(exc: crypto.X509StoreContextError) -> str:
+    """OpenSSL's refusal in plain Portuguese, naming the certificate it concerns (the holder's own, or an AC of the
+    path by name; never the holder's name, which carries the CPF), with OpenSSL's code and words in parentheses
+    for support."""
     code, depth, message = exc.errors[0], exc.errors[1], str(exc.errors[2])
-    subject = _common_name(exc.certificate.to_cryptography()) if exc.certificate is not None else "?"
+    certificate = exc.certificate.to_cryptography() if exc.certificate is not None else None
+    subject = display_name(certificate.subject) if certificate is not None else "?"
+    issuer = display_name(certificate.issuer) if certificate is not None else "?"
+    which = "O certificado" if depth == 0 else f"O certificado da autoridade certificadora “{subject}”"
+    technical = f"(OpenSSL {code}: {message})" if depth == 0 else f"(OpenSSL {code}, nível {depth}: {message})"
     if code in _TIME_ERRORS and depth > 0:
-        return f"A autoridade certificadora {subject} {_TIME_ERRORS[code]}."
+        return f"{which} {_TIME_ERRORS[code]}: a cadeia até a raiz da ICP-Brasil não vale nesta data {technical}."
     if code in _SIGNATURE_ERRORS:
-        return f"Assinatura inválida na cadeia ({subject})."
-    if code in (2, 20, 21):  # UNABLE_TO_GET_ISSUER_CERT(_LOCALLY), UNABLE_TO_VERIFY_LEAF_SIGNATURE
-        return f"Nenhuma cadeia até uma raiz ICP-Brasil confiável a partir de {subject}."
-    if code in (18, 19):  # DEPTH_ZERO_SELF_SIGNED_CERT, SELF_SIGNED_CERT_IN_CHAIN
-        return f"Raiz não confiável na cadeia ({subject})."
-    return f"Cadeia de certificação inválida em {subject} (profundidade {depth}): {message}."
+        return (
+            f"Assinatura inválida: {which[0].lower()}{which[1:]} não traz uma assinatura válida da autoridade "
+            f"certificadora “{issuer}”, que consta como emissora {technical}."
+        )
+    if code in _NO_ISSUER:
+        return (
+            f"{which} declara como emissora “{issuer}”, mas nenhuma autoridade certificadora da ICP-Brasil com esse "
+            f"nome e essa chave o emitiu {technical}."
+        )
+    if code in _SELF_SIGNED:
+        if depth == 0:
+            return f"O certificado é autoassinado: não foi emitido por uma autoridade certificadora {technical}."
+        return f"A cadeia termina em “{subject}”, uma raiz que não é a da ICP-Brasil {technical}."
+    if code in _NOT_A_CA:
+        return (
+            f"“{subject}” aparece como emissor na cadeia, mas não é uma autoridade certificadora autorizada a "
+            f"emitir certificados {technical}."
+        )
+    if code == _PATH_LENGTH:
+        return f"A cadeia tem mais autoridades certificadoras intermediárias do que “{subject}” permite {technical}."
+    if code == _CRITICAL_EXTENSION:
+        return f"{which} traz uma extensão marcada como crítica que o portal não reconhece {technical}."
+    return f"{which} não pôde ser validado até uma raiz da ICP-Brasil {technical}."

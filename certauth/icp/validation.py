@@ -114,7 +114,9 @@ def _facts(certificate: x509.Certificate) -> CertificateFacts:
 def _check_dates(certificate: x509.Certificate, at: dt.datetime) -> None:
     if at < certificate.not_valid_before_utc:
         when = format_brasilia(certificate.not_valid_before_utc, seconds=False)
-        raise CertificateError(Reason.CERT_NOT_YET_VALID, f"O certificado só é válido a partir de {when}.")
+        raise CertificateError(
+            Reason.CERT_NOT_YET_VALID, f"O certificado só é válido a partir de {when} (horário de Brasília)."
+        )
     if at > certificate.not_valid_after_utc:
         when = format_brasilia(certificate.not_valid_after_utc, seconds=False)
-        raise CertificateError(Reason.CERT_EXPIRED, f"O certificado venceu em {when}.")
+        raise CertificateError(Reason.CERT_EXPIRED, f"O certificado venceu em {when} (horário de Brasília).")

@@ -21,7 +21,7 @@ UTC = dt.UTC
 SECOND = dt.timedelta(seconds=1)
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
-SUBJECT = "MARIA DA SILVA:52601815906"
+SUBJECT = "O certificado"  #: as the revocation checker names a leaf
 #: 15/05/2024 12:00 UTC = 09:00 in Brasília (UTC−3, no daylight saving since 2019).
 AT = dt.datetime(2024, 5, 15, 12, 0, tzinfo=UTC)
 FAIL_CLOSED = RevocationPolicy()
@@ -54,7 +54,7 @@ def test_a_listed_serial_is_revoked_with_brasilia_date_and_reason() -> None:
     # 02:30 UTC on 10/03 is still 09/03 in Brasília: the date shown must be the Brasília one.
     revocation = Revocation(dt.datetime(2024, 3, 10, 2, 30, 59, tzinfo=UTC), "keyCompromise")
     error = refused(Reason.CERT_REVOKED, fresh(), revocation)
-    assert error.detail == f"{SUBJECT} revogado em 09/03/2024 23:30 (motivo: comprometimento da chave)."
+    assert error.detail == "O certificado foi revogado em 09/03/2024 23:30 (motivo: comprometimento da chave)."
     assert error.revocation is revocation
     assert str(error) == f"CERT_REVOKED: {error.detail}"
 
@@ -104,7 +104,10 @@ def test_revocation_dated_after_the_instant_is_not_a_revocation_then() -> None:
 
 def test_without_a_crl_revocation_is_unknown_and_the_login_fails_closed() -> None:
     error = refused(Reason.CERT_REVOCATION_UNKNOWN, None)
-    assert error.detail == f"{SUBJECT}: nenhuma LCR da autoridade certificadora emissora está disponível."
+    assert error.detail == (
+        "Não foi possível verificar se o certificado foi revogado: nenhuma lista de certificados revogados (LCR) "
+        "da autoridade certificadora emissora está disponível."
+    )
     assert error.revocation is None
 
 
@@ -112,23 +115,33 @@ def test_without_a_crl_soft_fail_lets_through_and_says_why() -> None:
     outcome = run(None, policy=SOFT_FAIL)
     assert outcome == RevocationOutcome(
         RevocationStatus.SOFT_FAIL,
-        "Aceito sem verificação de revogação: nenhuma LCR da autoridade certificadora emissora está disponível.",
+        "Aceito sem verificação de revogação: nenhuma lista de certificados revogados (LCR) da autoridade "
+        "certificadora emissora está disponível.",
     )
 
 
 def test_a_stale_crl_is_unknown_and_soft_fail_says_when_it_expired() -> None:
     # next_update = 12/05/2024 12:00 UTC = 09:00 in Brasília
     error = refused(Reason.CERT_REVOCATION_UNKNOWN, stale())
-    assert error.detail == f"{SUBJECT}: a LCR disponível expirou em 12/05/2024 09:00:00."
+    assert error.detail == (
+        "Não foi possível verificar se o certificado foi revogado: a lista de certificados revogados (LCR) "
+        "disponível expirou em 12/05/2024 09:00:00."
+    )
     outcome = run(stale(), policy=SOFT_FAIL)
     assert outcome.status is RevocationStatus.SOFT_FAIL
-    assert outcome.detail == "Aceito sem verificação de revogação: a LCR disponível expirou em 12/05/2024 09:00:00."
+    assert outcome.detail == (
+        "Aceito sem verificação de revogação: a lista de certificados revogados (LCR) disponível expirou em "
+        "12/05/2024 09:00:00."
+    )
 
 
 def test_a_crl_from_the_future_is_unknown() -> None:
     future = HeldCrl(number=43, this_update=AT + 30 * DAY, next_update=AT + 37 * DAY)
     error = refused(Reason.CERT_REVOCATION_UNKNOWN, future)
-    assert error.detail == f"{SUBJECT}: a LCR disponível só vale a partir de 14/06/2024 09:00:00."
+    assert error.detail == (
+        "Não foi possível verificar se o certificado foi revogado: a lista de certificados revogados (LCR) "
+        "disponível só vale a partir de 14/06/2024 09:00:00."
+    )
     assert run(future, policy=SOFT_FAIL).status is RevocationStatus.SOFT_FAIL
     assert run(future, at=AT + 30 * DAY).status is RevocationStatus.GOOD  # sanity: once issued, it is good
 

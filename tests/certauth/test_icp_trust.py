@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 
 from certauth.icp.builder import Issued, PkiBuilder
 from certauth.icp.errors import CertificateError, Reason
+from certauth.icp.numbers import mask_cpf
 from certauth.icp.trust import TrustStore, VerifiedPath
 from tests.conftest import LAWYER
 from tests.pki import TestPki
@@ -58,7 +59,7 @@ def test_leaf_from_ac_oab_builds_the_path_to_the_root(pki: TestPki, store: Trust
     path = store.verify(lawyer, at=now)
     assert isinstance(path, VerifiedPath)
     assert path.names() == (
-        f"MARIA DA SILVA:{LAWYER.cpf}",
+        f"MARIA DA SILVA:{mask_cpf(LAWYER.cpf)}",  # the names are shown to people: CPF masked
         "AC Teste OAB",
         "AC Teste Nivel 1",
         "AC Raiz Teste A3",

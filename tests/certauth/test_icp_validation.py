@@ -14,6 +14,7 @@ from certauth.icp.builder import A1_POLICY, A3_POLICY, LeafProfile, PersonSpec, 
 from certauth.icp.errors import CertificateError, Reason
 from certauth.icp.facts import CertificateFacts
 from certauth.icp.identity import OID, CpfSource, HolderKind, OabRegistration
+from certauth.icp.numbers import mask_cpf
 from certauth.icp.revocation import RevocationOutcome, RevocationStatus
 from certauth.icp.trust import TrustStore, VerifiedPath
 from certauth.icp.validation import CertificateValidator, ValidatedCertificate, ValidationPolicy
@@ -90,7 +91,13 @@ def test_valid_a3_lawyer_certificate_is_validated(pki: TestPki, validator: Certi
     assert result.identity.oab == OabRegistration("123456", "SP")
     assert result.policy.oid == A3_POLICY
     assert result.policy.certificate_type == "A3"
-    assert result.path == (f"MARIA DA SILVA:{LAWYER.cpf}", "AC Teste OAB", "AC Teste Nivel 1", "AC Raiz Teste A3")
+    # the path as people read it (the audit's detail): the holder's CPF masked
+    assert result.path == (
+        f"MARIA DA SILVA:{mask_cpf(LAWYER.cpf)}",
+        "AC Teste OAB",
+        "AC Teste Nivel 1",
+        "AC Raiz Teste A3",
+    )
     assert result.facts.serial_hex == serial_hex(certificate)
     assert result.facts.fingerprint_sha256 == sha256(certificate)
     assert result.facts.not_after == certificate.not_valid_after_utc
