@@ -6,12 +6,21 @@ import re
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
+from certauth.audit_text import (
+    PROXY_VERIFY_LABEL,
+    proxy_verify_text,
+    revocation_reason_text,
+    revocation_status_text,
+)
 from certauth.conf import settings
-from certauth.icp.numbers import mask_cpf
+from certauth.icp.errors import Reason
+from certauth.icp.numbers import mask_cpf, mask_cpfs
+from certauth.messages import TEXTS
 from certauth.models import CrlIssuer, LoginAttempt
 
 _HEX = re.compile(r"[0-9A-Fa-f]{8,80}")
@@ -36,10 +45,75 @@ class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     show_full_result_count = False  # COUNT(*) over millions of rows on every page is not worth it
+    # The attempt's page, read by staff: CPFs masked (found by searching the full CPF), codes with their meaning,
+    # the revocation check and nginx's (informative) verdict in words.
+    fieldsets = (
+        (
+            None,
+            {"fields": ("reference", "created_at", "method", "provider", "outcome", "code_display", "detail_display")},
+        ),
+        (
+            "Titular",
+            {"fields": ("masked_cpf", "holder_name", "user_display", "organization_code", "organization_name")},
+        ),
+        (
+            "Certificado",
+            {
+                "fields": (
+                    "cert_serial",
+                    "subject_display",
+                    "cert_issuer",
+                    "cert_fingerprint",
+                    "cert_not_after",
+                    "cert_policy",
+                )
+            },
+        ),
+        (
+            "Revogação",
+            {"fields": ("revocation_display", "revocation_detail_display", "revoked_at", "revocation_reason_display")},
+        ),
+        ("Conexão", {"fields": ("ip", "user_agent", "proxy_request_id", "proxy_verify_display")}),
+    )
 
     @admin.display(description="CPF", ordering="cpf")
     def masked_cpf(self, obj: LoginAttempt) -> str:
         return mask_cpf(obj.cpf) if obj.cpf else ""
+
+    @admin.display(description="usuário")
+    def user_display(self, obj: LoginAttempt) -> str:
+        return mask_cpfs(str(obj.user)) if obj.user_id else ""  # a member's account is named by its CPF
+
+    @admin.display(description="código")
+    def code_display(self, obj: LoginAttempt) -> str:
+        try:
+            return f"{obj.code} — {TEXTS[Reason(obj.code)].title}"
+        except (ValueError, KeyError):  # no code (an accepted login), or one this version does not know
+            return obj.code
+
+    @admin.display(description="detalhe")
+    def detail_display(self, obj: LoginAttempt) -> str:
+        return mask_cpfs(obj.detail)
+
+    @admin.display(description="titular (DN)")
+    def subject_display(self, obj: LoginAttempt) -> str:
+        return mask_cpfs(obj.cert_subject)
+
+    @admin.display(description="revogação")
+    def revocation_display(self, obj: LoginAttempt) -> str:
+        return revocation_status_text(obj.revocation_status)
+
+    @admin.display(description="detalhe da revogação")
+    def revocation_detail_display(self, obj: LoginAttempt) -> str:
+        return mask_cpfs(obj.revocation_detail)
+
+    @admin.display(description="motivo da revogação")
+    def revocation_reason_display(self, obj: LoginAttempt) -> str:
+        return revocation_reason_text(obj.revocation_reason)
+
+    @admin.display(description=PROXY_VERIFY_LABEL)
+    def proxy_verify_display(self, obj: LoginAttempt) -> str:
+        return proxy_verify_text(obj.proxy_verify)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LoginAttempt]:
         queryset = super().get_queryset(request)
@@ -57,7 +131,7 @@ class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
         return results, duplicates
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in self.model._meta.fields]
+        return [field.name for field in self.model._meta.fields] + flatten_fieldsets(self.fieldsets)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

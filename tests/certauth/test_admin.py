@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.admin.models import LogEntry
 
+from certauth.audit_text import proxy_verify_text, revocation_reason_text, revocation_status_text
+from certauth.icp.numbers import mask_cpf
 from certauth.models import CrlIssuer, LoginAttempt
 from tests.conftest import LAWYER
 
@@ -82,3 +86,50 @@ def test_crl_store_is_visible_read_only(staff_client, crls):
 
     assert crl_store() == before
     assert LogEntry.objects.count() == logged
+
+
+# --- an attempt's page, as staff read it --------------------------------------------------------------------------
+
+
+def test_an_accepted_logins_page_says_what_the_revocation_check_and_nginx_found(
+    staff_client, login_with, member_factory
+):
+    """nginx does not validate (``optional_no_ca``): its FAILED verdict is informative; the portal validated."""
+    member_factory()
+    login_with(LAWYER, HTTP_X_SSL_CLIENT_VERIFY="FAILED:unable to verify the first certificate")
+    attempt = LoginAttempt.objects.get(cpf=LAWYER.cpf, outcome="accepted")
+    assert attempt.revocation_status == "good"
+    body = staff_client.get(f"/admin/certauth/loginattempt/{attempt.pk}/change/", secure=True).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", body).split())
+    assert "Revogação: verificada: não revogado" in text
+    assert "LCR nº" in text  # which CRL said so
+    assert (
+        "Verificação do nginx (informativa; a validação é feita pelo portal): cadeia não verificada pelo nginx "
+        "(FAILED:unable to verify the first certificate)"
+    ) in text
+    assert ": good" not in text
+
+
+def test_an_attempts_page_masks_the_cpf_everywhere_and_names_the_code(staff_client, login_with, member_factory, pki):
+    member_factory()
+    login_with(LAWYER)
+    login_with(LAWYER, pki.stranger)
+    for attempt in LoginAttempt.objects.filter(cpf=LAWYER.cpf):
+        body = staff_client.get(f"/admin/certauth/loginattempt/{attempt.pk}/change/", secure=True).content.decode()
+        assert LAWYER.cpf not in body, attempt.outcome  # not in the DN, the detail or the CPF field
+        assert mask_cpf(LAWYER.cpf) in body
+    refused = LoginAttempt.objects.get(cpf=LAWYER.cpf, outcome="rejected")
+    body = staff_client.get(f"/admin/certauth/loginattempt/{refused.pk}/change/", secure=True).content.decode()
+    assert "CERT_UNTRUSTED — Certificado não reconhecido pela ICP-Brasil" in body
+
+
+def test_audit_texts_for_every_revocation_status_and_nginx_verdict():
+    assert revocation_status_text("good") == "verificada: não revogado"
+    assert revocation_status_text("soft_fail").startswith("não verificada")
+    assert revocation_status_text("not_checked").startswith("não verificada")
+    assert revocation_status_text("revoked") == "revogado"
+    assert revocation_status_text("") == ""
+    assert revocation_reason_text("keyCompromise") == "comprometimento da chave (keyCompromise)"
+    assert proxy_verify_text("SUCCESS") == "cadeia verificada também pelo nginx (SUCCESS)"
+    assert proxy_verify_text("NONE") == "o nginx não recebeu certificado (NONE)"
+    assert proxy_verify_text("") == ""
