@@ -10,7 +10,9 @@ only the *view* permission. ``ScopedHistoryAdmin`` closes both, for every admin 
   only view sees the old version read-only, with no "Revert" button;
 - reverting (any method but GET/HEAD) needs the change permission, and revert not switched off by
   ``SIMPLE_HISTORY_REVERT_DISABLED`` (the library only hides the button): otherwise 403 and nothing is written;
-- ``before_revert`` lets an admin put a step before the save (the schedule's impact preview, ``rollout.admin``).
+- ``before_revert`` lets an admin put a step before the save (the schedule's impact preview, ``rollout.admin``);
+- ``read_only_display`` names, per field, the display method that shows it where it is read-only (whoever may only
+  view, an old version that cannot be restored): a stored list by its labels, not as ``["oab"]``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,21 @@ REFUSED_TEMPLATE = "admin/history_revert_refused.html"
 
 
 class ScopedHistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
+    #: Field → display method (of this admin) shown instead of the field wherever the field is read-only.
+    read_only_display: dict[str, str] = {}
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self.read_only_display or self.has_change_permission(request, obj):
+            return fieldsets
+        return _displayed(fieldsets, self.read_only_display)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is None or not self.read_only_display or self.has_change_permission(request, obj):
+            return fields
+        return (*fields, *self.read_only_display.values())
+
     def history_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
         self._readable_object(request, object_id)
         return super().history_view(request, object_id, extra_context)
@@ -92,5 +109,13 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
 
 def _read_only(admin_form: helpers.AdminForm, model_admin: Any) -> helpers.AdminForm:
     """The same form with every field shown as text (what the change page shows to whoever may only view)."""
-    fieldsets: Any = list(admin_form.fieldsets)
+    fieldsets: Any = _displayed(list(admin_form.fieldsets), getattr(model_admin, "read_only_display", {}))
     return helpers.AdminForm(admin_form.form, fieldsets, {}, flatten_fieldsets(fieldsets), model_admin=model_admin)
+
+
+def _displayed(fieldsets: Any, display: dict[str, str]) -> list[Any]:
+    """``fieldsets`` with each field of ``display`` replaced by its display method."""
+    return [
+        (name, {**options, "fields": [display.get(f, f) if isinstance(f, str) else f for f in options["fields"]]})
+        for name, options in fieldsets
+    ]

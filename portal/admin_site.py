@@ -16,12 +16,17 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from certauth.redirects import same_site_path
+from portal.admin_texts import with_portal_texts
 
 
 class PortalAdminSite(admin.AdminSite):
     site_header = "Portal A3 — Administração INSS"
     site_title = "Portal A3"
     index_title = "Gestão de entidades parceiras"
+
+    def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
+        """Every admin speaks of its model in Portuguese that agrees with it (``portal.admin_texts``)."""
+        super().register(model_or_iterable, with_portal_texts(admin_class or admin.ModelAdmin), **options)
 
     def has_permission(self, request: HttpRequest) -> bool:
         entered_with_certificate = getattr(request, "session_certificate", None) is not None

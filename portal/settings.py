@@ -219,6 +219,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "pt-br"
 TIME_ZONE = "America/Sao_Paulo"
 USE_I18N = True
+# Above the libraries' own pt-BR: the admin's messages without a wrong gender, month names in lower case, django-axes
+# (which has no pt-BR) — locale/admin/pt_BR/LC_MESSAGES/django.po.
+LOCALE_PATHS = [BASE_DIR / "locale" / "admin"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

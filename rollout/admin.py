@@ -120,11 +120,12 @@ class WaveAdmin(ImpactPreviewAdmin):
     list_filter = ("superintendencia",)
     search_fields = ("name",)
     ordering = ("number", "name")
+    read_only_display = {"kinds": "kinds_display", "ufs": "ufs_names"}  # labels, not the stored ["oab"], ["SP"]
 
     def impact_of(self, before: Wave | None, after: Wave | None, request: HttpRequest) -> impact.Impact:
         return impact.of_wave(before=before, after=after, at=timezone.now())
 
-    @admin.display(description="tipos")
+    @admin.display(description="tipos de entidade")
     def kinds_display(self, obj: Wave) -> str:
         labels = dict(EntityKind.choices)
         return ", ".join(str(labels.get(k, k)) for k in obj.kinds)
@@ -132,6 +133,11 @@ class WaveAdmin(ImpactPreviewAdmin):
     @admin.display(description="UFs")
     def ufs_display(self, obj: Wave) -> str:
         return " ".join(obj.ufs)
+
+    @admin.display(description="UFs")
+    def ufs_names(self, obj: Wave) -> str:
+        names = dict(STATE_CHOICES)
+        return ", ".join(f"{names[uf]} ({uf})" if uf in names else str(uf) for uf in obj.ufs)
 
     @admin.display(description="janela")
     def window_display(self, obj: Wave) -> str:
