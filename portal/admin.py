@@ -13,11 +13,11 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ExportForm
 
 from certauth.icp.numbers import normalize_cpf
 from portal.admin_history import ScopedHistoryAdmin
+from portal.admin_import import PartnerImportExportAdmin
 from portal.models import (
     EntitySelection,
     EntityStatus,
@@ -120,7 +120,7 @@ class OabRegistrationInline(admin.TabularInline[OabRegistration, Member]):
 
 
 @admin.register(PartnerEntity)
-class PartnerEntityAdmin(ScopedHistoryAdmin, ImportExportModelAdmin):  # type: ignore[misc]
+class PartnerEntityAdmin(ScopedHistoryAdmin, PartnerImportExportAdmin):
     resource_classes = [EntityResource]
     export_form_class = ExportForm  # the fixed import format: no choosing of columns
     list_display = ("code", "name", "kind", "uf", "superintendencia", "status", "act_number", "act_signed_on")
@@ -158,7 +158,7 @@ class PartnerEntityAdmin(ScopedHistoryAdmin, ImportExportModelAdmin):  # type: i
 
 
 @admin.register(Member)
-class MemberAdmin(ScopedHistoryAdmin, ImportExportModelAdmin):  # type: ignore[misc]
+class MemberAdmin(ScopedHistoryAdmin, PartnerImportExportAdmin):
     resource_classes = [MemberResource]
     export_form_class = ExportForm
     list_display = ("name", "masked_cpf", "email", "active", "first_a3_login_at", "last_certificate_login_at")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.decorators import display
 from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.base_session import AbstractBaseSession
@@ -92,6 +93,7 @@ class PartnerEntity(models.Model):
         return self.status == EntityStatus.ACTIVE
 
     @property
+    @display(description="superintendência")  # the admin's column and field label (not "Superintendencia")
     def superintendencia(self) -> str:
         """Derived from the UF (Anexo I), for every kind of entity."""
         region = region_for_uf(self.uf)

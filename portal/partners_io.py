@@ -2,15 +2,21 @@
 command and the admin's import, so both accept and refuse exactly the same files).
 
 Entities: ``code,name,kind,uf,act_number,act_signed_on,contact_email``; members (one row per entity a member acts
-for): ``entity_code,cpf,name,email,oab_number,oab_uf`` — UTF-8, header row, dates ``AAAA-MM-DD``, CPF with or
-without punctuation, OAB number compared without leading zeros, empty OAB columns allowed. A cell that the portal's
-own export protected from spreadsheets (``'=…``, ``portal.spreadsheet``) is read without that quote, so an exported
-file imported back stores the original text.
+for): ``entity_code,cpf,name,email,oab_number,oab_uf`` — header row (names compared without case or surrounding
+spaces), dates ``dd/mm/aaaa`` or ``AAAA-MM-DD`` (or a date cell of an XLSX), the kind as its code (``oab``,
+``municipio``, ``outra``) or as its label (what the export writes: "Seccional da OAB", "Município", "Outra entidade"),
+without regard to case or accents; CPF with or without punctuation, and with the leading zeros
+that Excel drops from a number put back; OAB number compared without leading zeros, empty OAB columns allowed. A cell
+that the portal's own export protected from spreadsheets (``'=…``, ``portal.spreadsheet``) is read without that quote,
+so an exported file imported back stores the original text. (How the bytes become rows — encodings, separators, XLSX
+— is ``portal.spreadsheet_files``.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,11 +24,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from certauth.icp.numbers import UFS, is_valid_cpf, normalize_cpf, normalize_oab_number
+from portal.models import EntityKind
 from portal.spreadsheet import unquote_cell
 
 ENTITY_COLUMNS = ("code", "name", "kind", "uf", "act_number", "act_signed_on", "contact_email")
 MEMBER_COLUMNS = ("entity_code", "cpf", "name", "email", "oab_number", "oab_uf")
 KINDS = ("oab", "municipio", "outra")
+#: What the export writes in the ``kind`` column: the labels staff see everywhere in the admin.
+KIND_LABELS: dict[str, str] = {str(value): str(label) for value, label in EntityKind.choices}
+BRAZILIAN_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
 @dataclass(frozen=True)
@@ -46,12 +56,32 @@ class MemberRecord:
     oab_uf: str
 
 
-def check_columns(headers: list[str] | None, expected: tuple[str, ...]) -> None:
-    found = [h.strip().lstrip("\ufeff") for h in headers or []]
+def column_names(headers: list[object] | None) -> list[str]:
+    """The header row as the import compares it: text, without a BOM, surrounding spaces or case."""
+    return [str(h if h is not None else "").lstrip("\ufeff").strip().lower() for h in headers or []]
+
+
+def check_columns(headers: list[object] | None, expected: tuple[str, ...]) -> None:
+    found = column_names(headers)
     if found != list(expected):
-        raise ValidationError(
-            f"Colunas inesperadas: {', '.join(found) or '(nenhuma)'}. Esperadas, nesta ordem: {', '.join(expected)}."
-        )
+        shown = ", ".join(h or "(vazia)" for h in found) or "(nenhuma)"
+        raise ValidationError(f"Colunas inesperadas: {shown}. Esperadas, nesta ordem: {', '.join(expected)}.")
+
+
+def parse_kind(text: str) -> str | None:
+    """``oab``, ``municipio`` or ``outra`` from a code or a label ("OAB" is the code in capitals), whatever its case
+    and accents; else ``None``."""
+    wanted = _folded(text)
+    return next((code for code in KINDS if wanted in (code, _folded(KIND_LABELS[code]))), None)
+
+
+def parse_date(text: str) -> dt.date:
+    """``dd/mm/aaaa`` (as Excel in Portuguese writes it; ``d/m/aaaa`` too) or ``AAAA-MM-DD``; ``ValueError`` else."""
+    brazilian = BRAZILIAN_DATE.fullmatch(text)
+    if brazilian:
+        day, month, year = (int(part) for part in brazilian.groups())
+        return dt.date(year, month, day)
+    return dt.date.fromisoformat(text)
 
 
 def parse_entity_row(row: dict[str, Any]) -> EntityRecord:
@@ -63,18 +93,19 @@ def parse_entity_row(row: dict[str, Any]) -> EntityRecord:
         errors["code"] = "Código com mais de 40 caracteres."
     if not values["name"]:
         errors["name"] = "Nome obrigatório."
-    kind = values["kind"].lower()
-    if kind not in KINDS:
-        errors["kind"] = f"Tipo inválido: use {', '.join(KINDS)}."
+    kind = parse_kind(values["kind"])
+    if kind is None:
+        labels = ", ".join(KIND_LABELS[code] for code in KINDS)
+        errors["kind"] = f"Tipo inválido: {values['kind'] or '(vazio)'}. Use {labels} (ou {', '.join(KINDS)})."
     uf = values["uf"].upper()
     if uf not in UFS:
         errors["uf"] = f"UF desconhecida: {values['uf'] or '(vazia)'}."
     signed_on = None
     if values["act_signed_on"]:
         try:
-            signed_on = dt.date.fromisoformat(values["act_signed_on"])
+            signed_on = parse_date(values["act_signed_on"])
         except ValueError:
-            errors["act_signed_on"] = "Data inválida: use AAAA-MM-DD."
+            errors["act_signed_on"] = f"Data inválida: {values['act_signed_on']}. Use dd/mm/aaaa (ou AAAA-MM-DD)."
     if values["contact_email"]:
         try:
             validate_email(values["contact_email"])
@@ -85,7 +116,7 @@ def parse_entity_row(row: dict[str, Any]) -> EntityRecord:
     return EntityRecord(
         code=values["code"],
         name=values["name"],
-        kind=kind,
+        kind=kind or "",
         uf=uf,
         act_number=values["act_number"],
         act_signed_on=signed_on,
@@ -99,6 +130,8 @@ def parse_member_row(row: dict[str, Any]) -> MemberRecord:
     if not values["entity_code"]:
         errors["entity_code"] = "Código da entidade obrigatório."
     cpf = normalize_cpf(values["cpf"])
+    if values["cpf"].isdigit() and 9 <= len(values["cpf"]) < 11:
+        cpf = cpf.zfill(11)  # a CPF that Excel read as a number lost its leading zeros
     if not is_valid_cpf(cpf) or len(values["cpf"]) > 14:
         errors["cpf"] = f"CPF inválido: {values['cpf'] or '(vazio)'}."
     if not values["name"]:
@@ -126,14 +159,28 @@ def parse_member_row(row: dict[str, Any]) -> MemberRecord:
     )
 
 
+def cell_value(row: dict[str, Any], column: str) -> str:
+    """A cell as the validation reads it: text, trimmed, without the quote the portal's export put before a formula."""
+    return unquote_cell(_text(row.get(column)).strip()).strip()
+
+
 def _stripped(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, str]:
-    return {column: unquote_cell(_text(row.get(column)).strip()).strip() for column in columns}
+    return {column: cell_value(row, column) for column in columns}
 
 
 def _text(value: Any) -> str:
-    """A cell as text; a date cell (an XLSX, the admin's own export among them) as ``AAAA-MM-DD``."""
+    """A cell as text; a date cell (an XLSX, the admin's own export among them) as ``AAAA-MM-DD``; a whole number
+    stored as a float (``52601815906.0``) without its ``.0``."""
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value or "")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value if value is not None else "")
+
+
+def _folded(text: str) -> str:
+    """Lower case, no accents, single spaces: "Município" and "MUNICIPIO" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().split())

@@ -1,6 +1,12 @@
 """django-import-export resources for the partner-data CSV/XLSX format (``portal.partners_io``): the admin's
 import and export, and the ``import_partners`` command, all go through these.
 
+Imports (``PartnerFileResource``): a file whose columns are not the format's is refused as a whole, in one sentence,
+before any row is looked at; blank rows are passed over (they keep their line numbers: see ``portal.import_report``,
+which also words every error); a row whose values are already stored is reported unchanged and writes nothing — no
+save, no history row, no admin log entry. Exports write the kind's label, not its code, and dates ``dd/mm/aaaa`` in a
+CSV (date cells in an XLSX); the import reads both back.
+
 Every resource derives from ``SpreadsheetSafeResource``: each export's cells go through ``portal.spreadsheet``
 (text that a spreadsheet would run as a formula gets a leading quote). The library's own
 ``IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT`` is not used: it only deletes a leading ``=`` (changing the data and
@@ -11,18 +17,28 @@ from __future__ import annotations
 from typing import Any
 
 import tablib
+from diff_match_patch import diff_match_patch  # type: ignore[import-untyped]
 from django.core.exceptions import ValidationError
+from django.utils.encoding import force_str
+from django.utils.html import format_html_join
 from import_export import fields, resources, widgets
+from import_export.resources import Diff
+from import_export.results import RowResult
 
+from portal.import_report import ImportProblem, ImportReport, line_of
 from portal.models import Member, Membership, OabRegistration, PartnerEntity
 from portal.partners_io import (
     ENTITY_COLUMNS,
+    KIND_LABELS,
     MEMBER_COLUMNS,
+    cell_value,
     check_columns,
+    column_names,
     parse_entity_row,
     parse_member_row,
 )
 from portal.spreadsheet import safe_dataset
+from portal.spreadsheet_files import is_blank
 
 
 class SpreadsheetSafeResource(resources.ModelResource):  # type: ignore[misc]  # untyped library
@@ -43,9 +59,77 @@ class SpreadsheetSafeResource(resources.ModelResource):  # type: ignore[misc]  #
         return super().export(queryset, **kwargs)
 
 
-class EntityResource(SpreadsheetSafeResource):
+class PartnerFileResource(SpreadsheetSafeResource):
+    """What the entity and the member files share on import (see the module's docstring)."""
+
+    #: The file's columns, in order (``portal.partners_io``).
+    columns: tuple[str, ...] = ()
+
+    def get_result_class(self) -> type[ImportReport]:
+        return ImportReport
+
+    def get_error_result_class(self) -> type[ImportProblem]:
+        return ImportProblem
+
+    def get_diff_class(self) -> type[Diff]:
+        return PlainDiff
+
+    def import_data(self, dataset: tablib.Dataset, *args: Any, **kwargs: Any) -> ImportReport:
+        try:
+            check_columns(dataset.headers, self.columns)
+        except ValidationError as exc:
+            report = ImportReport()
+            report.diff_headers = self.get_diff_headers()
+            report.append_base_error(ImportProblem(exc))
+            return report
+        dataset.headers = column_names(dataset.headers)
+        result: ImportReport = super().import_data(dataset, *args, **kwargs)
+        return result
+
+    def import_row(self, row: dict[str, Any], instance_loader: Any, **kwargs: Any) -> RowResult:
+        if is_blank(row.values()):
+            return RowResult()  # no import type: neither counted nor shown
+        return super().import_row(row, instance_loader, **kwargs)
+
+
+class PlainDiff(Diff):  # type: ignore[misc]  # untyped library
+    """The preview's cell diffs as the library draws them (``<ins>``, ``<del>``), without the inline ``style``
+    attributes of diff-match-patch's ``diff_prettyHtml``: the CSP blocks those (one console error per cell), and the
+    library's ``import.css`` colours ``ins`` and ``del`` already."""
+
+    TAGS = {
+        diff_match_patch.DIFF_INSERT: "ins",
+        diff_match_patch.DIFF_DELETE: "del",
+        diff_match_patch.DIFF_EQUAL: "span",
+    }
+
+    def as_html(self) -> list[str]:
+        matcher = diff_match_patch()
+        cells: list[str] = []
+        for before, after in zip(self.left, self.right, strict=False):
+            diff = matcher.diff_main("" if self.new else force_str(before), force_str(after))
+            matcher.diff_cleanupSemantic(diff)
+            parts = ((self.TAGS[op], text, self.TAGS[op]) for op, text in diff)
+            cells.append(format_html_join("", "<{}>{}</{}>", parts))
+        return cells
+
+
+class KindWidget(widgets.Widget):  # type: ignore[misc]  # untyped library
+    """The kind's label on export ("Município"); on import the row already holds the code (``parse_entity_row``
+    reads the code or the label)."""
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return KIND_LABELS.get(value, value or "")
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        return value
+
+
+class EntityResource(PartnerFileResource):
+    columns = ENTITY_COLUMNS
+    kind = fields.Field(attribute="kind", column_name="kind", widget=KindWidget())
     act_signed_on = fields.Field(
-        attribute="act_signed_on", column_name="act_signed_on", widget=widgets.DateWidget("%Y-%m-%d")
+        attribute="act_signed_on", column_name="act_signed_on", widget=widgets.DateWidget("%d/%m/%Y")
     )
 
     class Meta:
@@ -58,12 +142,11 @@ class EntityResource(SpreadsheetSafeResource):
         clean_model_instances = True
 
     def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
-        check_columns(dataset.headers, ENTITY_COLUMNS)
         self._seen: dict[str, int] = {}
 
     def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
         record = parse_entity_row(row)
-        line = kwargs.get("row_number", 0) + 1
+        line = line_of(kwargs.get("row_number", 0))
         if record.code in self._seen:
             raise ValidationError(
                 {"code": f"Código {record.code} repetido no arquivo (já na linha {self._seen[record.code]})."}
@@ -75,12 +158,19 @@ class EntityResource(SpreadsheetSafeResource):
             kind=record.kind,
             uf=record.uf,
             act_number=record.act_number,
+            act_signed_on=record.act_signed_on,
             contact_email=record.contact_email,
         )
 
 
-class MemberResource(SpreadsheetSafeResource):
-    """One row per entity a member acts for; the OAB columns add a registration. Exported the same way."""
+class MemberResource(PartnerFileResource):
+    """One row per entity a member acts for; the OAB columns add a registration. Exported the same way.
+
+    A row is unchanged when the member's fields are as stored, the membership exists and is active, and the OAB
+    registration (if any) exists; a row that only adds a membership or a registration is an update that does not
+    save the member again (no history row for a member who did not change)."""
+
+    columns = MEMBER_COLUMNS
 
     entity_code = fields.Field(column_name="entity_code")
     oab_number = fields.Field(column_name="oab_number")
@@ -91,26 +181,31 @@ class MemberResource(SpreadsheetSafeResource):
         fields = MEMBER_COLUMNS
         export_order = MEMBER_COLUMNS
         import_id_fields = ("cpf",)
-        skip_unchanged = False
+        skip_unchanged = True
+        report_skipped = True
         clean_model_instances = True
 
-    def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
-        check_columns(dataset.headers, MEMBER_COLUMNS)
-
     def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
-        record = parse_member_row(row)
-        if not PartnerEntity.objects.filter(code=record.entity_code).exists():
-            raise ValidationError({"entity_code": f"Entidade {record.entity_code} não cadastrada."})
-        if record.oab_number:
+        """Every problem of the row at once, in the order of the columns."""
+        errors: dict[str, list[str]] = {}
+        record = None
+        try:
+            record = parse_member_row(row)
+        except ValidationError as exc:
+            errors = exc.message_dict
+        code = cell_value(row, "entity_code")
+        if code and not PartnerEntity.objects.filter(code=code).exists():
+            errors.setdefault("entity_code", []).append(f"Entidade {code} não cadastrada.")
+        if record is not None and record.oab_number:
             taken = (
                 OabRegistration.objects.filter(number__iexact=record.oab_number, uf=record.oab_uf)
                 .exclude(member__cpf=record.cpf)
                 .exists()
             )
             if taken:
-                raise ValidationError(
-                    {"oab_number": f"A inscrição {record.oab_number}/{record.oab_uf} já pertence a outro membro."}
-                )
+                errors["oab_number"] = [f"A inscrição {record.oab_number}/{record.oab_uf} já pertence a outro membro."]
+        if errors or record is None:
+            raise ValidationError({column: errors[column] for column in MEMBER_COLUMNS if column in errors})
         row.update(
             cpf=record.cpf,
             name=record.name,
@@ -120,20 +215,46 @@ class MemberResource(SpreadsheetSafeResource):
             oab_uf=record.oab_uf,
         )
 
+    def skip_row(
+        self, instance: Member, original: Member, row: dict[str, Any], import_validation_errors: Any = None
+    ) -> bool:
+        if not super().skip_row(instance, original, row, import_validation_errors):
+            return False
+        return self._links_in_place(instance, row)
+
+    def do_instance_save(self, instance: Member, is_create: bool) -> None:
+        if is_create or not self._stored_as_is(instance):
+            super().do_instance_save(instance, is_create)
+
     def after_save_instance(self, instance: Member, row: dict[str, Any], **kwargs: Any) -> None:
         entity = PartnerEntity.objects.get(code=row["entity_code"])
-        Membership.objects.update_or_create(member=instance, entity=entity, defaults={"active": True})
-        if row.get("oab_number"):
-            registration = OabRegistration.objects.filter(
-                member=instance, number__iexact=row["oab_number"], uf=row["oab_uf"]
-            ).first()
-            if registration is None:
-                OabRegistration.objects.create(
-                    member=instance,
-                    number=row["oab_number"],
-                    uf=row["oab_uf"],
-                    main=not instance.oab_registrations.exists(),
-                )
+        membership, created = Membership.objects.get_or_create(
+            member=instance, entity=entity, defaults={"active": True}
+        )
+        if not created and not membership.active:
+            membership.active = True
+            membership.save(update_fields=["active"])
+        if row.get("oab_number") and not self._registration(instance, row).exists():
+            OabRegistration.objects.create(
+                member=instance,
+                number=row["oab_number"],
+                uf=row["oab_uf"],
+                main=not instance.oab_registrations.exists(),
+            )
+
+    @staticmethod
+    def _stored_as_is(member: Member) -> bool:
+        return Member.objects.filter(pk=member.pk, cpf=member.cpf, name=member.name, email=member.email).exists()
+
+    @staticmethod
+    def _registration(member: Member, row: dict[str, Any]) -> Any:
+        return OabRegistration.objects.filter(member=member, number__iexact=row["oab_number"], uf=row["oab_uf"])
+
+    def _links_in_place(self, member: Member, row: dict[str, Any]) -> bool:
+        if member.pk is None:
+            return False
+        membership = Membership.objects.filter(member=member, entity__code=row["entity_code"], active=True)
+        return membership.exists() and (not row.get("oab_number") or self._registration(member, row).exists())
 
     def export_rows(self, queryset: Any = None, **kwargs: Any) -> tablib.Dataset:
         """Rows as the import reads them: one per membership, and one more per further OAB registration."""

@@ -171,3 +171,11 @@ def test_the_compiled_catalogue_is_the_one_its_source_gives(tmp_path: Path) -> N
     subprocess.run([msgfmt, "-o", str(compiled), str(CATALOGUE / "django.po")], check=True)  # noqa: S603
     with compiled.open("rb") as fresh, (CATALOGUE / "django.mo").open("rb") as committed:
         assert gettext.GNUTranslations(committed)._catalog == gettext.GNUTranslations(fresh)._catalog  # type: ignore[attr-defined]
+
+
+def test_the_entitys_superintendencia_is_written_with_its_accent(manager, entity_factory) -> None:
+    entity = entity_factory(code="OAB-SP", name="OAB SP", uf="SP")
+    for url in ("/admin/portal/partnerentity/", f"/admin/portal/partnerentity/{entity.pk}/change/"):
+        body = manager.get(url, secure=True).content.decode()
+        assert re.search(r">\s*Superintendência:?\s*<", body), url
+        assert not re.search(r"(?i)superintendencia\s*:?\s*<", body), url

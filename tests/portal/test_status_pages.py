@@ -157,10 +157,12 @@ def test_exports_carry_the_table_in_csv_and_xlsx_with_masked_cpfs(dataset, natio
     response = national.get("/acompanhamento/", {"exportar": "csv"}, secure=True)
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # for Excel: UTF-8 with a BOM, ";", decimal comma
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "superintendência"
     sudeste = next(r for r in rows if r[0] == "Sudeste I")
     assert sudeste[2:10] == ["2", "1", "1", "1", "4", "1", "2", "3"]
+    assert dict(zip(rows[0], sudeste, strict=True))["adesão (%)"] == "25,0"  # Excel in Portuguese reads a number
 
     members = national.get("/acompanhamento/entidade/SP-A/", {"exportar": "xlsx"}, secure=True)
     sheet = openpyxl.load_workbook(io.BytesIO(members.content)).active
@@ -170,7 +172,7 @@ def test_exports_carry_the_table_in_csv_and_xlsx_with_masked_cpfs(dataset, natio
     assert not any("52601815906" in str(v) for row in values for v in row)
 
     entities = national.get("/acompanhamento/sudeste-1/", {"exportar": "csv", "risco": "1"}, secure=True)
-    lines = list(csv.reader(io.StringIO(entities.content.decode("utf-8-sig"))))
+    lines = list(csv.reader(io.StringIO(entities.content.decode("utf-8-sig")), delimiter=";"))
     assert [line[0] for line in lines[1:]] == ["SP-A", "SP-B"]
 
 
