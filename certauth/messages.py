@@ -145,7 +145,7 @@ TEXTS: dict[Reason, ReasonText] = {
     ),
     Reason.LOCKED_OUT: ReasonText(
         "Acesso bloqueado temporariamente",
-        "Houve tentativas de acesso com senha incorreta demais.",
+        "Foram feitas muitas tentativas seguidas de acesso com senha incorreta para este CPF.",
         ("Aguarde e tente novamente mais tarde, ou entre com o seu certificado digital A3.",),
     ),
     Reason.CLOUD_PSC_UNAVAILABLE: ReasonText(

@@ -19,7 +19,7 @@ from certauth import audit, proxy
 from certauth.conf import settings as certauth_settings
 from certauth.exceptions import LoginRejected
 from certauth.icp.errors import Reason
-from certauth.icp.numbers import format_cpf, is_valid_cpf, normalize_cpf
+from certauth.icp.numbers import cpf_refusal, is_valid_cpf, mask_cpf, normalize_cpf
 from certauth.login import accept_login, authenticate_or_reject
 from certauth.models import LoginMethod
 from certauth.responses import audit_unavailable_response, audited_rejection
@@ -46,8 +46,10 @@ class CpfForm(forms.Form):
 
     def clean_cpf(self) -> str:
         cpf = normalize_cpf(self.cleaned_data["cpf"])
+        if len(cpf) != 11:
+            raise forms.ValidationError("Informe os 11 dígitos do CPF.")
         if not is_valid_cpf(cpf):
-            raise forms.ValidationError("Informe um CPF válido (11 dígitos).")
+            raise forms.ValidationError(cpf_refusal(cpf))
         return cpf
 
 
@@ -101,7 +103,7 @@ def choose(request: HttpRequest, public_id: str) -> HttpResponse:
     approval = min((flows.approval_seconds(push=o.provider.offers_push) for o in offers), default=None)
     context = {
         "flow": flow,
-        "cpf": format_cpf(flow.cpf),
+        "cpf": mask_cpf(flow.cpf),  # as on every page: enough to recognise it, not to reuse it
         "offers": offers,
         "any_found": any(o.found for o in offers),
         "error": error,

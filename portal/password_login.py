@@ -35,6 +35,7 @@ from rollout.schedule import earliest_cutover
 from rollout.selectors import decisions_for
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+LOCKED_OUT_DETAIL = "Limite de tentativas com senha incorreta atingido."
 
 logger = logging.getLogger("portal.password_login")
 
@@ -73,9 +74,7 @@ def _log_in(request: HttpRequest, form: PasswordLoginForm, attempt: audit.Attemp
     cpf = normalize_cpf(form.cleaned_data["cpf"])
     user = _check_password_serialised(request, cpf, form.cleaned_data["password"])
     if getattr(request, "axes_locked_out", False):
-        return _refuse(
-            request, attempt, LoginRejected(Reason.LOCKED_OUT, "Tentativas com senha incorreta demais."), cpf
-        )
+        return _refuse(request, attempt, LoginRejected(Reason.LOCKED_OUT, LOCKED_OUT_DETAIL), cpf)
     member = Member.objects.filter(user=user).first() if isinstance(user, User) else None
     if member is None:  # wrong password, unknown CPF, or an account that is not a member's: all look the same
         row = audit.record_rejection(
@@ -152,4 +151,4 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
     if original_response is not None:
         return original_response
     attempt = audit.AttemptContext.from_request(request, method=LoginMethod.PASSWORD)
-    return _refuse(request, attempt, LoginRejected(Reason.LOCKED_OUT, "Tentativas com senha incorreta demais."), "")
+    return _refuse(request, attempt, LoginRejected(Reason.LOCKED_OUT, LOCKED_OUT_DETAIL), "")

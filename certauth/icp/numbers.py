@@ -33,6 +33,13 @@ def is_valid_cnpj(digits: str) -> bool:
     )
 
 
+def cpf_refusal(digits: str) -> str:
+    """Why 11 digits typed as a CPF are not one, as the person who typed them reads it."""
+    if len(set(digits)) == 1:
+        return "CPF inválido: nenhum CPF tem todos os dígitos iguais. Confira o número digitado."
+    return "CPF inválido: os dígitos verificadores (os dois últimos) não conferem. Confira o número digitado."
+
+
 def normalize_cpf(value: str) -> str:
     """Digits only (``123.456.789-09`` → ``12345678909``); no validation."""
     return "".join(ch for ch in value if ch.isascii() and ch.isdigit())

@@ -13,6 +13,7 @@ import time_machine
 from django.test import Client
 
 from certauth.icp.builder import A1_POLICY, PersonSpec
+from certauth.icp.numbers import mask_cpf
 from certauth.models import LoginAttempt, LoginMethod
 from certauth.sessions import SessionCertificate
 from cloudauth.models import CloudLogin
@@ -245,16 +246,16 @@ def test_discovery_does_not_reveal_whether_the_cpf_is_a_member(cloud, provider, 
         started = client.post("/entrar/nuvem/", {"cpf": cpf}, secure=True)
         assert started.status_code == 302
         text = page_text(client.get(started["Location"], secure=True))
-        text = text.replace(_format(cpf), "CPF")
+        text = text.replace(mask_cpf(cpf), "CPF")  # the page shows the CPF typed, masked
         return _without_tokens(text)
 
     assert choice_page(LAWYER.cpf) == choice_page(other_cpf)
 
 
 def test_invalid_cpf_is_a_form_error_and_asks_no_psc(cloud, provider, simulator):
-    response = cloud.start("12345678900")
+    response = cloud.start("12345678900")  # 11 digits whose check digits do not match
     assert response.status_code == 400
-    assert "Informe um CPF válido" in page_text(response)
+    assert "CPF inválido: os dígitos verificadores (os dois últimos) não conferem" in page_text(response)
     assert not simulator.requests
 
 
@@ -418,10 +419,6 @@ def test_cloud_session_ends_when_its_certificate_is_revoked(
     assert error_code(response) == "CERT_REVOKED"
     ended = LoginAttempt.objects.filter(code="CERT_REVOKED").get()
     assert (ended.method, ended.provider) == ("cloud", "vidaas")
-
-
-def _format(cpf: str) -> str:
-    return f"{cpf[:3]}.{cpf[3:6]}.{cpf[6:9]}-{cpf[9:]}"
 
 
 def _without_tokens(text: str) -> str:

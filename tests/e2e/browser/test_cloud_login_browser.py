@@ -126,7 +126,7 @@ def open_choice_page(browser: CloudBrowser, stack: E2EStack) -> None:
     click_and_wait(browser, "#entrar-nuvem", f"{stack.portal}/entrar/nuvem/")
     page.get_by_label("CPF").fill(CPF_TYPED)
     click_and_wait(browser, "#continuar", choice_page_url(stack))
-    expect(page.locator("#cpf-informado")).to_have_text(CPF_TYPED)
+    expect(page.locator("#cpf-informado")).to_have_text("***.018.159-**")  # the CPF typed, masked as everywhere
     expect(page.locator('li[data-prestador="vidaas"]')).to_contain_text("certificado encontrado")
 
 
