@@ -172,9 +172,11 @@ class MemberResource(PartnerFileResource):
 
     columns = MEMBER_COLUMNS
 
-    entity_code = fields.Field(column_name="entity_code")
-    oab_number = fields.Field(column_name="oab_number")
-    oab_uf = fields.Field(column_name="oab_uf")
+    # Not the member's own fields: held on the instance during an import (``after_init_instance``) so that the
+    # preview shows the row's entity and OAB registration.
+    entity_code = fields.Field(attribute="row_entity_code", column_name="entity_code")
+    oab_number = fields.Field(attribute="row_oab_number", column_name="oab_number")
+    oab_uf = fields.Field(attribute="row_oab_uf", column_name="oab_uf")
 
     class Meta:
         model = Member
@@ -214,6 +216,10 @@ class MemberResource(PartnerFileResource):
             oab_number=record.oab_number,
             oab_uf=record.oab_uf,
         )
+
+    def after_init_instance(self, instance: Member, new: bool, row: dict[str, Any], **kwargs: Any) -> None:
+        for column in ("entity_code", "oab_number", "oab_uf"):
+            setattr(instance, f"row_{column}", row.get(column) or "")
 
     def skip_row(
         self, instance: Member, original: Member, row: dict[str, Any], import_validation_errors: Any = None

@@ -193,6 +193,8 @@ def test_importing_identical_rows_again_reports_them_unchanged_and_writes_no_his
 
     again = upload(manager, "member", members)
     assert visible_text(again).count("Sem mudança") == 4
+    # each row's entity and OAB registration are shown, not blank cells
+    assert "Sem mudança MUN-SAO 52601815906 Maria Souza maria@example.com 77 RJ" in visible_text(again)
     message = confirm(manager, "member", again)
     assert "0 novas, 0 atualizadas, 4 sem mudança" in message
     message = confirm(manager, "partnerentity", upload(manager, "partnerentity", EXCEL_ENTITIES.encode("cp1252")))
