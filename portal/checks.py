@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
@@ -57,3 +58,28 @@ def check_session_enforcement(app_configs: Any = None, **kwargs: Any) -> list[ch
             )
         )
     return errors
+
+
+OFFICIAL_ADDRESS_SETTINGS = ("PORTAL_SUPPORT_URL", "PORTAL_AR_LIST_URL", "PORTAL_PAT_URL")
+
+
+@checks.register(checks.Tags.security)
+def check_official_addresses(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The official addresses are links on every page and e-mail: each is empty (no link) or an https address."""
+    errors: list[checks.CheckMessage] = []
+    for name in OFFICIAL_ADDRESS_SETTINGS:
+        value = getattr(settings, name, "")
+        if value and (not isinstance(value, str) or not _is_https_address(value)):
+            errors.append(
+                checks.Error(
+                    f"{name} must be an https:// address (or empty for no link): {value!r}.",
+                    id="portal.E003",
+                    hint="It is linked from the pages, the e-mails and nginx's own error pages.",
+                )
+            )
+    return errors
+
+
+def _is_https_address(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme == "https" and bool(parts.netloc) and not any(c.isspace() or c in "\"'<>$;{}\\" for c in value)

@@ -78,7 +78,12 @@ SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=8)
 # An open session's access (member, memberships, entities) is decided again at least this often (seconds), and at
 # its next request after staff change any of it.
 PORTAL_ACCESS_RECHECK_SECONDS = env.int("PORTAL_ACCESS_RECHECK_SECONDS", default=60)
-PORTAL_SUPPORT_URL = env.str("PORTAL_SUPPORT_URL", default="")
+#: The official addresses of the INSS guidance to partner entities, linked wherever a page or an e-mail sends the
+#: user there: support (category "Certificado Digital ACT"), the ITI's list of registration authorities (where to
+#: buy a certificate) and the Portal de Atendimento (where the work happens). Empty: the text without a link.
+PORTAL_SUPPORT_URL = env.str("PORTAL_SUPPORT_URL", default="https://suporte.inss.gov.br/act")
+PORTAL_AR_LIST_URL = env.str("PORTAL_AR_LIST_URL", default="https://listaars.iti.gov.br")
+PORTAL_PAT_URL = env.str("PORTAL_PAT_URL", default="https://atendimento.inss.gov.br")
 #: INSS staff enter the admin with their own A3 certificate; a password login is refused unless this is on.
 PORTAL_STAFF_PASSWORD_LOGIN = env.bool("PORTAL_STAFF_PASSWORD_LOGIN", default=False)
 #: Login attempts older than this are deleted by `manage.py audit purge` (LGPD: keep only what is needed).

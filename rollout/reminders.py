@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from portal import official_links
 from portal.models import EntityStatus, Member, Membership, PartnerEntity
 from rollout.conf import settings
 from rollout.models import Reminder
@@ -37,7 +38,7 @@ from rollout.reminder_rule import after_cutover_due, certificate_expiry_due, ste
 from rollout.schedule import BRASILIA, Decision, Phase
 from rollout.selectors import decisions_for
 
-SUPPORT_CATEGORY = "Certificado Digital ACT"
+SUPPORT_CATEGORY = official_links.SUPPORT_CATEGORY
 #: The contacts' summary names at most this many members (and counts the others).
 MAX_LISTED_MEMBERS = 50
 #: After this many failed sends in a row the mail server is taken to be down: the rest wait for the next run (each
@@ -267,8 +268,7 @@ def _common_context() -> dict[str, Any]:
     return {
         "portal_url": f"{base}/",
         "guidance_url": base + reverse("portal:guidance"),
-        "support_url": str(getattr(django_settings, "PORTAL_SUPPORT_URL", "") or ""),
-        "support_category": SUPPORT_CATEGORY,
+        **official_links.addresses(),  # support, the ITI's list of ARs, the Portal de Atendimento
     }
 
 
