@@ -37,4 +37,5 @@ def site_from_settings(*, proxy_secret: str | None = None) -> NginxSite:
         crl_dir=Path(settings.DEMO_PKI_DIR) / "lcr" if settings.PORTAL_DEMO else None,
         crl_port=settings.PORTAL_DEMO_CRL_PORT,
         proxy_protocol_from=list(settings.PORTAL_PROXY_PROTOCOL_FROM),
+        support_url=settings.PORTAL_SUPPORT_URL,
     )

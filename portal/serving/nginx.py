@@ -21,6 +21,8 @@ from django.template import Context, Engine
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "nginx"
 _SAFE_SECRET = re.compile(r"\A[A-Za-z0-9_\-.~+/=]{16,256}\Z")
 _SAFE_VALUE = re.compile(r"\A[A-Za-z0-9_\-.:/\[\]]+\Z")
+#: An address the error pages link to: https, and nothing nginx would read inside a quoted string ($ " ' \ ; {}).
+_SAFE_LINK = re.compile(r"\Ahttps://[A-Za-z0-9_\-.~:/?#\[\]@!&()*+,=%]+\Z")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class NginxSite:
     #: client; empty: none (clients connect to nginx directly). When set, the portal and login ports accept only
     #: connections from them, and the client address they report is the one the audit and the limits see.
     proxy_protocol_from: Sequence[str] = ()
+    #: The support channel nginx's own error pages (``nginx/errors/``, SSI) link to (``PORTAL_SUPPORT_URL``); empty:
+    #: the pages name it without a link.
+    support_url: str = ""
 
     @property
     def config_file(self) -> Path:
@@ -75,6 +80,8 @@ def render(site: NginxSite) -> Path:
     ):
         if not _SAFE_VALUE.match(value):
             raise ValueError(f"unsafe value for the nginx configuration: {value!r}")
+    if site.support_url and not _SAFE_LINK.match(site.support_url):
+        raise ValueError(f"unsafe support address for the nginx error pages: {site.support_url!r}")
     balancers = proxy_protocol_networks(site.proxy_protocol_from)
     for sub in ("logs", "tmp"):
         (site.prefix / sub).mkdir(parents=True, exist_ok=True)
