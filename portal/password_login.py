@@ -33,6 +33,7 @@ from portal.models import Member, User
 from portal.selectors import entities_of
 from rollout.schedule import earliest_cutover
 from rollout.selectors import decisions_for
+from rollout.session_cutover import remember_cutover
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 LOCKED_OUT_DETAIL = "Limite de tentativas com senha incorreta atingido."
@@ -119,8 +120,7 @@ def _log_in(request: HttpRequest, form: PasswordLoginForm, attempt: audit.Attemp
         request.session[session_keys.METHOD] = LoginMethod.PASSWORD.value
         request.session[session_keys.PASSWORD_ENTITIES] = [e.pk for e in allowed]
         request.session[session_keys.SCHEDULE_CHECKED_AT] = int(time.time())
-        cutover = earliest_cutover(decisions[e.pk] for e in allowed)
-        request.session[session_keys.CUTOVER_AT] = cutover.timestamp() if cutover else None
+        remember_cutover(request.session, (decisions[e.pk] for e in allowed))
         if only is not None:
             request.session[session_keys.ENTITY] = only.pk
     return HttpResponseRedirect(reverse("portal:dashboard"))

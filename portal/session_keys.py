@@ -9,6 +9,8 @@ PASSWORD_ENTITIES = "portal_password_entities"  # noqa: S105
 #: When the schedule was last checked for a password session (epoch seconds), and the cutover found then.
 SCHEDULE_CHECKED_AT = "rollout_checked_at"
 CUTOVER_AT = "rollout_cutover_at"
+#: Whether that cutover is a date staff set for the entity (an override), not its wave's (the banner says so).
+CUTOVER_OWN_DATE = "rollout_cutover_own_date"
 #: The login instant (epoch seconds), for every kind of session: the absolute limit counts from it.
 LOGGED_IN_AT = "portal_logged_in_at"
 #: The last request seen (epoch seconds, written at most once a minute): the idle limit counts from it.

@@ -17,11 +17,15 @@ from django.views.decorators.http import require_POST, require_safe
 
 from certauth.audit import new_reference
 from certauth.icp.clock import format_brasilia
+from certauth.icp.facts import readable_name
 from certauth.models import LoginMethod
 from cloudauth.models import Provider
 from portal.context_processors import portal as portal_links
 from portal.entity_choice import entity_required
 from portal.selectors import dashboard_context
+from portal.session_keys import METHOD
+from rollout.notices import entity_schedule
+from rollout.selectors import decision_for
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +43,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = dashboard_context(user=request.user, session=request.session)  # type: ignore[arg-type]
     context["certificate"] = certificate
     context["login_method"] = LoginMethod(certificate.method).label if certificate else LoginMethod.PASSWORD.label
-    if certificate is not None and certificate.provider:
-        name = Provider.objects.filter(slug=certificate.provider).values_list("name", flat=True).first()
-        context["login_method"] += f" — {name or certificate.provider}"
+    if certificate is not None:
+        # The type only when the method's name does not already say it ("Certificado digital A3 …").
+        if certificate.certificate_type and certificate.certificate_type not in context["login_method"]:
+            context["login_method"] += f" ({certificate.certificate_type})"
+        if certificate.provider:
+            name = Provider.objects.filter(slug=certificate.provider).values_list("name", flat=True).first()
+            context["login_method"] += f" — {name or certificate.provider}"
+        context["issuer_name"] = readable_name(certificate.issuer)
+    context["password_session"] = certificate is None and request.session.get(METHOD) == LoginMethod.PASSWORD
+    entity = context["entity"]
+    context["schedule"] = entity_schedule(decision_for(entity, at=timezone.now())) if entity is not None else None
     return render(request, "portal/dashboard.html", context)
 
 

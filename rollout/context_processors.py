@@ -24,4 +24,5 @@ def cutover_banner(request: HttpRequest) -> dict[str, Any]:
     days = (when.date() - timezone.now().astimezone(BRASILIA).date()).days
     if days > int(settings.BANNER_DAYS):
         return {}
-    return {"cutover_banner": {"date": when.strftime("%d/%m/%Y"), "days": max(days, 0)}}
+    own_date = bool(session.get(session_keys.CUTOVER_OWN_DATE))  # the entity's own date (an override)
+    return {"cutover_banner": {"date": when.strftime("%d/%m/%Y"), "days": max(days, 0), "own_date": own_date}}

@@ -25,6 +25,7 @@ from portal.models import PartnerEntity
 from rollout.conf import settings
 from rollout.schedule import earliest_cutover
 from rollout.selectors import decisions_for
+from rollout.session_cutover import remember_cutover
 
 
 class CutoverMiddleware:
@@ -55,8 +56,7 @@ class CutoverMiddleware:
         request.session[session_keys.PASSWORD_ENTITIES] = still
         if request.session.get(session_keys.ENTITY) not in still:
             request.session.pop(session_keys.ENTITY, None)
-        cutover = earliest_cutover(decisions[pk] for pk in still)
-        request.session[session_keys.CUTOVER_AT] = cutover.timestamp() if cutover else None
+        remember_cutover(request.session, (decisions[pk] for pk in still))
         request.session[session_keys.SCHEDULE_CHECKED_AT] = int(time.time())
         return None
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -89,6 +89,8 @@ class Decision:
     why: str
     wave: str = ""
     a3_allowed: bool = True  #: an A3 certificate always works
+    #: The cutover is a date staff set for this entity (an override), not its wave's: its members are told so.
+    own_date: bool = False
 
     def days_left(self, at: dt.datetime) -> int | None:
         """Whole days from ``at`` (Brasília date) to the cutover day; None without a cutover."""
@@ -116,7 +118,7 @@ def decide(entity: Entity, wave: Wave | None, override: Override | None, *, at: 
     if override is not None:
         cutover = midnight(override.cutover_on)
         why = f"Data definida para esta entidade pelo INSS: {_date(cutover)} ({override.reason})."
-        return _around(cutover, wave, at, why, wave_name)
+        return replace(_around(cutover, wave, at, why, wave_name), own_date=True)
     if entity.act_signed_on is not None and entity.act_signed_on >= PORTARIA_PUBLISHED_ON:
         return Decision(
             Phase.A3_ONLY,
@@ -148,6 +150,12 @@ def decide(entity: Entity, wave: Wave | None, override: Override | None, *, at: 
 def earliest_cutover(decisions: Iterable[Decision]) -> dt.datetime | None:
     """The first cutover among these decisions (None if none has one)."""
     return min((d.cutover_at for d in decisions if d.cutover_at is not None), default=None)
+
+
+def earliest_decision(decisions: Iterable[Decision]) -> Decision | None:
+    """The decision with the first cutover among these (None if none has one)."""
+    dated = [d for d in decisions if d.cutover_at is not None]
+    return min(dated, key=lambda d: d.cutover_at or dt.datetime.max.replace(tzinfo=dt.UTC), default=None)
 
 
 def _around(cutover: dt.datetime, wave: Wave | None, at: dt.datetime, why: str, wave_name: str) -> Decision:

@@ -39,3 +39,18 @@ def _safe_rfc4514(certificate: x509.Certificate, *, issuer: bool) -> str:
         return name.rfc4514_string()[:1000]
     except (ValueError, TypeError):  # TypeError: e.g. a countryName encoded as a BIT STRING
         return "(nome ilegível)"
+
+
+def readable_name(rfc4514: str) -> str:
+    """A distinguished name as a person reads it: its most specific common name (``AC SOLUTI Multipla v5`` for
+    ``CN=AC SOLUTI Multipla v5,OU=…,O=ICP-Brasil,C=BR``), else its organization; the string itself when it has
+    neither or cannot be read."""
+    try:
+        name = x509.Name.from_rfc4514_string(rfc4514)
+    except ValueError:
+        return rfc4514
+    for oid in (x509.NameOID.COMMON_NAME, x509.NameOID.ORGANIZATION_NAME):
+        values = [str(a.value).strip() for a in name.get_attributes_for_oid(oid) if str(a.value).strip()]
+        if values:
+            return values[-1]
+    return rfc4514
