@@ -17,6 +17,7 @@ from django.test import Client
 
 from portal.models import Member, Membership, OabRegistration, PartnerEntity
 from portal.permissions import MANAGEMENT_GROUP
+from portal.resources import MemberResource
 
 ENTITY_HEADER = "code;name;kind;uf;act_number;act_signed_on;contact_email\r\n"
 MEMBER_HEADER = "entity_code;cpf;name;email;oab_number;oab_uf\r\n"
@@ -291,3 +292,20 @@ def test_a_row_that_became_invalid_after_the_preview_undoes_the_whole_import(man
     assert "Nada foi importado" in message
     assert "linha 3: entity_code: Entidade OAB-RJ não cadastrada." in message
     assert not Member.objects.exists(), "Maria's row was kept although the file no longer passes"
+
+
+def test_an_unexpected_error_on_a_row_is_a_sentence_with_its_line_and_goes_to_the_log(
+    manager, entity_factory, monkeypatch, caplog
+):
+    entity_factory(code="OAB-SP", uf="SP")
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("/srv/portal/internal/path exploded")
+
+    monkeypatch.setattr(MemberResource, "after_save_instance", broken)
+    preview = upload(manager, "member", (MEMBER_HEADER + "OAB-SP;52601815906;Maria;;;\r\n").encode())
+    text = visible_text(preview)
+    assert re.search(r"Linha 2\b.*Erro inesperado ao gravar esta linha; nada foi importado\.", text), text[-500:]
+    assert "/srv/portal" not in preview and "exploded" not in preview
+    assert "process_import" not in preview
+    assert any("exploded" in str(record.exc_info[1]) for record in caplog.records if record.exc_info)
