@@ -34,7 +34,8 @@ def rejection_response(
     retry_at: dt.datetime | None = None,  # when a retry is admitted (a rate limit's): said, and sent as Retry-After
 ) -> HttpResponse:
     """``retry_url``: where "Tentar novamente" leads (default: the certificate login link); ``method``: the login
-    method the steps are written for."""
+    method the steps are written for. A password refusal without its own ``retry_url`` offers, by name, the
+    certificate logins instead (a button opening another login method never says "Tentar novamente")."""
     text = TEXTS[reason]
     now = timezone.now()
     response = TemplateResponse(
@@ -50,6 +51,7 @@ def rejection_response(
             "reference": reference,
             "when": format_brasilia(at),
             "retry_url": retry_url,
+            "method": method,
         },
         status=status or reason.http_status,
     )

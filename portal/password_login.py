@@ -42,7 +42,14 @@ logger = logging.getLogger("portal.password_login")
 
 
 class PasswordLoginForm(forms.Form):
-    cpf = forms.CharField(label="CPF", max_length=14, widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    cpf = forms.CharField(
+        label="CPF",
+        max_length=14,
+        widget=forms.TextInput(
+            # Digits on a phone's keyboard; the dots and the dash of the mask are accepted too.
+            attrs={"autocomplete": "username", "inputmode": "numeric", "placeholder": "000.000.000-00"}
+        ),
+    )
     password = forms.CharField(
         label="Senha",
         max_length=256,
