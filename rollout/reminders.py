@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from certauth.icp.numbers import mask_cpfs
 from portal import official_links
 from portal.models import EntityStatus, Member, Membership, PartnerEntity
 from rollout.conf import settings
@@ -297,12 +298,13 @@ def _sent_keys(target_dates: set[dt.date]) -> set[Key]:
 
 
 def render(outgoing: Outgoing) -> EmailMultiAlternatives:
-    """The message, in plain text with an HTML alternative (``DEFAULT_FROM_EMAIL`` sends it)."""
+    """The message, in plain text with an HTML alternative (``DEFAULT_FROM_EMAIL`` sends it). Every CPF in it is
+    masked, wherever it came from (a member's name copied from a certificate, ``NOME:12345678909``, carries one)."""
     base = f"rollout/email/{outgoing.template}"
-    subject = " ".join(render_to_string(f"{base}_assunto.txt", outgoing.context).split())
-    text = render_to_string(f"{base}.txt", outgoing.context)
+    subject = mask_cpfs(" ".join(render_to_string(f"{base}_assunto.txt", outgoing.context).split()))
+    text = mask_cpfs(render_to_string(f"{base}.txt", outgoing.context))
     message = EmailMultiAlternatives(subject, text, to=[outgoing.recipient])
-    message.attach_alternative(render_to_string(f"{base}.html", outgoing.context), "text/html")
+    message.attach_alternative(mask_cpfs(render_to_string(f"{base}.html", outgoing.context)), "text/html")
     return message
 
 
