@@ -79,7 +79,7 @@ TEXTS: dict[Reason, ReasonText] = {
     ),
     Reason.CERT_NOT_YET_VALID: ReasonText(
         "Certificado ainda não válido",
-        "O certificado só passa a valer numa data futura.",
+        "O certificado só passa a valer em uma data futura.",
         ("Confira a data e a hora do computador.", "Aguarde o início da validade ou use outro certificado."),
     ),
     Reason.CERT_REVOKED: ReasonText(
@@ -100,13 +100,16 @@ TEXTS: dict[Reason, ReasonText] = {
     ),
     Reason.CERT_KEY_USAGE: ReasonText(
         "Certificado sem permissão para autenticação",
-        "O certificado não permite autenticação de cliente (login).",
+        "Este certificado não pode ser usado para entrar em sistemas (login).",
         ("Use um certificado e-CPF A3 de pessoa física.", _CLOSE_BROWSER),
     ),
     Reason.CERT_NO_CPF: ReasonText(
         "CPF ausente ou inválido no certificado",
         "Não foi possível identificar um CPF válido no certificado.",
-        ("Use o seu certificado e-CPF A3.", "Se o certificado é seu e o problema persiste, procure a AR emissora."),
+        (
+            "Use o seu certificado e-CPF A3.",
+            "Se o certificado for seu e o problema continuar, procure a Autoridade de Registro (AR) que o emitiu.",
+        ),
     ),
     Reason.MEMBER_UNKNOWN: ReasonText(
         "CPF não cadastrado em entidade parceira",
@@ -120,7 +123,7 @@ TEXTS: dict[Reason, ReasonText] = {
     ),
     Reason.ENTITY_INACTIVE: ReasonText(
         "Entidade parceira inativa",
-        "A entidade parceira à qual você está vinculado não está ativa (acordo suspenso ou encerrado).",
+        "A entidade parceira pela qual você atua não está ativa (acordo suspenso ou encerrado).",
         ("Procure o responsável pela sua entidade para regularizar o Acordo de Cooperação Técnica.",),
     ),
     Reason.OAB_MISMATCH: ReasonText(

@@ -255,7 +255,7 @@ def test_entity_contacts_get_a_summary_of_the_members_not_ready(maria, joao):
     assert sorted(m.to[0] for m in summaries) == sorted(CONTACTS)
     body = summaries[0].body
     assert "01/03/2027" in body and "Faltam 7 dias" in body
-    assert "1 membro(s) ativo(s) ainda não entraram no portal com certificado A3" in body
+    assert "1 membro ativo ainda não entrou no portal com certificado A3 e perderá o acesso" in body
     assert "João Souza (CPF ***.016.613-**)" in body
     assert "08301661305" not in body and "Maria da Silva" not in body
     assert "Autoridade de Registro (AR) credenciada pelo ITI" in body
@@ -436,7 +436,7 @@ def test_inactive_members_get_no_certificate_reminder(maria, entity):
         (
             days_before(7),
             CONTACTS[0],
-            "Portal A3: OAB Rio Grande do Sul — certificado A3 obrigatório a partir de 01/03/2027 (1 membro(s) ",
+            "Portal A3: OAB Rio Grande do Sul — certificado A3 obrigatório a partir de 01/03/2027 (1 membro ",
         ),
         ("2027-03-01", MARIA, "Portal A3: desde 01/03/2027 o acesso exige certificado digital A3"),
         ("2027-03-01", CONTACTS[0], "Portal A3: OAB Rio Grande do Sul — acesso somente com certificado A3 desde "),
@@ -599,3 +599,18 @@ def test_staff_read_the_sent_reminders_in_the_admin_but_cannot_change_them(maria
     )
     assert admin.post(f"/admin/rollout/reminder/{record.pk}/delete/", {"post": "yes"}, secure=True).status_code == 403
     assert Reminder.objects.get(pk=record.pk).recipient == MARIA
+
+
+def test_the_contacts_summary_agrees_in_number_with_how_many_members_are_not_ready(maria, joao):
+    """'2 membros ativos ainda não entraram', '1 membro ativo ainda não entrou': never 'membro(s)'."""
+    remind("--at", days_before(7))
+    summary = next(m for m in mail.outbox if m.to == [CONTACTS[0]])
+    html = str(summary.alternatives[0][0])
+    assert "2 membros ativos ainda não entraram no portal com certificado A3 e perderão o acesso" in summary.body
+    assert "<strong>2 membros ativos</strong> ainda não entraram" in html
+    assert summary.subject.endswith("(2 membros ainda sem acesso com A3)")
+    assert "(s)" not in summary.subject + summary.body.replace("Prezados(as)", "").replace("avise-o(a)", "")
+    member = next(m for m in mail.outbox if m.to == [MARIA])
+    # the entity's agreement with the INSS is an Acordo de Cooperação Técnica, not a "convênio"
+    assert "fale com o responsável pelo Acordo de Cooperação Técnica na entidade" in member.body
+    assert "convênio" not in member.body + str(member.alternatives[0][0])
