@@ -37,7 +37,8 @@ def schedule_rows(at: dt.datetime, time_machine) -> list[tuple[str, ...]]:
     page = response.content.decode()
     rows = []
     for css, body in re.findall(r'<tr class="etapa etapa--([a-z-]+)">(.*?)</tr>', page, flags=re.S):
-        rows.append((css, *(cell.strip() for cell in re.findall(r"<td>(.*?)</td>", body, flags=re.S))))
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", body, flags=re.S)
+        rows.append((css, *(re.sub(r"<[^>]+>", "", cell).strip() for cell in cells)))
     return rows
 
 
