@@ -82,38 +82,38 @@ class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
 
     @admin.display(description="usuário")
     def user_display(self, obj: LoginAttempt) -> str:
-        return mask_cpfs(str(obj.user)) if obj.user_id else ""  # a member's account is named by its CPF
+        return _or_dash(mask_cpfs(str(obj.user)) if obj.user_id else "")  # a member's account is named by its CPF
 
     @admin.display(description="código")
     def code_display(self, obj: LoginAttempt) -> str:
         try:
             return f"{obj.code} — {TEXTS[Reason(obj.code)].title}"
         except (ValueError, KeyError):  # no code (an accepted login), or one this version does not know
-            return obj.code
+            return _or_dash(obj.code)
 
     @admin.display(description="detalhe")
     def detail_display(self, obj: LoginAttempt) -> str:
-        return mask_cpfs(obj.detail)
+        return _or_dash(mask_cpfs(obj.detail))
 
     @admin.display(description="titular (DN)")
     def subject_display(self, obj: LoginAttempt) -> str:
-        return mask_cpfs(obj.cert_subject)
+        return _or_dash(mask_cpfs(obj.cert_subject))
 
     @admin.display(description="revogação")
     def revocation_display(self, obj: LoginAttempt) -> str:
-        return revocation_status_text(obj.revocation_status)
+        return _or_dash(revocation_status_text(obj.revocation_status))
 
     @admin.display(description="detalhe da revogação")
     def revocation_detail_display(self, obj: LoginAttempt) -> str:
-        return mask_cpfs(obj.revocation_detail)
+        return _or_dash(mask_cpfs(obj.revocation_detail))
 
     @admin.display(description="motivo da revogação")
     def revocation_reason_display(self, obj: LoginAttempt) -> str:
-        return revocation_reason_text(obj.revocation_reason)
+        return _or_dash(revocation_reason_text(obj.revocation_reason))
 
     @admin.display(description=PROXY_VERIFY_LABEL)
     def proxy_verify_display(self, obj: LoginAttempt) -> str:
-        return proxy_verify_text(obj.proxy_verify)
+        return _or_dash(proxy_verify_text(obj.proxy_verify))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LoginAttempt]:
         queryset = super().get_queryset(request)
@@ -141,6 +141,11 @@ class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def _or_dash(text: str) -> str:
+    """An empty value shown as the admin shows its empty fields."""
+    return text or "-"
 
 
 @admin.register(CrlIssuer)

@@ -114,8 +114,18 @@ def _read_only(admin_form: helpers.AdminForm, model_admin: Any) -> helpers.Admin
 
 
 def _displayed(fieldsets: Any, display: dict[str, str]) -> list[Any]:
-    """``fieldsets`` with each field of ``display`` replaced by its display method."""
-    return [
-        (name, {**options, "fields": [display.get(f, f) if isinstance(f, str) else f for f in options["fields"]]})
-        for name, options in fieldsets
-    ]
+    """``fieldsets`` with each field of ``display`` replaced by its display method, each shown once (Django lists
+    the read-only names after the form's fields: the display methods would come twice)."""
+    seen: set[str] = set()
+    result = []
+    for name, options in fieldsets:
+        fields = []
+        for field in options["fields"]:
+            if isinstance(field, str):  # (a tuple is a row of fields: kept as it is)
+                field = display.get(field, field)
+                if field in seen:
+                    continue
+                seen.add(field)
+            fields.append(field)
+        result.append((name, {**options, "fields": fields}))
+    return result

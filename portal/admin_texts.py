@@ -2,9 +2,10 @@
 
 Django's pt-BR admin writes "O %(name)s com ID … não existe. Talvez tenha sido removido." and "Remover
 %(verbose_name_plural)s selecionados" for every model, so staff read "O entidade parceira" and "etapas do cronograma
-selecionados". :class:`PortalTexts` writes those two per model, from :data:`FEMININE`, and tells a regional office
-that an object it cannot see belongs to another superintendência (Django says it does not exist). The portal's
-admin site mixes it into every admin it registers (``portal.admin_site``), Django's and third parties' included.
+selecionados". :class:`PortalTexts` writes those, and each list's heading, per model, from :data:`FEMININE`, and
+tells a regional office that an object it cannot see belongs to another superintendência (Django says it does not
+exist). The portal's admin site mixes it into every admin it registers (``portal.admin_site``), Django's and third
+parties' included.
 
 Messages Django builds elsewhere (saved, deleted…) are reworded without gender in the project's translation of the
 admin (``locale/admin``).
@@ -78,8 +79,22 @@ def delete_selected_description(opts: Options[Any]) -> str:
     return f"Remover {article.lower()}s {plural} selecionad{end}s"
 
 
+def changelist_title(opts: Options[Any], *, editable: bool) -> str:
+    """The list's heading: "Selecione a etapa do cronograma que deseja alterar" (Django: "Selecione etapa do
+    cronograma para modificar")."""
+    name, verb = str(opts.verbose_name), "alterar" if editable else "visualizar"
+    ending = _ending(opts)
+    if ending is None:
+        return f"{name[:1].upper()}{name[1:]}: selecione o registro que deseja {verb}"
+    return f"Selecione {ending[0].lower()} {name} que deseja {verb}"
+
+
 class PortalTexts(admin.ModelAdmin):  # type: ignore[type-arg]
     """Mixed into every admin of the portal's site (first in the MRO, so the admin's own methods still run)."""
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        title = changelist_title(self.opts, editable=self.has_change_permission(request))
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> HttpResponseRedirect:
         key = unquote(object_id)
