@@ -227,3 +227,19 @@ def test_regional_staff_read_the_schedule_but_do_not_change_it(
     assert refused.status_code == 403
     assert f"/admin/rollout/entityoverride/{sp_override.pk}/" in overrides
     assert "OAB-PR" not in overrides
+
+
+def test_the_preview_agrees_in_number_with_its_counts(schedule_entities, manager):
+    """'1 entidade ... (1 perde ...)', '2 membros dessa entidade', '1 membro que nunca entrou': never '(s)'."""
+    rs = wave(["RS"])
+    start, end = TODAY - dt.timedelta(days=20), TODAY - dt.timedelta(days=10)
+    preview = manager.post(
+        f"/admin/rollout/wave/{rs.pk}/change/",
+        wave_post(rs, window_start=start, window_end=end, undefined_reason=""),
+        secure=True,
+    )
+    text = " ".join(re.sub(r"<[^>]+>", "", preview.content.decode()).split())
+    assert "1 entidade com o acesso alterado (1 perde o acesso com senha imediatamente);" in text
+    assert "2 membros dessa entidade;" in text
+    assert "1 membro que nunca entrou com certificado A3 e perderá o acesso com senha mais cedo" in text
+    assert "(s)" not in text
