@@ -32,6 +32,7 @@ from portal.permissions import scope_entities, scope_members
 from portal.resources import EntityResource, MemberResource
 from portal.services import set_entity_status
 from portal.session_access import end_sessions, members_users
+from portal.wording import counted
 from rollout.regions import SUPERINTENDENCIAS, region_by_code
 
 
@@ -54,12 +55,19 @@ class PasswordLockoutAdmin(AccessAttemptAdmin):  # type: ignore[misc]
         if not hasattr(request, "axes_attempt_time"):
             request.axes_attempt_time = None  # type: ignore[attr-defined]  # "now", for django-axes
         count = self.handler.clean_expired_user_attempts(request=request)
-        messages.success(request, f"{count} tentativa(s) expirada(s) removida(s).")
+        messages.success(request, counted(count, "tentativa expirada removida", "tentativas expiradas removidas") + ".")
 
 
 if admin.site.is_registered(AccessAttempt):  # django-axes registers its own (AXES_ENABLE_ADMIN)
     admin.site.unregister(AccessAttempt)
     admin.site.register(AccessAttempt, PasswordLockoutAdmin)
+
+
+def _sessions_ended(ended: int) -> str:
+    if not ended:
+        return "Nenhuma sessão aberta: nada a encerrar."
+    when = "termina" if ended == 1 else "cada uma termina"
+    return counted(ended, "sessão encerrada", "sessões encerradas") + f": {when} no próximo acesso do membro."
 
 
 class SuperintendenciaFilter(admin.SimpleListFilter):
@@ -142,19 +150,19 @@ class PartnerEntityAdmin(ScopedHistoryAdmin, PartnerImportExportAdmin):
     @admin.action(description="Suspender as entidades selecionadas", permissions=["change"])
     def suspend(self, request: HttpRequest, queryset: QuerySet[PartnerEntity]) -> None:
         changed = set_entity_status(queryset, EntityStatus.SUSPENDED, reason="suspensão em lote")
-        messages.success(request, f"{changed} entidade(s) suspensa(s).")
+        messages.success(request, counted(changed, "entidade suspensa", "entidades suspensas") + ".")
 
     @admin.action(description="Reativar as entidades selecionadas", permissions=["change"])
     def reactivate(self, request: HttpRequest, queryset: QuerySet[PartnerEntity]) -> None:
         changed = set_entity_status(queryset, EntityStatus.ACTIVE, reason="reativação em lote")
-        messages.success(request, f"{changed} entidade(s) reativada(s).")
+        messages.success(request, counted(changed, "entidade reativada", "entidades reativadas") + ".")
 
     @admin.action(
         description="Encerrar as sessões abertas dos membros das entidades selecionadas", permissions=["change"]
     )
     def end_member_sessions(self, request: HttpRequest, queryset: QuerySet[PartnerEntity]) -> None:
         ended = end_sessions(user_ids=members_users(Member.objects.filter(memberships__entity__in=queryset)))
-        messages.success(request, f"{ended} sessão(ões) encerrada(s): cada uma termina no próximo acesso.")
+        messages.success(request, _sessions_ended(ended))
 
 
 @admin.register(Member)
@@ -185,7 +193,7 @@ class MemberAdmin(ScopedHistoryAdmin, PartnerImportExportAdmin):
     @admin.action(description="Encerrar as sessões abertas dos membros selecionados", permissions=["change"])
     def end_sessions(self, request: HttpRequest, queryset: QuerySet[Member]) -> None:
         ended = end_sessions(user_ids=members_users(queryset))
-        messages.success(request, f"{ended} sessão(ões) encerrada(s): cada uma termina no próximo acesso.")
+        messages.success(request, _sessions_ended(ended))
 
     @admin.display(description="CPF", ordering="cpf")
     def masked_cpf(self, obj: Member) -> str:

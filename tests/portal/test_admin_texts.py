@@ -186,3 +186,14 @@ def test_each_list_is_headed_with_its_models_article(manager, regional) -> None:
     assert "<h1>Selecione a etapa do cronograma que deseja alterar</h1>" in waves
     members = regional.get("/admin/portal/member/", secure=True).content.decode()
     assert "<h1>Selecione o membro que deseja visualizar</h1>" in members
+
+
+def test_bulk_action_messages_agree_in_number(manager, entity_factory) -> None:
+    one, two = entity_factory(uf="SP"), entity_factory(uf="RJ")
+    changelist = "/admin/portal/partnerentity/"
+    done = manager.post(changelist, {"action": "suspend", "_selected_action": [one.pk, two.pk]}, secure=True)
+    assert messages_on(manager, done["Location"]) == ["2 entidades suspensas."]
+    done = manager.post(changelist, {"action": "reactivate", "_selected_action": [one.pk]}, secure=True)
+    assert messages_on(manager, done["Location"]) == ["1 entidade reativada."]
+    done = manager.post(changelist, {"action": "end_member_sessions", "_selected_action": [one.pk]}, secure=True)
+    assert messages_on(manager, done["Location"]) == ["Nenhuma sessão aberta: nada a encerrar."]
