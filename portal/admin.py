@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from import_export.forms import ExportForm
 
-from certauth.icp.numbers import normalize_cpf
+from certauth.icp.numbers import mask_cpfs, normalize_cpf
 from portal.admin_history import ScopedHistoryAdmin
 from portal.admin_import import PartnerImportExportAdmin
 from portal.models import (
@@ -43,12 +43,30 @@ class PortalUserAdmin(UserAdmin[User]):
     search_fields = ("username", "first_name", "last_name", "=cpf")
 
 
+_MASKED = {"username": "masked_username", "post_data": "masked_post_data"}
+
+
 class PasswordLockoutAdmin(AccessAttemptAdmin):  # type: ignore[misc]
     """django-axes' lockouts of the password login, with its bulk clean-up made safe: it deletes rows, so it needs
     the delete permission (django-axes offers it to whoever may view), and it no longer fails outside a login
     request (django-axes reads an attribute only its login handler sets)."""
 
     ordering = ("-attempt_time",)
+    # The CPF typed (the lockout's "username", also in the POST data) is shown masked; the full CPF still finds it.
+    list_display = ["masked_username" if name == "username" else name for name in AccessAttemptAdmin.list_display]
+    fieldsets = tuple(
+        (title, {**options, "fields": tuple(_MASKED.get(f, f) for f in options["fields"])})
+        for title, options in AccessAttemptAdmin.fieldsets
+    )
+    readonly_fields = [*AccessAttemptAdmin.readonly_fields, "masked_username", "masked_post_data"]
+
+    @admin.display(description="usuário (CPF)", ordering="username")
+    def masked_username(self, obj: AccessAttempt) -> str:
+        return mask_cpfs(obj.username or "")
+
+    @admin.display(description="dados POST")
+    def masked_post_data(self, obj: AccessAttempt) -> str:
+        return mask_cpfs(obj.post_data or "")
 
     @admin.action(description="Remover tentativas expiradas", permissions=["delete"])
     def cleanup_expired_attempts(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
