@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from localflavor.br.models import BRStateField
 from simple_history.models import HistoricalRecords
 
-from certauth.icp.numbers import is_valid_cpf, mask_cpf, normalize_cpf, normalize_oab_number
+from certauth.icp.numbers import is_valid_cpf, mask_cpf, mask_cpfs, normalize_cpf, normalize_oab_number
 from rollout.regions import region_for_uf
 
 
@@ -40,6 +40,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "usuário"
         verbose_name_plural = "usuários"
+
+    def __str__(self) -> str:
+        """How pages name the account (the admin's columns, histories, audit): a member's is their CPF, masked."""
+        return mask_cpfs(self.get_username())
 
 
 class EntityKind(models.TextChoices):

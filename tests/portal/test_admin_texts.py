@@ -18,8 +18,9 @@ from django.contrib import admin
 from django.test import Client
 from django.utils import formats, translation
 
+from certauth.icp.numbers import mask_cpf
 from portal.admin_texts import FEMININE, PortalTexts
-from portal.models import PartnerEntity
+from portal.models import EntitySelection, PartnerEntity, User
 from portal.permissions import MANAGEMENT_GROUP, regional_group_name
 from rollout.models import EntityOverride, Wave
 
@@ -197,3 +198,16 @@ def test_bulk_action_messages_agree_in_number(manager, entity_factory) -> None:
     assert messages_on(manager, done["Location"]) == ["1 entidade reativada."]
     done = manager.post(changelist, {"action": "end_member_sessions", "_selected_action": [one.pk]}, secure=True)
     assert messages_on(manager, done["Location"]) == ["Nenhuma sessão aberta: nada a encerrar."]
+
+
+def test_a_members_account_is_named_with_its_cpf_masked_on_staff_pages(
+    manager, staff_factory, staff_login, member_factory
+):
+    member = member_factory(name="Maria Souza")
+    member.user = User.objects.create_user(username=member.cpf)
+    member.save()
+    EntitySelection.objects.create(user=member.user, entity=member.entities.get(), login_reference="ABCDE-12345")
+    superuser = staff_login(staff_factory("47363361886", superuser=True))
+    listing = superuser.get("/admin/portal/entityselection/", secure=True).content.decode()
+    assert mask_cpf(member.cpf) in listing and member.cpf not in listing
+    assert str(member.user) == mask_cpf(member.cpf)
