@@ -8,14 +8,16 @@ PY := $(VENV)/bin/python
 export PORTAL_VAR_DIR ?= $(CURDIR)/var
 export PORTAL_DEMO ?= 1
 
-# package:probe pairs — the package is installed when its probe fails.
-SYSTEM_PACKAGES := \
+# package:probe pairs — the package is installed when its probe fails. `make run` installs what serving needs;
+# `make test` also what only the tests use (the browser, the software token, testssl.sh, PostgreSQL…).
+RUN_PACKAGES := \
 	python3:'command -v $(PYTHON)' \
 	python3-venv:'$(PYTHON) -c "import ensurepip, venv"' \
 	nginx:'test -x /usr/sbin/nginx' \
-	curl:'command -v curl' \
-	openssl:'command -v openssl' \
 	ca-certificates:'test -d /etc/ssl/certs' \
+	curl:'command -v curl'
+TEST_PACKAGES := \
+	openssl:'command -v openssl' \
 	postgresql:'test -x /usr/bin/pg_ctlcluster && ls /usr/lib/postgresql/*/bin/postgres' \
 	chromium:'test -x /usr/bin/chromium' \
 	softhsm2:'command -v softhsm2-util && test -e /usr/lib/softhsm/libsofthsm2.so' \
@@ -26,11 +28,20 @@ SYSTEM_PACKAGES := \
 	gcc:'command -v gcc' \
 	libc6-dev:'test -f /usr/include/dlfcn.h' \
 	testssl.sh:'command -v testssl'
+SYSTEM_PACKAGES := $(RUN_PACKAGES) $(TEST_PACKAGES)
 
-.PHONY: run test bench fuzz system-packages venv lint clean
+.PHONY: run demo test bench fuzz system-packages run-packages venv lint clean
 
 ## make run: the whole portal (nginx with mutual TLS + gunicorn + SQLite), demo data and certificates, until Ctrl-C
-run: system-packages $(VENV)/.installed
+run: run-packages $(VENV)/.installed
+	$(MAKE) --no-print-directory demo
+	export CERTAUTH_PROXY_SECRET="$${CERTAUTH_PROXY_SECRET:-$$(cat "$(PORTAL_VAR_DIR)/proxy-secret")}"; \
+	exec $(PY) manage.py serve
+
+## make demo: what `make run` serves — the demo PKI, the database, the demo partners and CRLs, the static files.
+## Whatever does not apply (CERTAUTH_TRUST_ROOTS naming your own PKI, partners of yours already in the database)
+## is skipped with one line, never a stop
+demo:
 	mkdir -p "$(PORTAL_VAR_DIR)"
 	test -s "$(PORTAL_VAR_DIR)/proxy-secret" || \
 	  $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > "$(PORTAL_VAR_DIR)/proxy-secret"
@@ -39,9 +50,8 @@ run: system-packages $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v0 && \
 	$(PY) manage.py load_demo && \
 	$(PY) manage.py status_rollup && \
-	$(PY) manage.py crl import "$(PORTAL_VAR_DIR)"/demo-pki/lcr/*.crl && \
-	$(PY) manage.py collectstatic --noinput -v0 && \
-	exec $(PY) manage.py serve
+	$(PY) manage.py demo_crls && \
+	$(PY) manage.py collectstatic --noinput -v0
 
 ## make test: lint and type checks, every test (unit, Django, end to end through a real nginx) on SQLite, then the
 ## database-backed tests again on a real PostgreSQL (the production path)
@@ -52,6 +62,9 @@ test: system-packages $(VENV)/.installed lint
 
 system-packages:
 	@scripts/install-system-packages.sh $(SYSTEM_PACKAGES)
+
+run-packages:
+	@scripts/install-system-packages.sh $(RUN_PACKAGES)
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -327,6 +328,31 @@ def publish_demo_crls(pki: DemoPki, *, now: dt.datetime) -> list[Path]:
         _write(path, data)
         files.append(path)
     return files
+
+
+def demo_root_trusted(pki: DemoPki, roots: Iterable[x509.Certificate]) -> bool:
+    """Whether the trusted ``roots`` include the demo root: otherwise (``CERTAUTH_TRUST_ROOTS`` names the user's own
+    PKI) no demo certificate, CRL or cloud holder can be accepted, and the demo skips them."""
+    try:
+        root = load_pem_files([pki.root])[0]
+    except (OSError, ValueError, IndexError):
+        return False
+    return root in set(roots)
+
+
+def split_demo_crls(pki: DemoPki, authorities: Iterable[x509.Certificate]) -> tuple[list[Path], list[Path]]:
+    """The demo CRL files whose issuing demo AC is among the trusted ``authorities`` (roots and intermediates), and
+    the others (no trusted AC to verify them with)."""
+    held = set(authorities)
+    usable: list[Path] = []
+    foreign: list[Path] = []
+    for path in sorted(pki.crl_dir.glob("*.crl")):
+        try:
+            issuer = load_pem_files([pki.authority_dir / f"{path.stem}.pem"])[0]
+        except (OSError, ValueError, IndexError):
+            issuer = None
+        (usable if issuer in held else foreign).append(path)
+    return usable, foreign
 
 
 def _write_user(directory: Path, leaf: Issued, chain: tuple[x509.Certificate, ...]) -> None:

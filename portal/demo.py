@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from certauth.demo import DEMO_CERTIFICATES
+from certauth.icp.builder import PersonSpec
+from certauth.icp.numbers import mask_cpf, normalize_oab_number
 from cloudauth import demo as cloud_demo
+from cloudauth.models import Provider
 from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
 from portal.permissions import MANAGEMENT_GROUP, regional_group_name
 from portal.services import member_user
@@ -99,53 +104,142 @@ MEMBERS: dict[str, tuple[str, str | None, bool]] = {
 }
 
 
+#: The demo's rows carry e-mail addresses in this reserved domain (RFC 2606): a row with a demo key (entity code, CPF,
+#: username) but another address is the database's own, and is kept as it is.
+DEMO_DOMAIN = "demo.invalid"
+
+
+@dataclass
+class DemoLoad:
+    """What ``load_demo_data`` did: demo rows created or brought back to the demo's values, and what the database
+    already held under the demo's keys (not the demo's own rows), kept as it was and named for one line."""
+
+    entities: int = 0
+    members: int = 0
+    kept: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        line = f"Demonstração: {self.entities} entidades, {self.members} membros."
+        if self.kept:
+            line += " Mantido o que o banco já tinha e colide com a demonstração: " + "; ".join(self.kept) + "."
+        return line
+
+
+def _demo_owned(email: str) -> bool:
+    return email.endswith(f"@{DEMO_DOMAIN}") or email.endswith(f".{DEMO_DOMAIN}")
+
+
 @transaction.atomic
-def load_demo_data(*, today: dt.date | None = None) -> tuple[int, int]:
-    """Create or update the demo entities and members (idempotent). Returns (entities, members)."""
-    entities = {}
-    for e in ENTITIES:
-        entities[e.code], _ = PartnerEntity.objects.update_or_create(
-            code=e.code,
-            defaults=dict(
-                name=e.name,
-                kind=e.kind,
-                uf=e.uf,
-                act_number=e.act_number,
-                act_signed_on=e.act_signed_on,
-                status=e.status,
-                contact_email=f"contato@{e.code.lower()}.demo.invalid",
-            ),
-        )
+def load_demo_data(*, today: dt.date | None = None, register_psc: bool = True) -> DemoLoad:
+    """Create or update the demo entities, members, staff and schedule extension (idempotent). Rows the database
+    already holds under the same keys but that are not the demo's — a partner entity with a demo code, a member with
+    a demo CPF, an OAB registration a demo lawyer would take — are kept as they are, and so is everything of the demo
+    that would need them. ``register_psc``: offer the demo PSC (otherwise a registered one is disabled)."""
+    load = DemoLoad()
+    entities = _load_entities(load)
     by_slug = {c.slug: c for c in DEMO_CERTIFICATES}
     for slug, (entity_codes, oab, active) in MEMBERS.items():
         spec = by_slug[slug].spec
-        member, _ = Member.objects.update_or_create(
-            cpf=spec.cpf,
-            defaults=dict(name=spec.name.title(), email=f"{slug}@demo.invalid", active=active),
+        member = _load_member(
+            load, spec.cpf, spec.name.title(), f"{slug}@{DEMO_DOMAIN}", active, entity_codes, entities
         )
-        for entity_code in entity_codes.split():
-            Membership.objects.update_or_create(member=member, entity=entities[entity_code], defaults={"active": True})
-        if oab:
-            OabRegistration.objects.update_or_create(member=member, number=oab[:-2], uf=oab[-2:])
+        if member is not None and oab:
+            _load_oab(load, member, oab)
     for demo in PASSWORD_MEMBERS:
-        member, _ = Member.objects.update_or_create(
-            cpf=demo.cpf, defaults=dict(name=demo.name, email=f"{demo.cpf}@demo.invalid", active=True)
+        member = _load_member(load, demo.cpf, demo.name, f"{demo.cpf}@{DEMO_DOMAIN}", True, demo.entity, entities)
+        if member is not None:
+            user = member_user(member)
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+    if "OAB-SC" in entities:
+        EntityOverride.objects.update_or_create(
+            entity=entities["OAB-SC"],
+            defaults={
+                "cutover_on": (today or timezone.localdate()) + dt.timedelta(days=EXTENSION_DAYS),
+                "reason": "demonstração: prazo prorrogado para a troca dos tokens da seccional",
+            },
         )
-        Membership.objects.update_or_create(member=member, entity=entities[demo.entity], defaults={"active": True})
-        user = member_user(member)
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
-    today = today or timezone.localdate()
-    EntityOverride.objects.update_or_create(
-        entity=entities["OAB-SC"],
-        defaults={
-            "cutover_on": today + dt.timedelta(days=EXTENSION_DAYS),
-            "reason": "demonstração: prazo prorrogado para a troca dos tokens da seccional",
-        },
-    )
     for slug, (username, group) in STAFF.items():
-        spec = by_slug[slug].spec
-        first, _, last = spec.name.title().partition(" ")
+        _load_staff(load, username, by_slug[slug].spec, group)
+    if register_psc:
+        cloud_demo.register(settings.DEMO_PSC_PORT)
+    else:
+        Provider.objects.filter(slug=cloud_demo.SLUG).update(enabled=False)
+    return load
+
+
+def _load_entities(load: DemoLoad) -> dict[str, PartnerEntity]:
+    """The demo's entities by code (those the database holds as its own are left out)."""
+    loaded = {}
+    for e in ENTITIES:
+        email = f"contato@{e.code.lower()}.{DEMO_DOMAIN}"
+        existing = PartnerEntity.objects.filter(code=e.code).first()
+        if existing is not None and not _demo_owned(existing.contact_email):
+            load.kept.append(f"entidade {e.code} (e os membros de demonstração dela)")
+            continue
+        fields = dict(
+            name=e.name,
+            kind=e.kind,
+            uf=e.uf,
+            act_number=e.act_number,
+            act_signed_on=e.act_signed_on,
+            status=e.status,
+            contact_email=email,
+        )
+        with _kept_on_conflict(load, f"entidade {e.code}"):
+            loaded[e.code], _ = PartnerEntity.objects.update_or_create(code=e.code, defaults=fields)
+            load.entities += 1
+    return loaded
+
+
+def _load_member(
+    load: DemoLoad,
+    cpf: str,
+    name: str,
+    email: str,
+    active: bool,
+    entity_codes: str,
+    entities: dict[str, PartnerEntity],
+) -> Member | None:
+    """A demo member and their memberships; None if the CPF is the database's own member, or if none of the member's
+    entities is the demo's."""
+    codes = [code for code in entity_codes.split() if code in entities]
+    if not codes:
+        return None  # their entities are the database's own (already named)
+    existing = Member.objects.filter(cpf=cpf).first()
+    if existing is not None and not _demo_owned(existing.email):
+        load.kept.append(f"membro {mask_cpf(cpf)}")
+        return None
+    loaded = None
+    with _kept_on_conflict(load, f"membro {mask_cpf(cpf)}"):
+        member, _ = Member.objects.update_or_create(cpf=cpf, defaults=dict(name=name, email=email, active=active))
+        for code in codes:
+            Membership.objects.update_or_create(member=member, entity=entities[code], defaults={"active": True})
+        loaded = member  # only once all of it is in
+        load.members += 1
+    return loaded
+
+
+def _load_oab(load: DemoLoad, member: Member, oab: str) -> None:
+    number, uf = normalize_oab_number(oab[:-2]), oab[-2:]
+    holder = OabRegistration.objects.filter(number__iexact=number, uf=uf).exclude(member=member).first()
+    if holder is not None:
+        load.kept.append(f"inscrição OAB {number}/{uf} (de outro membro)")
+        return
+    with _kept_on_conflict(load, f"inscrição OAB {number}/{uf}"):
+        OabRegistration.objects.update_or_create(member=member, number=number, uf=uf)
+
+
+def _load_staff(load: DemoLoad, username: str, spec: PersonSpec, group: str) -> None:
+    existing = User.objects.filter(username=username).first()
+    if existing is not None and not _demo_owned(existing.email):
+        load.kept.append(f"usuário {username}")
+        return
+    if User.objects.filter(cpf=spec.cpf).exclude(username=username).exists():
+        load.kept.append(f"usuário com o CPF {mask_cpf(spec.cpf)}")
+        return
+    first, _, last = spec.name.title().partition(" ")
+    with _kept_on_conflict(load, f"usuário {username}"):
         staff, _ = User.objects.update_or_create(
             username=username,
             defaults={
@@ -153,11 +247,20 @@ def load_demo_data(*, today: dt.date | None = None) -> tuple[int, int]:
                 "is_staff": True,
                 "first_name": first,
                 "last_name": last,
-                "email": f"{username}@inss.demo.invalid",
+                "email": f"{username}@inss.{DEMO_DOMAIN}",
             },
         )
         staff.set_unusable_password()
         staff.save()
         staff.groups.set([Group.objects.get(name=group)])
-    cloud_demo.register(settings.DEMO_PSC_PORT)
-    return len(ENTITIES), len(MEMBERS) + len(PASSWORD_MEMBERS)
+
+
+@contextmanager
+def _kept_on_conflict(load: DemoLoad, what: str) -> Iterator[None]:
+    """Any other conflict with a row of the database (a unique constraint): that demo row is not loaded, the
+    database keeps its own, and the summary names it."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        load.kept.append(f"{what} (conflito no banco)")

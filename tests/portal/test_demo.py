@@ -131,6 +131,7 @@ def test_demo_cloud_holders_log_in_through_the_demo_psc(demo_pki, settings):
     from cloudauth.models import Provider
     from tests.cloudauth.conftest import CloudDriver
 
+    settings.DEMO_PKI_DIR = str(demo_pki.directory)  # the PSC is offered where this demo root is trusted
     settings.CERTAUTH_TRUST_ROOTS = [str(demo_pki.root)]
     settings.CERTAUTH_INTERMEDIATES = [str(demo_pki.intermediates)]
     settings.CERTAUTH_PROXY_SECRET = PROXY_SECRET

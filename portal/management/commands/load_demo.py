@@ -1,11 +1,16 @@
-"""``python manage.py load_demo``: demo partner entities and members (idempotent)."""
+"""``python manage.py load_demo``: demo partner entities and members (idempotent), keeping what the database
+already holds under the demo's keys (one line names it)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from certauth.demo import DemoPki, demo_root_trusted
+from certauth.validator import get_trust_store
 from portal.demo import load_demo_data
 
 
@@ -13,5 +18,7 @@ class Command(BaseCommand):
     help = "Carrega as entidades parceiras e os membros de demonstração (pode ser repetido)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        entities, members = load_demo_data()
-        self.stdout.write(self.style.SUCCESS(f"Demonstração: {entities} entidades, {members} membros."))
+        # The demo PSC's holders have demo certificates: offered only where the demo root is trusted.
+        psc = demo_root_trusted(DemoPki(Path(settings.DEMO_PKI_DIR)), get_trust_store().roots)
+        load = load_demo_data(register_psc=psc)
+        self.stdout.write(self.style.SUCCESS(load.summary()) if not load.kept else load.summary())
