@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from portal.serving.nginx import NginxSite, check_config, nginx_command, render
+from portal.serving.shutdown import Flag, Waitable
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -30,8 +32,11 @@ class Stack:
     #: Where the children's stdout/stderr go (Django's console logging); None: inherit ours.
     output: Path | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _cancel: Waitable | None = field(default=None, init=False, repr=False)
 
-    def start(self, *, timeout: float = 30.0) -> None:
+    def start(self, *, timeout: float = 30.0, cancel: Waitable | None = None) -> None:
+        """Start both and wait until they listen; ``cancel`` set meanwhile: stop them and raise :class:`Cancelled`."""
+        self._cancel = cancel
         render(self.site)
         check_config(self.site)
         log_dir = self.log_dir or self.site.prefix / "logs"
@@ -89,7 +94,7 @@ class Stack:
             if self.site.login_tls12_port:
                 self.wait_for(self.site.listen, self.site.login_tls12_port, timeout=timeout)
         except Exception:
-            self.stop()
+            self.stop(urgent=cancel)  # cancelled: no request was served yet, nothing to wait for
             raise
 
     def wait_for(self, host: str, port: int, *, timeout: float) -> None:
@@ -118,33 +123,44 @@ class Stack:
                 time.sleep(0.1)
 
     def _check_alive(self) -> None:
+        if self._cancel is not None and self._cancel.is_set():
+            raise Cancelled("stop requested while starting")
         for name, process in self.processes.items():
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited with status {process.returncode}; see {self.site.prefix}/logs")
 
-    def wait(self) -> int:
-        """Block until either process exits (or a signal arrives); return its exit status."""
+    def wait(self, stop: Waitable | None = None) -> int | None:
+        """Block until either process exits (return its exit status) or ``stop`` is set (return None)."""
+        stop = stop or Flag()
         while True:
             for process in self.processes.values():
                 if process.poll() is not None:
                     return process.returncode
-            time.sleep(0.5)
+            if stop.wait(0.5):
+                return None
 
     def reload_nginx(self) -> None:
         self.processes["nginx"].send_signal(signal.SIGHUP)
 
-    def stop(self) -> None:
-        # nginx: SIGQUIT is its graceful shutdown; gunicorn: SIGTERM is.
+    def stop(self, *, timeout: float = 15.0, urgent: Waitable | None = None) -> None:
+        """Graceful stop (nginx: SIGQUIT; gunicorn: SIGTERM), for at most ``timeout`` seconds or until ``urgent`` is
+        set; then whatever still runs is killed with its workers (each runs in a process group of its own)."""
         for name, sig in (("nginx", signal.SIGQUIT), ("gunicorn", signal.SIGTERM)):
             process = self.processes.get(name)
             if process is not None and process.poll() is None:
                 process.send_signal(sig)
+        deadline = time.monotonic() + timeout
+        urgent = urgent or Flag()
+        while any(p.poll() is None for p in self.processes.values()) and time.monotonic() < deadline:
+            if urgent.wait(0.05):
+                break
         for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            if process.poll() is None:  # not reaped yet: its pid, and so its group, is still ours
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+        for process in self.processes.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)  # SIGKILL cannot be refused: a bound, not a wait
         self.processes.clear()
 
     def __enter__(self) -> Stack:
@@ -155,6 +171,10 @@ class Stack:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class Cancelled(RuntimeError):
+    """A stop was requested while the stack was starting (it has been stopped)."""
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from certauth.demo import DEMO_CERTIFICATES, DemoPki
+from certauth.demo import DEMO_CERTIFICATES, DemoPki, demo_root_trusted
+from certauth.validator import get_trust_store
 from cloudauth import demo as cloud_demo
 from portal.demo import DEMO_PASSWORD, PASSWORD_MEMBERS
 from portal.serving.config import site_from_settings
-from portal.serving.processes import BASE_DIR, Stack
+from portal.serving.processes import BASE_DIR, Cancelled, Stack
+from portal.serving.shutdown import StopRequests, run_bounded
+
+if TYPE_CHECKING:
+    from cloudauth.simulator import PscSimulator
+
+
+#: Seconds the demo PSC simulator may take to stop before it is left to end with the process.
+PSC_STOP_TIMEOUT = 3.0
+#: Seconds nginx and gunicorn get for their graceful stop (gunicorn's own graceful timeout is 10 s).
+GRACEFUL_STOP_TIMEOUT = 15.0
 
 
 class CrlRefresher(threading.Thread):
@@ -29,22 +39,35 @@ class CrlRefresher(threading.Thread):
         super().__init__(name="crl-refresh", daemon=True)
         self.env, self.log, self.interval = dict(env), log, max(interval, 60)
         self._stopped = threading.Event()
+        self._running: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
 
     def run(self) -> None:
         while not self._stopped.is_set():
-            with self.log.open("ab") as output:
-                subprocess.run(
+            with self.log.open("ab") as output, self._lock:
+                if self._stopped.is_set():
+                    return
+                self._running = subprocess.Popen(
                     [sys.executable, "manage.py", "crl", "refresh"],
                     cwd=BASE_DIR,
                     env=self.env,
                     stdout=output,
                     stderr=output,
-                    check=False,
                 )
+            self._running.wait()
             self._stopped.wait(self.interval)
 
     def stop(self) -> None:
+        """No new refresh; the one under way (downloads with their own timeouts) is ended."""
         self._stopped.set()
+        with self._lock:
+            running = self._running
+        if running is not None and running.poll() is None:
+            running.terminate()
+            try:
+                running.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                running.kill()
 
 
 class Command(BaseCommand):
@@ -54,45 +77,60 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", "3")))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Signals are events from here on: the shutdown below always runs to its end (see portal.serving.shutdown).
+        stop = StopRequests()
+        stop.install()
         # nginx and Django must share the proxy secret; without one configured, make one for this run.
         secret = os.environ.get("CERTAUTH_PROXY_SECRET") or secrets.token_urlsafe(32)
         site = site_from_settings(proxy_secret=secret)
         stack = Stack(
             site=site, env={**os.environ, "CERTAUTH_PROXY_SECRET": secret}, gunicorn_workers=options["workers"]
         )
-
-        def _stop(signum: int, frame: object) -> None:
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGTERM, _stop)
-        # The demo PSC first: if its port is taken, nothing else has been started yet.
-        psc = cloud_demo.start(Path(settings.DEMO_PKI_DIR), settings.DEMO_PSC_PORT) if settings.PORTAL_DEMO else None
+        demo_pki = self.demo_pki_applies()
+        refresher: CrlRefresher | None = None
+        psc: PscSimulator | None = None
         try:
-            stack.start()
-        except BaseException:
-            if psc is not None:
-                psc.stop()
-            raise
-        refresher = CrlRefresher(
-            env=stack.env,
-            log=site.prefix / "logs" / "crl-refresh.log",
-            interval=60 * int(os.environ.get("CERTAUTH_CRL_REFRESH_MINUTES", "60")),
-        )
-        refresher.start()
-        self.stdout.write(self.banner())
-        self.stdout.write(f"LCRs: `crl refresh` agora e a cada {refresher.interval // 60} min ({refresher.log}).\n")
-        try:
-            status = stack.wait()
-            self.stderr.write(f"Um dos processos terminou (status {status}); veja {site.prefix}/logs.")
-        except KeyboardInterrupt:
-            self.stdout.write("\nEncerrando…")
+            # The demo PSC first: if its port is taken, nothing else has been started yet.
+            psc = cloud_demo.start(Path(settings.DEMO_PKI_DIR), settings.DEMO_PSC_PORT) if demo_pki else None
+            stack.start(cancel=stop.requested)
+            refresher = CrlRefresher(
+                env=stack.env,
+                log=site.prefix / "logs" / "crl-refresh.log",
+                interval=60 * int(os.environ.get("CERTAUTH_CRL_REFRESH_MINUTES", "60")),
+            )
+            refresher.start()
+            self.stdout.write(self.banner(demo_pki=demo_pki))
+            self.stdout.write(f"LCRs: `crl refresh` agora e a cada {refresher.interval // 60} min ({refresher.log}).\n")
+            status = stack.wait(stop=stop.requested)
+            if status is not None:
+                self.stderr.write(f"Um dos processos terminou (status {status}); veja {site.prefix}/logs.")
+        except Cancelled:
+            pass
         finally:
-            refresher.stop()
-            if psc is not None:
-                psc.stop()
-            stack.stop()
+            if stop.requested.is_set():
+                self.stdout.write("\nEncerrando… (Ctrl-C de novo encerra na hora)")
+            # What outlives this process first (nginx, gunicorn and the ports they hold), then its own threads.
+            stack.stop(timeout=GRACEFUL_STOP_TIMEOUT, urgent=stop.urgent)
+            if refresher is not None:
+                refresher.stop()
+            if psc is not None and not run_bounded(psc.stop, timeout=PSC_STOP_TIMEOUT, name="psc-stop"):
+                self.stderr.write(f"O simulador de PSC não parou em {PSC_STOP_TIMEOUT:g} s; termina com o processo.")
+            self.stdout.write("Encerrado.")
 
-    def banner(self) -> str:
+    def demo_pki_applies(self) -> bool:
+        """In the demo, whether the trust store holds the demo root; if not (``CERTAUTH_TRUST_ROOTS`` names the
+        user's own PKI), one line says what is skipped."""
+        if not settings.PORTAL_DEMO:
+            return False
+        if demo_root_trusted(DemoPki(Path(settings.DEMO_PKI_DIR)), get_trust_store().roots):
+            return True
+        self.stdout.write(
+            "PKI de demonstração fora das raízes confiáveis (CERTAUTH_TRUST_ROOTS): certificados de demonstração e "
+            "simulador de PSC não se aplicam; entre com os certificados da sua PKI."
+        )
+        return False
+
+    def banner(self, *, demo_pki: bool) -> str:
         lines = [
             "",
             self.style.SUCCESS("Portal A3 no ar"),
@@ -105,35 +143,42 @@ class Command(BaseCommand):
             ),
             f"  Administração (INSS):    {settings.PORTAL_BASE_URL}/admin/",
         ]
-        if settings.PORTAL_DEMO:
+        if demo_pki:
             lines.append("                           (com os certificados servidor-inss ou servidora-sudeste-1)")
         pki = DemoPki(Path(settings.DEMO_PKI_DIR))
-        manifest = pki.manifest() if settings.PORTAL_DEMO else None
+        base = settings.PORTAL_BASE_URL
+        if settings.PORTAL_DEMO:
+            lines += ["", f"AC do servidor TLS (para confiar no navegador/curl): {pki.tls_ca}"]
+        manifest = pki.manifest() if demo_pki else None
         if manifest:
             lines += [
                 "",
                 f"Certificados de demonstração em {pki.directory}/usuarios/<nome>/",
                 f"  certificado-demo.p12 (navegador; senha {manifest['p12_password']}), "
                 "certificado.pem + chave-demo.pem (curl)",
-                f"  AC do servidor TLS (para confiar no navegador/curl): {pki.tls_ca}",
                 "",
             ]
             for entry in manifest["certificates"]:
                 outcome = "entra" if entry["expected"] == "LOGIN" else f"recusa {entry['expected']}"
                 lines.append(f"  {entry['slug']:<26} {entry['name']:<24} → {outcome}")
             user = pki.user_dir("advogada-oab-sp")
-            by_slug = {c.slug: c for c in DEMO_CERTIFICATES}
-            base = settings.PORTAL_BASE_URL
             lines += [
                 "",
                 "Experimente com curl:",
                 f"  curl --cacert {pki.tls_ca} --cert {user}/certificado.pem --key {user}/chave-demo.pem \\",
                 f"       -c /tmp/a3-cookies -L {settings.CERT_LOGIN_BASE_URL}/entrar/certificado/",
+            ]
+        if settings.PORTAL_DEMO:
+            lines += [
                 "",
                 f"Acesso com CPF e senha (legado, até a data de cada entidade): {base}/entrar/senha/"
                 f" (senha {DEMO_PASSWORD})",
                 *[f"  CPF {m.cpf}  {m.name:<18} {m.entity:<8} → {m.outcome}" for m in PASSWORD_MEMBERS],
                 f"  Cronograma: {base}/cronograma/   Orientações: {base}/orientacoes/",
+            ]
+        if manifest:
+            by_slug = {c.slug: c for c in DEMO_CERTIFICATES}
+            lines += [
                 "",
                 f"Certificado em nuvem: {base}/entrar/nuvem/ — o {cloud_demo.NAME}, em"
                 f" http://127.0.0.1:{settings.DEMO_PSC_PORT}, faz o papel do aplicativo (página “Aprovar”; a"
