@@ -184,12 +184,15 @@ def computed_styles(page: Page) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture
-def styles_of_a_refusal_django_pronounces(e2e_stack, launch_recording_browser) -> dict[str, dict[str, str]]:
+def styles_of_a_refusal_django_pronounces(e2e_stack, launch_recording_browser, tmp_path) -> dict[str, dict[str, str]]:
     """The reference: the CERT_ABSENT page (no certificate), a refusal nginx never intercepts."""
     browser = launch_recording_browser()
     response = refusal_from_the_home_page(browser, e2e_stack, "#entrar-certificado")
     assert response.header_value("x-error-code") == "CERT_ABSENT", response
     styles = computed_styles(browser.page)
+    for width, height in SCREEN_SIZES:
+        browser.page.set_viewport_size({"width": width, "height": height})
+        browser.page.screenshot(path=tmp_path / f"recusa-CERT_ABSENT-{width}x{height}.png", full_page=True)
     assert styles[".erro .fatos"]["border-left-width"] == "8px", styles  # the red box is there
     assert styles[".marca-govbr"]["font-weight"] == "800", styles  # and the gov.br header
     return styles
