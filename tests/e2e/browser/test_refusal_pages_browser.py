@@ -160,7 +160,9 @@ def certificate_files(pki: TestPki, code: str, directory: Path) -> tuple[Path, P
 def refusal_from_the_home_page(browser: RecordingBrowser, stack: E2EStack, link: str) -> Response:
     """Home page → the login link → the refusal page on the login host; returns the page's response."""
     page = browser.page
-    page.goto(f"{stack.portal}/")
+    # networkidle: the home page's own late loads (Chromium fetches the favicon after "load") are over before the
+    # recording restarts, so what follows is only what the refusal page loads
+    page.goto(f"{stack.portal}/", wait_until="networkidle")
     login_origin = re.escape(page.locator(link).get_attribute("href") or "").split("/entrar/")[0]
     browser.forget()  # only what the refusal page loads and reports from here on
     with page.expect_navigation(url=re.compile(login_origin + r"/entrar/certificado/"), wait_until="load") as nav:
