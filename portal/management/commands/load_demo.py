@@ -19,6 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         # The demo PSC's holders have demo certificates: offered only where the demo root is trusted.
-        psc = demo_root_trusted(DemoPki(Path(settings.DEMO_PKI_DIR)), get_trust_store().roots)
+        # (No demo PKI yet — `load_demo` before `demo_pki` — means no demo certificate either: the trust store, which
+        # would name the missing demo root, is not even built.)
+        pki = DemoPki(Path(settings.DEMO_PKI_DIR))
+        psc = pki.root.exists() and demo_root_trusted(pki, get_trust_store().roots)
         load = load_demo_data(register_psc=psc)
         self.stdout.write(self.style.SUCCESS(load.summary()) if not load.kept else load.summary())
