@@ -23,6 +23,8 @@ from tests.required import pytest_make_collect_report, pytest_runtest_makereport
 PROXY_SECRET = "test-proxy-secret-0123456789abcdef"
 LAWYER = PersonSpec("MARIA DA SILVA", "52601815906", dt.date(1979, 3, 14), oab="0123456SP")
 STAFF = PersonSpec("JOSE SERVIDOR DO INSS", "50752917080")
+#: The legacy password of the members ``password_member`` makes.
+MEMBER_PASSWORD = "senha-antiga-do-portal-123"  # noqa: S105
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -197,6 +199,22 @@ def login_with(proxy_client: Client, pki: TestPki) -> Callable[..., Any]:
         )
 
     return login
+
+
+@pytest.fixture
+def password_member(entity_factory: Callable[..., PartnerEntity], member_factory: Callable[..., Member]) -> Any:
+    """``password_member(cpf=LAWYER.cpf, *, entity=None, active=True, **entity_fields)``: a member (of ``entity``, or
+    of a new entity with ``entity_fields``) whose login account has the usable password ``MEMBER_PASSWORD``."""
+
+    def make(
+        cpf: str = LAWYER.cpf, *, entity: PartnerEntity | None = None, active: bool = True, **fields: Any
+    ) -> Member:
+        member = member_factory(cpf, entity=entity or entity_factory(**fields), active=active)
+        member.user = User.objects.create_user(username=cpf, password=MEMBER_PASSWORD)
+        member.save()
+        return member
+
+    return make
 
 
 @pytest.fixture

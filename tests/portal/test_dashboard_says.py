@@ -14,7 +14,6 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from portal.models import User
 from portal.permissions import NATIONAL_VIEW_GROUP
 from rollout.models import EntityOverride
 from tests.conftest import LAWYER
@@ -27,19 +26,6 @@ OWN_DATE = "(data específica da sua entidade, definida pelo INSS)"
 OWN_DATE_NOTE = f'<small class="fatos__observacao">{OWN_DATE}</small>'
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def password_member(entity_factory, member_factory):
-    """``password_member(uf=..., entity=...)``: the lawyer, with a login account that has a usable password."""
-
-    def make(*, entity=None, **fields):
-        member = member_factory(LAWYER.cpf, entity=entity or entity_factory(**fields))
-        member.user = User.objects.create_user(username=LAWYER.cpf, password=PASSWORD)
-        member.save()
-        return member
-
-    return make
 
 
 def text(response) -> str:

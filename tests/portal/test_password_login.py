@@ -15,7 +15,7 @@ from django.urls import reverse
 from certauth.models import LoginAttempt, LoginMethod, Outcome
 from certauth.templatetags.error_codes import breakable_code
 from portal import session_keys
-from portal.models import Member, PartnerEntity, User
+from portal.models import User
 from rollout.models import EntityOverride
 from tests.conftest import LAWYER
 
@@ -36,19 +36,6 @@ pytestmark = pytest.mark.django_db
 def client() -> Client:
     """A browser on the portal host (HTTPS is passed per request)."""
     return Client(HTTP_HOST=settings.PORTAL_HOSTNAME)
-
-
-@pytest.fixture
-def password_member(entity_factory, member_factory):
-    """``password_member(uf=..., **entity_fields)``: a member with a login account that has a usable password."""
-
-    def make(cpf: str = LAWYER.cpf, *, entity: PartnerEntity | None = None, active: bool = True, **fields) -> Member:
-        member = member_factory(cpf, entity=entity or entity_factory(**fields), active=active)
-        member.user = User.objects.create_user(username=cpf, password=PASSWORD)
-        member.save()
-        return member
-
-    return make
 
 
 def offered(client: Client) -> list[int]:

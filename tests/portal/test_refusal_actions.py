@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from certauth.icp.errors import Reason
 from certauth.responses import rejection_response
-from portal.models import User
 from tests.conftest import LAWYER
 from tests.portal.test_password_login import PASSWORD
 
@@ -26,19 +25,6 @@ CERT_LOGIN = f"{settings.CERT_LOGIN_BASE_URL}/entrar/certificado/"
 CLOUD_LOGIN = f"{settings.PORTAL_BASE_URL}/entrar/nuvem/"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def password_member(entity_factory, member_factory):
-    """``password_member(uf=..., entity=...)``: the lawyer, with a login account that has a usable password."""
-
-    def make(*, entity=None, **fields):
-        member = member_factory(LAWYER.cpf, entity=entity or entity_factory(**fields))
-        member.user = User.objects.create_user(username=LAWYER.cpf, password=PASSWORD)
-        member.save()
-        return member
-
-    return make
 
 
 def browser() -> Client:

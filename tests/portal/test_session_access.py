@@ -20,9 +20,7 @@ from portal.models import EntityStatus, Member, Membership, OabRegistration, Par
 from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP
 from portal.session_access import end_sessions, request_recheck
 from portal.sessions import SessionStore
-from tests.conftest import LAWYER
-
-PASSWORD = "uma-senha-longa-de-teste-123"  # noqa: S105
+from tests.conftest import LAWYER, MEMBER_PASSWORD
 
 
 @pytest.fixture
@@ -39,13 +37,10 @@ def certificate_client(proxy_client, login_with, pki, lawyer) -> Client:
 
 
 @pytest.fixture
-def password_client(entity_factory, member_factory) -> Client:
-    entity = entity_factory(uf="RS")  # RS: no cutover date, password access stays
-    member = member_factory(LAWYER.cpf, entity=entity)
-    member.user = User.objects.create_user(username=LAWYER.cpf, password=PASSWORD)
-    member.save()
+def password_client(password_member) -> Client:
+    password_member(LAWYER.cpf, uf="RS")  # RS: no cutover date, password access stays
     client = Client(HTTP_HOST=settings.PORTAL_HOSTNAME)
-    response = client.post("/entrar/senha/", {"cpf": LAWYER.cpf, "password": PASSWORD}, secure=True)
+    response = client.post("/entrar/senha/", {"cpf": LAWYER.cpf, "password": MEMBER_PASSWORD}, secure=True)
     assert response.status_code == 302, response.get("X-Error-Code")
     assert painel(client).status_code == 200
     return client

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from certauth.models import LoginAttempt, LoginMethod, Outcome
 from portal import session_keys
-from portal.models import Member, User
+from portal.models import Member
 from rollout.models import EntityOverride
 from tests.conftest import LAWYER
 
@@ -25,17 +25,6 @@ SP_CUTOVER = dt.datetime(2024, 5, 17, tzinfo=BRT)  # Anexo I: SP's window is 16/
 JUNE = dt.datetime(2024, 6, 1, 10, 0, tzinfo=BRT)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def password_member(entity_factory, member_factory):
-    def make(cpf: str = LAWYER.cpf, *, entity=None, **fields) -> Member:
-        member = member_factory(cpf, entity=entity or entity_factory(**fields))
-        member.user = User.objects.create_user(username=cpf, password=PASSWORD)
-        member.save()
-        return member
-
-    return make
 
 
 def password_login(cpf: str = LAWYER.cpf) -> Client:

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from portal.models import Member, User
 from rollout.conf import settings as rollout_settings
 from rollout.models import EntityOverride, Superintendencia, Wave
 from tests.conftest import LAWYER
@@ -176,17 +175,6 @@ def test_the_pages_are_public_and_read_only(path):
 
 
 # ---------------------------------------------------------------- the banner
-
-
-@pytest.fixture
-def password_member(entity_factory, member_factory):
-    def make(cpf: str = LAWYER.cpf, *, entity=None, **fields) -> Member:
-        member = member_factory(cpf, entity=entity or entity_factory(**fields))
-        member.user = User.objects.create_user(username=cpf, password=PASSWORD)
-        member.save()
-        return member
-
-    return make
 
 
 def password_session(cpf: str = LAWYER.cpf) -> Client:
