@@ -39,8 +39,8 @@ def accept_login(
     audited is refused (its 503 page is returned), otherwise None."""
     login: CertificateLogin = user.certificate_login
     try:
-        # One transaction for the audit row and the session (and the login bookkeeping): an accepted login is never
-        # left unaudited, and the database sees one write instead of four.
+        # One transaction for the audit row and the session's row (and the login bookkeeping): an accepted login is
+        # never left unaudited, nor audited without its session.
         with transaction.atomic():
             row = audit.record_acceptance(
                 attempt,
@@ -54,6 +54,9 @@ def accept_login(
                 login.certificate, method=login.method, reference=row.reference, provider=login.provider
             ).store(request.session)
             request.session.update(login.binding.session_data)
+            # The session's row too: an accepted login is audited only if its session exists, and a failure to
+            # write either answers the 503 page below (never a 500 after an "accepted" row).
+            request.session.save()
     except (AuditUnavailable, DatabaseError):
         logger.exception("accepted certificate login %s not audited: refused", attempt.reference)
         request.session.flush()

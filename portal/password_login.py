@@ -130,6 +130,7 @@ def _log_in(request: HttpRequest, form: PasswordLoginForm, attempt: audit.Attemp
         remember_cutover(request.session, (decisions[e.pk] for e in allowed))
         if only is not None:
             request.session[session_keys.ENTITY] = only.pk
+        request.session.save()  # the session's row in the same transaction as the audit row
     return HttpResponseRedirect(reverse("portal:dashboard"))
 
 

@@ -43,6 +43,9 @@ class SessionStore(DatabaseSessionStore):
     access_changed_at: dt.datetime | None = None
     #: Staff ended this session (``portal.session_access.end_sessions``).
     end_requested_at: dt.datetime | None = None
+    #: The data (serialized) this store last wrote: a save with nothing new writes nothing (a login saves its
+    #: session inside its own transaction, and the response's save then finds nothing to add).
+    _written: bytes | None = None
 
     @classmethod
     def get_model_class(cls) -> type[PortalSession]:
@@ -68,9 +71,15 @@ class SessionStore(DatabaseSessionStore):
     def create(self) -> None:
         self._session_key = self._get_new_session_key()
         self._pending_insert = True
+        self._written = None
         self.access_changed_at = None
         self.end_requested_at = None
         self.modified = True
+
+    def delete(self, session_key: str | None = None) -> None:
+        if session_key is None and self._pending_insert:
+            return  # never written: nothing to delete (and no query while the database may be down)
+        super().delete(session_key)
 
     def create_model_instance(self, data: dict[str, Any]) -> PortalSession:
         logged_in_at = _instant(data.get(LOGGED_IN_AT))
@@ -91,11 +100,13 @@ class SessionStore(DatabaseSessionStore):
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:  # flushed (a login over another user's session): a new row, inserted now
             self.create()
+        data = self.serializer().dumps(self._get_session(no_load=must_create))  # type: ignore[attr-defined]
         if not self._pending_insert:
             if must_create:
                 super().save(must_create=True)
-            else:
+            elif data != self._written:
                 self._update()
+            self._written = data
             return
         while True:
             try:
@@ -104,6 +115,7 @@ class SessionStore(DatabaseSessionStore):
                 self._session_key = self._get_new_session_key()
                 continue
             self._pending_insert = False
+            self._written = data
             return
 
     def _update(self) -> None:

@@ -24,6 +24,7 @@ MOMENTS = {
     "the member lookup": r'FROM "portal_member"',
     "the schedule": r'FROM "rollout_',
     "the audit row": AUDIT_INSERT,
+    "the session row": r'^\s*INSERT INTO "portal_session"',
 }
 
 

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.models import PortalSession
 from portal.sessions import SessionStore
+from tests.conftest import LAWYER
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +70,25 @@ def test_clearsessions_removes_sessions_past_their_limit():
     fresh.save()
     call_command("clearsessions")
     assert list(PortalSession.objects.values_list("session_key", flat=True)) == [fresh.session_key]
+
+
+def test_a_login_writes_its_session_row_once_inside_its_transaction(login_with, member_factory):
+    member_factory(oab="123456SP")
+    with CaptureQueriesContext(connection) as queries:
+        assert login_with(LAWYER).status_code == 302
+    writes = [q["sql"] for q in queries.captured_queries if "portal_session" in q["sql"]]
+    writes = [sql.split()[0] for sql in writes if sql.split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == ["INSERT"], "the response's save finds nothing new to write"
+
+
+def test_a_save_with_nothing_new_writes_nothing_and_a_change_is_written():
+    session = SessionStore()
+    session.cycle_key()
+    session["x"] = 1
+    session.save()
+    with CaptureQueriesContext(connection) as queries:
+        session.save()
+    assert queries.captured_queries == []
+    session["x"] = 2
+    session.save()
+    assert SessionStore(session.session_key).load() == {"x": 2}
