@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import decimal
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -144,19 +145,59 @@ def _read_csv(text: str) -> Table:
     return _table(records)
 
 
+#: Bounds of a workbook the import reads: far above any partner file (5,570 municipalities; a few hundred thousand
+#: members arrive as several files), far below what would take a worker's memory.
+MAX_ROWS = 200_000
+MAX_COLUMNS = 50
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+
+
 def _read_xlsx(data: bytes) -> Table:
+    _check_archive_size(data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            records = [[_xlsx_value(cell) for cell in row] for row in book.active.iter_rows(values_only=True)]
+            sheet = book.active
+            # A workbook declares its own size (<dimension ref="A1:XFD1048576">) and openpyxl pads every row to it:
+            # a 1.5 KB file would fill the worker's memory. Measure the cells that are really there instead.
+            sheet.reset_dimensions()
+            records: list[list[Cell]] = []
+            for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
+                if len(records) >= MAX_ROWS:
+                    raise _TooLarge(f"a planilha passa de {MAX_ROWS:,} linhas".replace(",", "."))
+                records.append([_xlsx_value(cell) for cell in row])
         finally:
             book.close()
+    except _TooLarge as exc:
+        raise UnreadableFile(
+            f"Arquivo grande demais para uma importação: {exc}. Divida-o em arquivos menores."
+        ) from None
     except Exception:  # whatever openpyxl trips on in an uploaded file, it is not a workbook the import can read
         raise UnreadableFile(
             "Não foi possível ler a planilha: o arquivo está danificado ou não é uma planilha XLSX. "
             "Abra-o no Excel e salve-o de novo como “Pasta de Trabalho do Excel (.xlsx)”."
         ) from None
-    return _table(records)
+    if any(len(record) > MAX_COLUMNS and not is_blank(record[MAX_COLUMNS:]) for record in records):
+        raise UnreadableFile(f"Arquivo com colunas demais (mais de {MAX_COLUMNS}): confira se é a planilha certa.")
+    return _table([record[:MAX_COLUMNS] for record in records])
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _check_archive_size(data: bytes) -> None:
+    """An XLSX is a zip: refuse one that would unpack to more than ``MAX_UNCOMPRESSED_BYTES`` (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: openpyxl refuses it with the usual sentence
+    if unpacked > MAX_UNCOMPRESSED_BYTES:
+        raise UnreadableFile(
+            "Arquivo grande demais para uma importação (descompactado, passa de "
+            f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB). Divida-o em arquivos menores."
+        )
 
 
 def _xlsx_value(value: object) -> Cell:

@@ -163,3 +163,39 @@ def test_a_cpf_whose_leading_zero_excel_dropped_is_read_with_it(cpf, expected):
 def test_a_short_cpf_with_punctuation_is_not_padded():
     with pytest.raises(ValidationError, match="CPF inválido"):
         parse_member_row({"entity_code": "E", "cpf": "83.016.613-05", "name": "João"})
+
+
+def _xlsx(fill) -> bytes:
+    book = openpyxl.Workbook()
+    fill(book.active)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_workbook_declaring_a_huge_sheet_is_refused_within_bounds():
+    """Two cells, one in the sheet's last row and column: openpyxl would pad every row to the declared size (a
+    1.5 KB file filling a worker's memory); the reader measures what is there and stops at ``MAX_ROWS``."""
+    data = _xlsx(lambda sheet: (sheet.__setitem__("A1", "code"), sheet.__setitem__("XFD1048576", "x")))
+    assert len(data) < 10_000
+    with pytest.raises(UnreadableFile, match="grande demais.*linhas"):
+        read_table(data)
+
+
+def test_a_workbook_with_more_columns_than_any_partner_file_is_refused():
+    data = _xlsx(lambda sheet: (sheet.append(["code", *[f"c{i}" for i in range(60)]]), sheet.append(["x"] * 61)))
+    with pytest.raises(UnreadableFile, match="colunas demais"):
+        read_table(data)
+
+
+def test_a_zip_that_unpacks_past_the_limit_is_refused_before_it_is_opened():
+    import zipfile
+
+    from portal import spreadsheet_files
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (spreadsheet_files.MAX_UNCOMPRESSED_BYTES + 1))
+    assert len(out.getvalue()) < 1_000_000
+    with pytest.raises(UnreadableFile, match="descompactado"):
+        read_table(out.getvalue())
