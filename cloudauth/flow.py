@@ -152,39 +152,49 @@ def issue_challenge(flow: CloudLogin, provider: Provider, *, push: bool, redirec
     Once per flow: going back to choose again means starting again, so every request that reaches a holder's phone
     counts against the per-CPF limit (no stream of notifications from one start).
     """
-    if flow.state is not None:
-        raise PscError(
-            Reason.CLOUD_CHALLENGE_INVALID, "Esta solicitação já foi enviada a um prestador; comece de novo."
-        )
     flow.provider = provider
     flow.state = secrets.token_urlsafe(32)
     flow.code_verifier = new_verifier()
     flow.nonce = new_nonce()
     flow.challenge_issued_at = now
     flow.expires_at = now + dt.timedelta(seconds=int(settings.CHALLENGE_SECONDS))
+    # Claimed before the PSC is asked, by one conditional UPDATE: parallel choices for one flow cannot each send a
+    # request to the holder's phone (the per-CPF limits count starts, and one start sends one request at most).
+    claimed = CloudLogin.objects.filter(pk=flow.pk, state__isnull=True).update(
+        provider=provider,
+        state=flow.state,
+        code_verifier=flow.code_verifier,
+        nonce=flow.nonce,
+        challenge_issued_at=now,
+        expires_at=flow.expires_at,
+    )
+    if not claimed:
+        raise PscError(
+            Reason.CLOUD_CHALLENGE_INVALID, "Esta solicitação já foi enviada a um prestador; comece de novo."
+        )
     client = client_for(provider)
     lifetime = int(settings.TOKEN_LIFETIME)
-    target = ""
-    if push:
-        try:
-            flow.push_code = client.start_push(
-                cpf=flow.cpf, state=flow.state, code_challenge=s256_challenge(flow.code_verifier), lifetime=lifetime
-            )
-        except PscError as exc:
-            if exc.reason is Reason.CLOUD_DENIED:
-                raise refusal(flow, provider) from None
-            raise
-        flow.push_deadline = now + dt.timedelta(seconds=approval_seconds(push=True))
-    else:
-        target = client.authorize_url(
+    if not push:
+        return client.authorize_url(
             cpf=flow.cpf,
             state=flow.state,
             code_challenge=s256_challenge(flow.code_verifier),
             redirect_uri=redirect_uri,
             lifetime=lifetime,
         )
-    flow.save()
-    return target
+    try:
+        flow.push_code = client.start_push(
+            cpf=flow.cpf, state=flow.state, code_challenge=s256_challenge(flow.code_verifier), lifetime=lifetime
+        )
+    except PscError as exc:
+        if exc.reason is Reason.CLOUD_DENIED:
+            raise refusal(flow, provider) from None
+        # Nothing reached the phone: the holder may choose again (as before the claim).
+        CloudLogin.objects.filter(pk=flow.pk, state=flow.state).update(state=None, provider=None)
+        raise
+    flow.push_deadline = now + dt.timedelta(seconds=approval_seconds(push=True))
+    flow.save(update_fields=["push_code", "push_deadline"])
+    return ""
 
 
 def challenge_of(flow: CloudLogin) -> LoginChallenge:

@@ -18,9 +18,11 @@ from django.test import Client
 from django.utils import timezone
 
 from certauth.models import LoginAttempt, LoginMethod
+from cloudauth import flow as flows
 from cloudauth import known_browsers, ratelimit
 from cloudauth.conf import settings as cloud_conf
 from cloudauth.models import CloudLogin, RateLimitLock
+from cloudauth.psc.errors import PscError
 from tests.cloudauth.conftest import CloudDriver, error_code
 from tests.conftest import LAWYER, PROXY_SECRET
 
@@ -273,3 +275,20 @@ def test_a_database_failure_at_the_start_answers_the_503_page_not_a_500(cloud_se
 def test_admit_refuses_to_run_outside_a_transaction():
     with pytest.raises(RuntimeError, match="inside the transaction"):
         ratelimit.admit(cpf=VICTIM, ip="203.0.113.7", browser=None, now=timezone.now())
+
+
+def test_one_start_sends_one_request_to_the_phone_even_when_chosen_twice_at_once(cloud, push_provider, simulator):
+    """Two requests choosing a PSC for the same start, both having read the flow before either wrote it (what
+    parallel POSTs do): the flow is claimed by one conditional UPDATE before the PSC is asked, so only one push
+    leaves and the other request is refused."""
+    started = cloud.start(VICTIM)
+    assert started.status_code == 302
+    first, second = CloudLogin.objects.get(cpf=VICTIM), CloudLogin.objects.get(cpf=VICTIM)  # both unclaimed
+    pushes_before = len(simulator.requests_to("authorize"))
+    now = timezone.now()
+    flows.issue_challenge(first, push_provider, push=True, redirect_uri="https://localhost/r/", now=now)
+    with pytest.raises(PscError) as refused:
+        flows.issue_challenge(second, push_provider, push=True, redirect_uri="https://localhost/r/", now=now)
+    assert refused.value.reason == "CLOUD_CHALLENGE_INVALID"
+    assert len(simulator.requests_to("authorize")) - pushes_before == 1
+    assert CloudLogin.objects.get(cpf=VICTIM).state == first.state
