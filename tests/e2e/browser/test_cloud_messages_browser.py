@@ -7,6 +7,7 @@ sits on and how far right it reaches."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -136,7 +137,15 @@ def test_a_long_code_wraps_only_after_underscores_and_the_page_says_until_when(e
             break
     expect(page.locator("#codigo-erro")).to_have_text("CLOUD_RATE_LIMITED")
     steps = page.locator("#o-que-fazer + ul.passos").inner_text()
-    assert re.search(r"Aguarde até as \d{2}:\d{2} \(horário de Brasília\) e tente novamente\.", steps), steps
+    until = re.search(
+        r"Aguarde até as (\d{2}:\d{2})(?: de (\d{2}/\d{2}/\d{4}))? \(horário de Brasília\) e tente novamente\.", steps
+    )
+    assert until, steps
+    # The date is named only when that minute falls on another Brasília day than the refusal's (a run near
+    # midnight): then it is the next day.
+    refused_on = dt.datetime.strptime(page.locator("#data-hora").inner_text().strip(), "%d/%m/%Y %H:%M:%S").date()
+    if until.group(2):
+        assert until.group(2) == (refused_on + dt.timedelta(days=1)).strftime("%d/%m/%Y"), steps
     assert "alguns minutos" not in steps
 
     layouts = {}
