@@ -46,13 +46,17 @@ def forwarded_certificate(request: HttpRequest) -> x509.Certificate:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The browser's address: nginx's ``X-Real-IP`` when the request came through it, else the peer."""
+    """The browser's address: nginx's ``X-Real-IP`` when the request came through it, else the peer. An IPv4
+    client seen through a dual-stack socket or balancer (``::ffff:1.2.3.4``) is its IPv4 address: otherwise every
+    such client would share one IPv6 /64 in the per-address limits."""
     candidate = request.META.get(settings.CLIENT_IP_HEADER, "") if is_trusted_proxy(request) else ""
     for value in (candidate, request.META.get("REMOTE_ADDR", "")):
         try:
-            return str(ipaddress.ip_address(value.strip()))
+            address = ipaddress.ip_address(value.strip())
         except ValueError:
             continue
+        mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+        return str(mapped or address)
     return None
 
 

@@ -209,6 +209,19 @@ def test_client_ip_and_request_id_come_from_nginx_headers(login_with, member_fac
     assert (attempt.ip, attempt.proxy_request_id, attempt.user_agent) == ("203.0.113.9", "abc123", "Firefox/140")
 
 
+@pytest.mark.parametrize(
+    ("forwarded", "recorded"),
+    [("::ffff:203.0.113.9", "203.0.113.9"), ("2001:db8::1", "2001:db8::1"), ("203.0.113.9", "203.0.113.9")],
+)
+def test_an_ipv4_client_seen_through_a_dual_stack_socket_is_its_ipv4_address(
+    login_with, member_factory, forwarded, recorded
+):
+    """Otherwise every IPv4 client would share the IPv6 /64 ``::`` in the per-address limits."""
+    member_factory()
+    login_with(LAWYER, HTTP_X_REAL_IP=forwarded)
+    assert LoginAttempt.objects.get().ip == recorded
+
+
 def test_client_ip_header_is_ignored_without_the_proxy_secret(certauth_settings, db):
     Client().get(LOGIN, HTTP_X_REAL_IP="203.0.113.9", secure=True, HTTP_HOST="localhost")
     assert LoginAttempt.objects.get().ip == "127.0.0.1"
