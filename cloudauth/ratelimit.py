@@ -30,11 +30,11 @@ serialised already. Each of the three counts is thus read and extended by one st
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import ipaddress
 
 from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
+from django.utils.crypto import salted_hmac
 
 from certauth.icp.errors import Reason
 from cloudauth.conf import settings
@@ -116,9 +116,14 @@ def _room_from(rows: QuerySet[CloudLogin], limit: int, window: dt.timedelta, now
     return found[0] + window if found else None
 
 
+def lock_digest(key: str) -> str:
+    """A lock row's key: keyed by the site's secret (a plain SHA-256 of "cpf:…" is reversed by trying every CPF)."""
+    return salted_hmac("cloudauth.ratelimit.lock", key, algorithm="sha256").hexdigest()
+
+
 def _lock(keys: list[str], *, now: dt.datetime) -> None:
     """Lock each key's row (created if missing) until the transaction ends, in the digests' order."""
-    for digest in sorted({hashlib.sha256(key.encode()).hexdigest() for key in keys}):
+    for digest in sorted({lock_digest(key) for key in keys}):
         for _ in range(3):
             if RateLimitLock.objects.filter(key=digest).update(touched_at=now):
                 break

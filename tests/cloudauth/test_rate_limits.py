@@ -5,6 +5,7 @@ bounded per CPF."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -254,6 +255,9 @@ def test_lock_rows_name_no_cpf_or_address_and_old_ones_are_deleted(cloud_setting
     assert start(browser("203.0.113.7")).status_code == 302
     keys = list(RateLimitLock.objects.values_list("key", flat=True))
     assert len(keys) == 2 and not [k for k in keys if VICTIM in k or "203.0.113.7" in k]
+    # Nor one anybody can recompute from a CPF (11 digits are few enough to try them all): keyed by the secret.
+    assert hashlib.sha256(f"cpf:{VICTIM}".encode()).hexdigest() not in keys
+    assert ratelimit.lock_digest(f"cpf:{VICTIM}") in keys
     RateLimitLock.objects.update(touched_at=timezone.now() - dt.timedelta(days=2))
     assert start(browser("203.0.113.8"), OTHER_CPFS[0]).status_code == 302
     assert RateLimitLock.objects.count() == 2, "the day-old rows were deleted, the new start's two kept"
