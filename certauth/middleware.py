@@ -6,7 +6,7 @@ For a session created by :class:`~certauth.backends.ClientCertificateBackend` it
 the certificate it was made with has expired, or once the certificate or any CA of the path the login validated
 is on its issuer's current CRL — checked against the CRL store every ``CERTAUTH_SESSION_RECHECK_SECONDS`` (60),
 and at the next request after staff changed something the session depends on
-(:func:`~certauth.sessions.access_changed_since`). Other sessions are left alone (``session_certificate`` is None).
+(:func:`~certauth.sessions.access_generation`). Other sessions are left alone (``session_certificate`` is None).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from certauth.icp.clock import format_brasilia
 from certauth.icp.errors import Reason
 from certauth.icp.revocation import REASON_NAMES, Revocation
 from certauth.responses import ended_session
-from certauth.sessions import SessionCertificate, access_changed_since
+from certauth.sessions import SessionCertificate, access_generation
 
 
 @functools.lru_cache(maxsize=8)
@@ -60,21 +60,21 @@ class CertificateSessionMiddleware:
                 now = timezone.now()
                 if now >= certificate.not_after:
                     return self.end_session(request, certificate)
-                if self.recheck_due(request, certificate, now):
+                generation = access_generation(request.session)
+                if self.recheck_due(certificate, now, generation):
                     revoked = self.revoked_link(certificate, now)
                     if revoked is not None:
                         return self.end_revoked_session(request, certificate, *revoked)
-                    certificate = certificate.rechecked(now)
+                    certificate = certificate.rechecked(now, generation=generation)
                     certificate.store(request.session)
         request.session_certificate = certificate  # type: ignore[attr-defined]
         return self.get_response(request)
 
-    def recheck_due(self, request: HttpRequest, certificate: SessionCertificate, now: dt.datetime) -> bool:
+    def recheck_due(self, certificate: SessionCertificate, now: dt.datetime, generation: int) -> bool:
         if settings.REVOCATION == "off":
             return False
         interval = dt.timedelta(seconds=int(settings.SESSION_RECHECK_SECONDS))
-        checked = certificate.revocation_checked_at
-        return now - checked >= interval or access_changed_since(request.session, checked)
+        return now - certificate.revocation_checked_at >= interval or generation != certificate.access_generation
 
     def revoked_link(self, certificate: SessionCertificate, now: dt.datetime) -> tuple[Revocation, str] | None:
         """The first certificate of the session's path (the leaf, or a CA above it) on its issuer's current CRL,

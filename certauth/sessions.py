@@ -43,6 +43,8 @@ class SessionCertificate:
     #: The OAB registration the certificate carries (number, UF), if any: re-checked against the member's.
     oab_number: str = ""
     oab_uf: str = ""
+    #: The session row's count of access changes when the path was last checked (``access_generation``).
+    access_generation: int = 0
 
     @property
     def amr(self) -> str:
@@ -96,8 +98,8 @@ class SessionCertificate:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def rechecked(self, at: dt.datetime) -> SessionCertificate:
-        return replace(self, revocation_checked_at=at)
+    def rechecked(self, at: dt.datetime, *, generation: int) -> SessionCertificate:
+        return replace(self, revocation_checked_at=at, access_generation=generation)
 
 
 def path_issuer_keys(session_data: Mapping[str, Any]) -> tuple[str, ...]:
@@ -110,13 +112,15 @@ def path_issuer_keys(session_data: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(link[0]) for link in chain if isinstance(link, list | tuple) and link and link[0])
 
 
-def access_changed_since(session: SessionBase, instant: dt.datetime) -> bool:
-    """Has staff changed something this session's access depends on since ``instant``?
+def access_generation(session: SessionBase) -> int:
+    """How many times staff changed something this session's access depends on (0 where nothing did, or with a
+    session engine that does not count: then only the periodic re-checks apply).
 
-    A session engine that keeps its sessions findable by user (``portal.sessions``) marks the sessions of a member
-    whose record, memberships or entity changed with the instant of the change (``access_changed_at``); every
-    middleware that re-evaluates an open session then does so at its next request instead of waiting for its
-    periodic re-check. Other engines have no such attribute: only the periodic re-check applies.
+    A session engine that keeps its sessions findable by user (``portal.sessions``) counts, in the session's own row,
+    every change to the member's record, memberships or entity, and every new CRL of an AC on the session's path;
+    each middleware that re-evaluates an open session keeps the count it saw at its last check and re-evaluates at
+    once when the row's count differs. A count, not an instant: a change committed after a concurrent check (which
+    read the data before it) still differs from what that check saw. Read it after the session's data was read
+    (the row, and so the count, is loaded with the data).
     """
-    changed = getattr(session, "access_changed_at", None)
-    return changed is not None and changed >= instant
+    return int(getattr(session, "access_generation", 0) or 0)

@@ -31,7 +31,7 @@ from certauth.icp.errors import Reason
 from certauth.icp.numbers import mask_cpf
 from certauth.models import LoginMethod
 from certauth.responses import ended_session
-from certauth.sessions import SessionCertificate, access_changed_since
+from certauth.sessions import SessionCertificate, access_generation
 from portal import session_keys
 from portal.access import check_member
 from portal.models import User
@@ -104,17 +104,20 @@ class MemberAccessMiddleware:
             now = timezone.now()
             checked = request.session.get(session_keys.ACCESS_CHECKED_AT)
             interval = int(getattr(settings, "PORTAL_ACCESS_RECHECK_SECONDS", 60))
+            generation = access_generation(request.session)
             if (
                 not isinstance(checked, int)
                 or now.timestamp() - checked >= interval
-                or access_changed_since(request.session, dt.datetime.fromtimestamp(checked, tz=dt.UTC))
+                or generation != request.session.get(session_keys.ACCESS_CHECKED_GENERATION, 0)
             ):
                 refusal = self.recheck(request)
                 if refusal is not None:
                     method, provider = session_method(request)
                     return ended_session(request, refusal, method=method, provider=provider)
-                # the instant the check started, rounded down: a change during it is seen again next time
                 request.session[session_keys.ACCESS_CHECKED_AT] = int(now.timestamp())
+                # the count read with the session, before the check read the data: a change committed meanwhile
+                # differs from it, and is checked again at the next request
+                request.session[session_keys.ACCESS_CHECKED_GENERATION] = generation
         return self.get_response(request)
 
     def recheck(self, request: HttpRequest) -> LoginRejected | None:

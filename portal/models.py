@@ -287,6 +287,9 @@ class PortalSession(AbstractBaseSession):
     #: of one of them marks the session (``access_changed_at``), which re-checks its path at its next request.
     path_issuers = models.CharField("ACs do caminho", max_length=600, blank=True, default="")
     access_changed_at = models.DateTimeField("acesso alterado em", null=True, blank=True)
+    #: Counts those changes: a middleware re-evaluates the session when the count differs from the one it saw at its
+    #: last check — a count, not an instant, so a change committed after a concurrent check is never missed.
+    access_generation = models.PositiveIntegerField("alterações de acesso", default=0)
     #: Staff ended this session (``portal.session_access.end_sessions``): it ends at its next request.
     end_requested_at = models.DateTimeField("encerramento pedido em", null=True, blank=True)
 

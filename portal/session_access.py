@@ -4,8 +4,8 @@ on, or ended by staff.
 A session's access is decided again by the middlewares (``portal.middleware.MemberAccessMiddleware`` for the
 member, memberships and entities; ``certauth.middleware`` for the certificate's path; ``rollout.middleware`` for
 the cutover of password sessions) at least every minute. :func:`request_recheck` makes them do it at the
-session's next request instead: it marks the sessions' rows (``PortalSession.access_changed_at``), which every
-request reads anyway with its session — no query is added to a request. The receivers in ``portal.receivers``
+session's next request instead: it counts up the sessions' rows' ``PortalSession.access_generation``, which
+every request reads anyway with its session — no query is added to a request. The receivers in ``portal.receivers``
 call it whenever a member, a membership, an OAB registration, an entity, an account or the schedule changes,
 whoever changes it (admin, history revert, import, command); the periodic re-check stays the backstop for
 writes that send no signal (``QuerySet.update``).
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from portal.models import Member, PortalSession
@@ -32,7 +32,7 @@ def request_recheck(*, user_ids: UserIds | None = None, everyone: bool = False) 
         if user_ids is None:
             raise ValueError("user_ids or everyone=True")
         sessions = sessions.filter(user_id__in=user_ids)
-    return sessions.update(access_changed_at=timezone.now())
+    return sessions.update(access_changed_at=timezone.now(), access_generation=F("access_generation") + 1)
 
 
 def request_path_recheck(*, issuer_key_id: str) -> int:
@@ -40,7 +40,7 @@ def request_path_recheck(*, issuer_key_id: str) -> int:
     if not issuer_key_id:
         return 0
     sessions = PortalSession.objects.filter(path_issuers__contains=issuer_key_id)
-    return sessions.update(access_changed_at=timezone.now())
+    return sessions.update(access_changed_at=timezone.now(), access_generation=F("access_generation") + 1)
 
 
 def members_users(members: QuerySet[Member]) -> QuerySet[Any, Any]:
@@ -52,4 +52,4 @@ def end_sessions(*, user_ids: UserIds) -> int:
     """Staff end these users' open sessions: each shows ``SESSION_ENDED`` at its next request."""
     now = timezone.now()
     sessions = PortalSession.objects.filter(user_id__in=user_ids)
-    return sessions.update(end_requested_at=now, access_changed_at=now)
+    return sessions.update(end_requested_at=now, access_changed_at=now, access_generation=F("access_generation") + 1)

@@ -17,3 +17,7 @@ LOGGED_IN_AT = "portal_logged_in_at"
 LAST_SEEN = "_portal_last_seen"
 #: When the member's access (member, memberships, entities) was last re-evaluated (epoch seconds).
 ACCESS_CHECKED_AT = "portal_access_checked_at"
+#: The session row's count of access changes seen at that re-evaluation (``certauth.sessions.access_generation``).
+ACCESS_CHECKED_GENERATION = "portal_access_checked_generation"
+#: The same, for the schedule's re-check of a password session.
+SCHEDULE_CHECKED_GENERATION = "rollout_checked_generation"

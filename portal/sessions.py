@@ -8,9 +8,9 @@ INSERT itself, which Django's ``save(must_create=True)`` already turns into ``Cr
 The rows are :class:`portal.models.PortalSession`: each save copies the user and the login instant into their
 own columns, so the sessions of a member can be found (and re-evaluated at once) when staff change the member or
 the entity; the row's expiry never passes the absolute limit (``SESSION_MAX_HOURS`` after the login, plus an hour
-in which the middleware tells the user why it ended), whatever the cookie says. A save never writes
-``access_changed_at`` nor ``end_requested_at``: a session being saved by a request in flight cannot undo the mark
-staff just left on it.
+in which the middleware tells the user why it ended), whatever the cookie says. A save never writes the marks staff
+leave (``access_changed_at``, ``access_generation``, ``end_requested_at``): a session being saved by a request in
+flight cannot undo them.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 #: How long a session's row outlives its absolute limit: the middleware then ends it with its page and code.
 _TOLD_WHY = dt.timedelta(hours=1)
-#: What a save of an existing session writes (never the marks staff leave: ``access_changed_at``, ``end_requested_at``).
+#: What a save of an existing session writes (never the marks staff leave: ``access_*``, ``end_requested_at``).
 _SAVED_FIELDS = ("session_data", "expire_date", "user", "logged_in_at", "path_issuers")
 
 
@@ -41,6 +41,8 @@ class SessionStore(DatabaseSessionStore):
     _pending_insert = False
     #: When staff last changed something this session's access depends on (read with the session's own row).
     access_changed_at: dt.datetime | None = None
+    #: How many such changes the row has counted (the middlewares compare it with the count they last saw).
+    access_generation: int = 0
     #: Staff ended this session (``portal.session_access.end_sessions``).
     end_requested_at: dt.datetime | None = None
     #: The data (serialized) this store last wrote: a save with nothing new writes nothing (a login saves its
@@ -65,6 +67,7 @@ class SessionStore(DatabaseSessionStore):
     def _get_session_from_db(self) -> PortalSession | None:
         row: PortalSession | None = super()._get_session_from_db()  # type: ignore[misc]  # not in the stubs
         self.access_changed_at = row.access_changed_at if row is not None else None
+        self.access_generation = row.access_generation if row is not None else 0
         self.end_requested_at = row.end_requested_at if row is not None else None
         return row
 
@@ -73,6 +76,7 @@ class SessionStore(DatabaseSessionStore):
         self._pending_insert = True
         self._written = None
         self.access_changed_at = None
+        self.access_generation = 0
         self.end_requested_at = None
         self.modified = True
 

@@ -19,7 +19,7 @@ from certauth.icp.clock import format_brasilia
 from certauth.icp.errors import Reason
 from certauth.models import LoginMethod
 from certauth.responses import ended_session
-from certauth.sessions import access_changed_since
+from certauth.sessions import access_generation
 from portal import session_keys
 from portal.models import PartnerEntity
 from rollout.conf import settings
@@ -38,11 +38,13 @@ class CutoverMiddleware:
             cutover = request.session.get(session_keys.CUTOVER_AT)
             checked = request.session.get(session_keys.SCHEDULE_CHECKED_AT, 0)
             due = cutover is not None and now.timestamp() >= cutover
-            changed = access_changed_since(request.session, dt.datetime.fromtimestamp(checked, tz=dt.UTC))
+            generation = access_generation(request.session)
+            changed = generation != request.session.get(session_keys.SCHEDULE_CHECKED_GENERATION, 0)
             if due or changed or time.time() - checked >= int(settings.RECHECK_SECONDS):
                 ended = self.recheck(request, now)
                 if ended is not None:
                     return ended
+                request.session[session_keys.SCHEDULE_CHECKED_GENERATION] = generation
         return self.get_response(request)
 
     def recheck(self, request: HttpRequest, now: dt.datetime) -> HttpResponse | None:

@@ -136,7 +136,7 @@ def test_session_ends_at_the_next_request_once_a_crl_revoking_its_certificate_is
 def test_session_is_rechecked_after_the_interval(proxy_client, login_with, publish_crl, pki, lawyer, settings):
     login_with(lawyer)
     publish_crl(pki.oab, [RevokedEntry(lawyer.certificate.serial_number, pki.now)])
-    PortalSession.objects.update(access_changed_at=None)  # a CRL loaded without telling the sessions
+    PortalSession.objects.update(access_generation=0)  # a CRL loaded without telling the sessions
     assert proxy_client.get("/painel/", secure=True).status_code == 200, "not re-checked yet"
     later = dt.timedelta(seconds=settings.CERTAUTH_SESSION_RECHECK_SECONDS)
     with time_machine.travel(dt.datetime.now(dt.UTC) + later, tick=False):

@@ -9,6 +9,7 @@ import pytest
 from cryptography import x509
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.db.models import F
 from django.test import Client
 
 from certauth.icp.builder import RevokedEntry
@@ -83,7 +84,7 @@ def test_a_save_in_flight_cannot_erase_the_mark_staff_left(certificate_client, l
     request_recheck(user_ids=[lawyer.user_id])
     in_flight["something"] = 1
     in_flight.save()  # ... and saves it after
-    assert PortalSession.objects.get(session_key=key).access_changed_at is not None
+    assert PortalSession.objects.get(session_key=key).access_generation == 1
 
 
 # --- the absolute limit ---------------------------------------------------------------------------------------
@@ -256,9 +257,32 @@ def test_another_members_change_does_not_touch_this_session(certificate_client, 
     other = member_factory("08301661305")
     other.user = User.objects.create_user(username="08301661305")
     other.save()
-    stamped = PortalSession.objects.filter(access_changed_at__isnull=False).count()
+    stamped = PortalSession.objects.filter(access_generation__gt=0).count()
     deactivate_member(other)
-    assert PortalSession.objects.filter(access_changed_at__isnull=False).count() == stamped
+    assert PortalSession.objects.filter(access_generation__gt=0).count() == stamped
+
+
+def test_a_change_committed_after_a_concurrent_check_is_still_seen_at_the_next_request(
+    certificate_client, lawyer, time_machine
+):
+    """Staff's transaction marks the session, a request of the member re-checks before that transaction commits (it
+    reads the old data and records its check *after* the mark's instant), then the commit lands: the mark is a
+    count the check did not see, so the next request decides again."""
+    start = dt.datetime.now(dt.UTC)
+    time_machine.move_to(start, tick=False)
+    Member.objects.filter(pk=lawyer.pk).update(active=False)  # the staff change's data (no signal) ...
+    time_machine.move_to(start + dt.timedelta(seconds=settings.PORTAL_ACCESS_RECHECK_SECONDS), tick=False)
+    session = certificate_client.session
+    session[session_keys.ACCESS_CHECKED_AT] = int(time_machine_now().timestamp()) + 5  # ... a check recorded later
+    session.save()
+    PortalSession.objects.filter(session_key=session.session_key).update(  # ... than the mark, committed now
+        access_changed_at=start, access_generation=F("access_generation") + 1
+    )
+    assert_ended(painel(certificate_client), Reason.MEMBER_INACTIVE, "inativo", method=LoginMethod.CERTIFICATE)
+
+
+def time_machine_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 # --- writes that tell nobody: the periodic re-check -----------------------------------------------------------
@@ -292,18 +316,18 @@ def test_a_session_ends_at_its_next_request_once_a_crl_revoking_a_ca_of_its_path
 
 
 def test_a_crl_marks_only_the_sessions_whose_path_its_ac_is_on(certificate_client, publish_crl, pki):
-    PortalSession.objects.update(access_changed_at=None)
+    PortalSession.objects.update(access_generation=0)
     publish_crl(pki.final)  # AC Teste Final issued nothing on this session's path (AC Teste OAB did)
-    assert not PortalSession.objects.filter(access_changed_at__isnull=False).exists()
+    assert not PortalSession.objects.filter(access_generation__gt=0).exists()
     publish_crl(pki.oab)
-    assert PortalSession.objects.filter(access_changed_at__isnull=False).count() == 1
+    assert PortalSession.objects.filter(access_generation__gt=0).count() == 1
 
 
 def test_a_revoked_ca_is_found_by_the_periodic_recheck_too(certificate_client, publish_crl, pki, time_machine):
     start = dt.datetime.now(dt.UTC)
     time_machine.move_to(start, tick=False)
     publish_crl(pki.level1, [RevokedEntry(pki.oab.certificate.serial_number, pki.now)])
-    PortalSession.objects.update(access_changed_at=None)  # as if the CRL had been loaded without telling anyone
+    PortalSession.objects.update(access_generation=0)  # as if the CRL had been loaded without telling anyone
     assert painel(certificate_client).status_code == 200, "not re-checked yet"
     time_machine.move_to(start + dt.timedelta(seconds=settings.CERTAUTH_SESSION_RECHECK_SECONDS), tick=False)
     assert_ended(painel(certificate_client), Reason.CERT_REVOKED, "AC Teste OAB", method=LoginMethod.CERTIFICATE)
