@@ -273,16 +273,12 @@ def test_a_change_committed_after_a_concurrent_check_is_still_seen_at_the_next_r
     Member.objects.filter(pk=lawyer.pk).update(active=False)  # the staff change's data (no signal) ...
     time_machine.move_to(start + dt.timedelta(seconds=settings.PORTAL_ACCESS_RECHECK_SECONDS), tick=False)
     session = certificate_client.session
-    session[session_keys.ACCESS_CHECKED_AT] = int(time_machine_now().timestamp()) + 5  # ... a check recorded later
+    session[session_keys.ACCESS_CHECKED_AT] = int(dt.datetime.now(dt.UTC).timestamp()) + 5  # ... a check recorded later
     session.save()
     PortalSession.objects.filter(session_key=session.session_key).update(  # ... than the mark, committed now
         access_changed_at=start, access_generation=F("access_generation") + 1
     )
     assert_ended(painel(certificate_client), Reason.MEMBER_INACTIVE, "inativo", method=LoginMethod.CERTIFICATE)
-
-
-def time_machine_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 # --- writes that tell nobody: the periodic re-check -----------------------------------------------------------
