@@ -45,6 +45,7 @@ demo:
 	mkdir -p "$(PORTAL_VAR_DIR)"
 	test -s "$(PORTAL_VAR_DIR)/proxy-secret" || \
 	  $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > "$(PORTAL_VAR_DIR)/proxy-secret"
+	test -s "$(PORTAL_VAR_DIR)/oidc/signing-key.pem" || $(PY) -m oidc.keygen "$(PORTAL_VAR_DIR)/oidc/signing-key.pem"
 	export CERTAUTH_PROXY_SECRET="$${CERTAUTH_PROXY_SECRET:-$$(cat "$(PORTAL_VAR_DIR)/proxy-secret")}"; \
 	$(PY) manage.py demo_pki && \
 	$(PY) manage.py migrate --noinput -v0 && \
@@ -105,7 +106,7 @@ fuzz: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	SECRET_KEY=mypy $(VENV)/bin/mypy certauth cloudauth portal rollout
+	SECRET_KEY=mypy $(VENV)/bin/mypy certauth cloudauth portal rollout oidc
 
 clean:
 	rm -rf "$(PORTAL_VAR_DIR)" $(VENV) .pytest_cache

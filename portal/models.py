@@ -29,7 +29,7 @@ def validate_cpf(value: str) -> None:
         raise ValidationError("CPF inválido.", code="invalid_cpf")
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # oidc.Client.user (django-oauth-toolkit, untyped)
     """Accounts of INSS staff and of members (a member's username is their CPF).
 
     ``cpf`` is set for INSS staff, who enter the admin with their own A3 certificate (members are found through

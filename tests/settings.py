@@ -5,6 +5,30 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("CERTAUTH_PROXY_SECRET", "test-proxy-secret-0123456789abcdef")
 
+
+def _test_signing_key() -> str:
+    """The OpenID provider's signing key for this test run: made at run time, never committed."""
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    var = Path(os.environ.get("PORTAL_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+    path = var / "test-oidc-signing-key.pem"
+    if not path.exists():
+        var.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(pem)
+        partial.replace(path)
+    return str(path)
+
+
+os.environ.setdefault("OIDC_SIGNING_KEY_FILE", _test_signing_key())
+
 from portal.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
