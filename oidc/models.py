@@ -16,6 +16,14 @@ def new_sid() -> str:
     return secrets.token_urlsafe(24)
 
 
+def default_allowed_scopes() -> str:
+    """Every scope the provider knows: a client registered without a choice may ask for all of them (staff narrow
+    it in the admin or with ``oidc_client add --scope``)."""
+    from oidc.provider_settings import SCOPES
+
+    return " ".join(SCOPES)
+
+
 class Client(AbstractApplication):  # type: ignore[misc]  # django-oauth-toolkit is untyped
     """A relying party (the PAT, another INSS system): DOT's application plus what back-channel logout and the
     Portaria need. ``OAUTH2_PROVIDER_APPLICATION_MODEL = "oidc.Client"``."""
@@ -30,6 +38,11 @@ class Client(AbstractApplication):  # type: ignore[misc]  # django-oauth-toolkit
         default=False,
         help_text="Sessões abertas com login e senha são enviadas ao login por certificado antes de receber tokens.",
     )
+    allowed_scopes = models.TextField(
+        "escopos permitidos",
+        default=default_allowed_scopes,
+        help_text="Escopos que o cliente pode pedir, separados por espaço; um pedido com outro escopo é recusado.",
+    )
     history = HistoricalRecords(excluded_fields=["client_secret"], table_name="oidc_historicalclient")
 
     class Meta(AbstractApplication.Meta):  # type: ignore[misc]
@@ -39,6 +52,12 @@ class Client(AbstractApplication):  # type: ignore[misc]  # django-oauth-toolkit
 
     def __str__(self) -> str:
         return str(self.name or self.client_id)
+
+    def allowed_scope_set(self) -> set[str]:
+        """The scopes staff allow this client (``oidc.clients.allowed_scopes``; the validator refuses any other)."""
+        from oidc.clients import allowed_scopes
+
+        return allowed_scopes(self)
 
 
 class SessionClient(models.Model):
