@@ -118,14 +118,16 @@ OIDC_SIGNING_KEY_FILE = env.str(
 OIDC_INACTIVE_KEY_FILES = env.list("OIDC_INACTIVE_KEY_FILES", default=[])
 OIDC_ACCESS_TOKEN_SECONDS = env.int("OIDC_ACCESS_TOKEN_SECONDS", default=300)
 OIDC_GATEWAY_SECRET = env.str("OIDC_GATEWAY_SECRET", default="")
-OIDC_GATEWAY_UPSTREAM = env.str("OIDC_GATEWAY_UPSTREAM", default="")
+#: The demo's PAT stand-in (make run): a relying party on loopback, plain http; its /legado/ is the gateway's demo.
+OIDC_DEMO_RP_PORT = env.int("OIDC_DEMO_RP_PORT", default=8450)
+OIDC_GATEWAY_UPSTREAM = env.str(
+    "OIDC_GATEWAY_UPSTREAM", default=f"http://127.0.0.1:{OIDC_DEMO_RP_PORT}/legado/" if PORTAL_DEMO else ""
+)
 OIDC_GATEWAY_PORT = env.int("OIDC_GATEWAY_PORT", default=8446 if PORTAL_DEMO else 0)
 OIDC_GATEWAY_BASE_URL = env.str(
     "OIDC_GATEWAY_BASE_URL", default=_base_url(PORTAL_HOSTNAME, OIDC_GATEWAY_PORT) if OIDC_GATEWAY_PORT else ""
 )
 OIDC_GATEWAY_A3_ONLY = env.bool("OIDC_GATEWAY_A3_ONLY", default=False)
-#: The demo's PAT stand-in (make run): a relying party on loopback, plain http.
-OIDC_DEMO_RP_PORT = env.int("OIDC_DEMO_RP_PORT", default=8450)
 #: Where a login may send the user back to (`next`): portal paths, and absolute URLs of these origins only.
 PORTAL_NEXT_ORIGINS = env.list(
     "PORTAL_NEXT_ORIGINS", default=[u for u in (PORTAL_BASE_URL, OIDC_GATEWAY_BASE_URL) if u]
@@ -176,6 +178,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",  # before the session limits: they leave messages
+    # The gateway's check (/_a3/check): a session ended by the middlewares below answers nginx 401/403.
+    "oidc.gateway.GatewayCheckMiddleware",
     "portal.middleware.SessionLimitsMiddleware",
     "certauth.middleware.CertificateSessionMiddleware",
     "portal.middleware.MemberAccessMiddleware",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from oidc import gateway
 from portal import entity_choice, monitoring, password_login, views
 from portal.status import views as status_views
 from rollout import views as rollout_views
@@ -27,6 +28,7 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("saude/", monitoring.health, name="health"),
     path("metricas/", monitoring.metrics, name="metrics"),
+    path("_a3/check", gateway.check, name="gateway_check"),
     path("", include("certauth.urls")),
     path("", include("cloudauth.urls")),
     path("admin/", admin.site.urls),
