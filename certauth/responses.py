@@ -111,6 +111,7 @@ def ended_session(
     audited like a refused login (same code, its own reference, the account it was) and the refusal page shown."""
     user = getattr(request, "user", None)
     user = user if getattr(user, "is_authenticated", False) else None
+    request.session_end_reason = rejection.reason.value  # type: ignore[attr-defined]  # for user_logged_out's receivers
     auth.logout(request)
     attempt = audit.AttemptContext.from_request(request, method=method, provider=provider)
     return audited_rejection(request, attempt, rejection, cpf=cpf, user=user)

@@ -45,6 +45,8 @@ class SessionCertificate:
     oab_uf: str = ""
     #: The session row's count of access changes when the path was last checked (``access_generation``).
     access_generation: int = 0
+    #: The company's CNPJ of an e-CNPJ (empty for an e-CPF): the OpenID provider's ``cnpj`` claim.
+    cnpj: str = ""
 
     @property
     def amr(self) -> str:
@@ -73,6 +75,7 @@ class SessionCertificate:
             chain=certificate.revocation_keys,
             oab_number=certificate.identity.oab.number if certificate.identity.oab else "",
             oab_uf=certificate.identity.oab.uf if certificate.identity.oab else "",
+            cnpj=certificate.identity.cnpj or "",
         )
 
     @property

@@ -113,3 +113,15 @@ class LogoutDelivery(models.Model):
 
     def __str__(self) -> str:
         return str(self.session_client)
+
+
+class CodeLink(models.Model):
+    """The session an authorization code was issued for, until the code is exchanged (by its checksum: the code
+    itself is never stored twice)."""
+
+    code_checksum = models.CharField(max_length=64, unique=True)
+    session_client = models.ForeignKey(SessionClient, on_delete=models.CASCADE, related_name="codes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.code_checksum[:12]

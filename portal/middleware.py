@@ -41,6 +41,8 @@ from portal.selectors import member_for_login, member_for_user
 RESOLUTION = 60
 #: Kept for callers that prepare sessions by hand (bench/).
 LAST_SEEN_KEY = session_keys.LAST_SEEN
+#: Set (True) on a request that only checks whether its session is still open, on nobody's behalf.
+BACKGROUND_CHECK = "portal_background_check"
 
 
 def session_method(request: HttpRequest) -> tuple[str, str]:
@@ -65,7 +67,9 @@ class SessionLimitsMiddleware:
             if ended is not None:
                 return ended
             last_seen = request.session.get(session_keys.LAST_SEEN)
-            if not isinstance(last_seen, int) or now - last_seen >= RESOLUTION:
+            # a background check of the session (the OpenID provider's worker) is not the user's activity
+            background = getattr(request, BACKGROUND_CHECK, False)
+            if not background and (not isinstance(last_seen, int) or now - last_seen >= RESOLUTION):
                 request.session[session_keys.LAST_SEEN] = int(now)
         return self.get_response(request)
 

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from oidc import gateway
+from oidc import urls as oidc_urls
+from oidc import views as oidc_views
 from portal import entity_choice, monitoring, password_login, views
 from portal.status import views as status_views
 from rollout import views as rollout_views
@@ -31,6 +33,9 @@ urlpatterns = [
     path("_a3/check", gateway.check, name="gateway_check"),
     path("", include("certauth.urls")),
     path("", include("cloudauth.urls")),
+    path(".well-known/openid-configuration", oidc_views.DiscoveryView.as_view(), name="oidc_discovery"),
+    path("oidc/", include("oidc.urls")),
+    path("", include(oidc_urls.internal_patterns)),
     path("admin/", admin.site.urls),
 ]
 
