@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -49,8 +49,8 @@ class Stack:
             Path(self.site.upstream[len("unix:") :]).parent.mkdir(parents=True, exist_ok=True)
             (log_dir / "gunicorn.log").touch(mode=0o640, exist_ok=True)
         # Prometheus samples of every worker, summed by /metricas/; emptied at each start (counters restart at 0).
-        env = dict(self.env)
-        metrics_dir = Path(env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(self.site.prefix / "prometheus")))
+        metrics_dir = self.metrics_dir
+        env = {**self.env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
         # No gunicorn access log: nginx's (request id, TLS version, client serial) already has every request.
@@ -96,6 +96,11 @@ class Stack:
         except Exception:
             self.stop(urgent=cancel)  # cancelled: no request was served yet, nothing to wait for
             raise
+
+    @property
+    def metrics_dir(self) -> Path:
+        """Where every process of this stack writes its Prometheus samples (``/metricas/`` sums them)."""
+        return Path(self.env.get("PROMETHEUS_MULTIPROC_DIR") or self.site.prefix / "prometheus")
 
     def wait_for(self, host: str, port: int, *, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -171,6 +176,47 @@ class Stack:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+@dataclass
+class ManageCommand:
+    """A long-running ``manage.py`` command beside the stack (the OpenID provider's ``oidc_worker``): a process group
+    of its own (the terminal's Ctrl-C is ours to pass on), output appended to ``log``; :meth:`stop` sends SIGTERM
+    (the command ends its round) and kills it if it has not exited in time."""
+
+    args: Sequence[str]
+    env: Mapping[str, str]
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", *self.args],
+                cwd=BASE_DIR,
+                env=dict(self.env),
+                start_new_session=True,
+                stdout=output,
+                stderr=output,
+            )
+
+    def stop(self, *, timeout: float = 15.0, urgent: Waitable | None = None) -> None:
+        process = self.process
+        if process is None:
+            return
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        urgent = urgent or Flag()
+        while process.poll() is None and time.monotonic() < deadline:
+            if urgent.wait(0.05):
+                break
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
 
 
 class Cancelled(RuntimeError):

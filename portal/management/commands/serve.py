@@ -19,7 +19,7 @@ from certauth.validator import get_trust_store
 from cloudauth import demo as cloud_demo
 from portal.demo import DEMO_PASSWORD, PASSWORD_MEMBERS
 from portal.serving.config import site_from_settings
-from portal.serving.processes import BASE_DIR, Cancelled, Stack
+from portal.serving.processes import BASE_DIR, Cancelled, ManageCommand, Stack
 from portal.serving.shutdown import StopRequests, run_bounded
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ class Command(BaseCommand):
         )
         demo_pki = self.demo_pki_applies()
         refresher: CrlRefresher | None = None
+        oidc_worker: ManageCommand | None = None
         psc: PscSimulator | None = None
         try:
             # The demo PSC first: if its port is taken, nothing else has been started yet.
@@ -99,8 +100,16 @@ class Command(BaseCommand):
                 interval=60 * int(os.environ.get("CERTAUTH_CRL_REFRESH_MINUTES", "60")),
             )
             refresher.start()
+            # The OpenID provider's job: re-evaluates sessions clients hold, delivers the back-channel logouts.
+            oidc_worker = ManageCommand(
+                ["oidc_worker", "--interval", "1"],
+                env={**stack.env, "PROMETHEUS_MULTIPROC_DIR": str(stack.metrics_dir)},
+                log=site.prefix / "logs" / "oidc-worker.log",
+            )
+            oidc_worker.start()
             self.stdout.write(self.banner(demo_pki=demo_pki))
             self.stdout.write(f"LCRs: `crl refresh` agora e a cada {refresher.interval // 60} min ({refresher.log}).\n")
+            self.stdout.write(f"Logouts aos clientes OpenID: `oidc_worker` a cada 1 s ({oidc_worker.log}).\n")
             status = stack.wait(stop=stop.requested)
             if status is not None:
                 self.stderr.write(f"Um dos processos terminou (status {status}); veja {site.prefix}/logs.")
@@ -111,6 +120,8 @@ class Command(BaseCommand):
                 self.stdout.write("\nEncerrando… (Ctrl-C de novo encerra na hora)")
             # What outlives this process first (nginx, gunicorn and the ports they hold), then its own threads.
             stack.stop(timeout=GRACEFUL_STOP_TIMEOUT, urgent=stop.urgent)
+            if oidc_worker is not None:
+                oidc_worker.stop(timeout=GRACEFUL_STOP_TIMEOUT, urgent=stop.urgent)
             if refresher is not None:
                 refresher.stop()
             if psc is not None and not run_bounded(psc.stop, timeout=PSC_STOP_TIMEOUT, name="psc-stop"):
