@@ -38,4 +38,7 @@ def site_from_settings(*, proxy_secret: str | None = None) -> NginxSite:
         crl_port=settings.PORTAL_DEMO_CRL_PORT,
         proxy_protocol_from=list(settings.PORTAL_PROXY_PROTOCOL_FROM),
         support_url=settings.PORTAL_SUPPORT_URL,
+        gateway_port=settings.OIDC_GATEWAY_PORT,
+        gateway_upstream=settings.OIDC_GATEWAY_UPSTREAM,
+        gateway_dropped_cookies=(settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "messages"),
     )

@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID
@@ -55,6 +56,12 @@ class NginxSite:
     #: The support channel nginx's own error pages (``nginx/errors/``, SSI) link to (``PORTAL_SUPPORT_URL``); empty:
     #: the pages name it without a link.
     support_url: str = ""
+    #: The gateway for a legacy system that cannot speak OpenID Connect (``OIDC_GATEWAY_PORT``, its upstream
+    #: ``OIDC_GATEWAY_UPSTREAM``, an http(s) URL): served only when both are set.
+    gateway_port: int = 0
+    gateway_upstream: str = ""
+    #: The portal's cookies the gateway never passes to the upstream (the session's above all).
+    gateway_dropped_cookies: Sequence[str] = ("sessionid", "csrftoken", "messages")
 
     @property
     def config_file(self) -> Path:
@@ -83,6 +90,7 @@ def render(site: NginxSite) -> Path:
     if site.support_url and not _SAFE_LINK.match(site.support_url):
         raise ValueError(f"unsafe support address for the nginx error pages: {site.support_url!r}")
     balancers = proxy_protocol_networks(site.proxy_protocol_from)
+    gateway = gateway_context(site)
     for sub in ("logs", "tmp"):
         (site.prefix / sub).mkdir(parents=True, exist_ok=True)
     site.client_ca_names.write_bytes(b"".join(Path(p).read_bytes().rstrip(b"\n") + b"\n" for p in site.trust_roots))
@@ -100,12 +108,40 @@ def render(site: NginxSite) -> Path:
                 ],
                 "ocsp_stapling": bool(site.resolver) and has_ocsp_responder(Path(site.server_certificate)),
                 "proxy_protocol_from": balancers,
+                "gateway": gateway,
             }
         )
     )
     site.config_file.write_text(text)
     site.config_file.chmod(0o600)  # it holds the proxy secret
     return site.config_file
+
+
+def gateway_context(site: NginxSite) -> dict[str, object] | None:
+    """The gateway server's values (None: no gateway), from its upstream's URL: the address nginx connects to,
+    the Host it names, and the path the legacy system lives under (the gateway serves the same paths)."""
+    if not (site.gateway_port and site.gateway_upstream):
+        return None
+    url = urlsplit(site.gateway_upstream)
+    if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment or url.username:
+        raise ValueError(f"the gateway's upstream must be an http(s) URL: {site.gateway_upstream!r}")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    host = f"[{url.hostname}]" if ":" in url.hostname else url.hostname
+    path = url.path or "/"
+    cookies = [c for c in site.gateway_dropped_cookies if c]
+    for value in (host, path, *cookies):
+        if not _SAFE_VALUE.match(value):
+            raise ValueError(f"unsafe value for the nginx configuration: {value!r}")
+    if not cookies:
+        raise ValueError("the gateway must drop at least the portal's session cookie")
+    return {
+        "port": int(site.gateway_port),
+        "scheme": url.scheme,
+        "address": f"{host}:{port}",
+        "host": url.netloc,
+        "path": path,
+        "cookies": cookies,
+    }
 
 
 def proxy_protocol_networks(entries: Sequence[str]) -> list[str]:

@@ -49,6 +49,8 @@ _SITE_SHAPING_VARIABLES = frozenset(
         "CERTAUTH_ACCEPTED_POLICY_PREFIXES",
         "PORTAL_DEMO_PKI_DIR",
         "GUNICORN_CMD_ARGS",
+        "OIDC_GATEWAY_BASE_URL",
+        "OIDC_GATEWAY_A3_ONLY",
     }
 )
 
@@ -77,6 +79,13 @@ class E2EStack:
     tls_root: Path  #: the CA file clients trust for the server certificate
     pki_roots: Path
     pki_intermediates: Path
+    #: The A3 gateway (``OIDC_GATEWAY_*``): its secret, and the port of its upstream (a test starts a server there).
+    gateway_secret: str = ""
+    gateway_upstream_port: int = 0
+
+    @property
+    def gateway(self) -> str:
+        return f"https://localhost:{self.site.gateway_port}"
 
     @property
     def portal_port(self) -> int:
@@ -184,6 +193,8 @@ def e2e_stack(
     (tls_dir / "servidor.key").chmod(0o600)
 
     portal_port, login_port, gunicorn_port, tls12_port = _distinct_free_ports(4)
+    gateway_port, gateway_upstream_port = _distinct_free_ports(2)  # the gateway (tests/e2e/test_gateway.py)
+    gateway_secret = secrets.token_urlsafe(32)
     secret = secrets.token_urlsafe(32)
     site = NginxSite(
         prefix=base / "nginx",
@@ -197,6 +208,8 @@ def e2e_stack(
         portal_port=portal_port,
         login_port=login_port,
         login_tls12_port=tls12_port,
+        gateway_port=gateway_port,
+        gateway_upstream=f"http://127.0.0.1:{gateway_upstream_port}/legado/",
     )
     env = {
         # Knobs that would reshape the site the tests address are not inherited from the developer's shell.
@@ -215,6 +228,9 @@ def e2e_stack(
         "PORTAL_VAR_DIR": str(base / "var"),
         # The PSC simulator of the cloud login tests listens on loopback over plain http.
         "CLOUDAUTH_ALLOW_HTTP": "1",
+        "OIDC_GATEWAY_PORT": str(gateway_port),
+        "OIDC_GATEWAY_UPSTREAM": site.gateway_upstream,
+        "OIDC_GATEWAY_SECRET": gateway_secret,
     }
     logs = site.prefix / "logs"
     stack = Stack(site=site, env=env, gunicorn_workers=2, output=logs / "processes-output.log")
@@ -226,6 +242,8 @@ def e2e_stack(
         tls_root=tls_dir / "ac-tls.pem",
         pki_roots=roots,
         pki_intermediates=intermediates,
+        gateway_secret=gateway_secret,
+        gateway_upstream_port=gateway_upstream_port,
     )
     logs.mkdir(parents=True, exist_ok=True)
     try:
@@ -339,6 +357,8 @@ def curl(
         f"localhost:{stack.portal_port}:127.0.0.1",
         "--resolve",
         f"localhost:{stack.login_port}:127.0.0.1",
+        "--resolve",
+        f"localhost:{stack.site.gateway_port or stack.portal_port}:127.0.0.1",
         "--dump-header",
         str(head_file),
         "--output",
