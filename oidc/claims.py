@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from certauth.icp.clock import BRASILIA
+
 
 class Assurance(enum.StrEnum):
     """``acr``: how sure the portal is of who logged in (ours, as URIs; A3/A4 certificate, or the legacy password)."""
@@ -125,17 +127,22 @@ def claims(member: MemberFacts, session: SessionFacts, *, sid: str) -> dict[str,
         result["email"] = member.email
         result["email_verified"] = False  # staff import it; the portal never confirms it
     if session.is_password:
-        result["password_access_until"] = session.password_until.isoformat() if session.password_until else None
+        result["password_access_until"] = _brasilia(session.password_until)
     else:
         result["certificate"] = {
             "type": session.certificate_type,
             "serial": session.serial_hex,
             "issuer": session.issuer,
-            "not_after": session.not_after.isoformat() if session.not_after else None,
+            "not_after": _brasilia(session.not_after),
         }
         if session.cnpj:
             result["cnpj"] = session.cnpj
     return result
+
+
+def _brasilia(instant: dt.datetime | None) -> str | None:
+    """An instant as the Portaria states them: ISO 8601 in Brasília time (with its offset)."""
+    return instant.astimezone(BRASILIA).isoformat() if instant else None
 
 
 def released(all_claims: Mapping[str, Any], scopes: Sequence[str]) -> dict[str, Any]:

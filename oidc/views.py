@@ -7,8 +7,10 @@ import json
 from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from oauth2_provider.views import AuthorizationView, ConnectDiscoveryInfoView
 
+from certauth.sessions import access_generation
 from oidc import claims
 from oidc.facts import link_facts
 from oidc.gate import gate
@@ -53,12 +55,16 @@ def link_session(request: HttpRequest, *, client_id: str) -> SessionClient:
     if request.session.session_key is None:
         request.session.save()
     facts = link_facts(request.session, getattr(request, "session_certificate", None), member)
+    # the gate has just decided access: the worker's next look is due a sweep interval from now
+    checked_at, generation = timezone.now(), access_generation(request.session)
     link, created = SessionClient.objects.get_or_create(
-        session_key=request.session.session_key, client=client, defaults={"user": user, "facts": facts}
+        session_key=request.session.session_key,
+        client=client,
+        defaults={"user": user, "facts": facts, "checked_at": checked_at, "checked_generation": generation},
     )
-    if not created and link.facts != facts:
-        link.facts = facts
-        link.save(update_fields=["facts"])
+    if not created:
+        link.facts, link.checked_at, link.checked_generation = facts, checked_at, generation
+        link.save(update_fields=["facts", "checked_at", "checked_generation"])
     return link
 
 

@@ -173,3 +173,26 @@ def verified_logout_token(token: str, jwks: jwk.JWKSet | None = None) -> tuple[d
     """(header, claims) of a logout token whose RS256 signature checks against the published JWKS (by its kid)."""
     checked = jwt.JWT(jwt=token, key=jwks or published_jwks(), algs=["RS256"], expected_type="JWS")
     return json.loads(checked.header), json.loads(checked.claims)
+
+
+# ------------------------------------------------------------------ the relying party of the flow tests
+RP_REDIRECT = "https://pat.example/retorno"
+RP_SECRET = "segredo-do-cliente-de-teste-0123456789"  # noqa: S105
+
+
+@pytest.fixture
+def rp(db: None) -> Client:
+    client = Client(
+        name="PAT de teste",
+        client_id="pat-teste",
+        client_type=Client.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Client.GRANT_AUTHORIZATION_CODE,
+        redirect_uris=RP_REDIRECT,
+        post_logout_redirect_uris="https://pat.example/",
+        backchannel_logout_uri="https://pat.example/backchannel",
+        skip_authorization=True,
+        algorithm=Client.RS256_ALGORITHM,
+        client_secret=RP_SECRET,
+    )
+    client.save()
+    return client

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
-import pytest
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from django.test import Client as WebClient
 from jwcrypto import jwk, jwt
@@ -17,28 +16,10 @@ from jwcrypto import jwk, jwt
 from oidc.models import Client, LogoutDelivery, SessionClient
 from portal import session_keys
 from tests.conftest import LAWYER
+from tests.oidc.conftest import RP_REDIRECT as REDIRECT
+from tests.oidc.conftest import RP_SECRET as SECRET
 
-REDIRECT = "https://pat.example/retorno"
-SECRET = "segredo-do-cliente-de-teste-0123456789"
 VERIFIER = "v" * 64
-
-
-@pytest.fixture
-def rp(db: None) -> Client:
-    client = Client(
-        name="PAT de teste",
-        client_id="pat-teste",
-        client_type=Client.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Client.GRANT_AUTHORIZATION_CODE,
-        redirect_uris=REDIRECT,
-        post_logout_redirect_uris="https://pat.example/",
-        backchannel_logout_uri="https://pat.example/backchannel",
-        skip_authorization=True,
-        algorithm=Client.RS256_ALGORITHM,
-        client_secret=SECRET,
-    )
-    client.save()
-    return client
 
 
 def authorize(browser: WebClient, *, client_id: str = "pat-teste", **extra: str) -> Any:
