@@ -36,6 +36,7 @@ SYSTEM_PACKAGES := $(RUN_PACKAGES) $(TEST_PACKAGES)
 run: run-packages $(VENV)/.installed
 	$(MAKE) --no-print-directory demo
 	export CERTAUTH_PROXY_SECRET="$${CERTAUTH_PROXY_SECRET:-$$(cat "$(PORTAL_VAR_DIR)/proxy-secret")}"; \
+	export OIDC_GATEWAY_SECRET="$${OIDC_GATEWAY_SECRET:-$$(cat "$(PORTAL_VAR_DIR)/gateway-secret")}"; \
 	exec $(PY) manage.py serve
 
 ## make demo: what `make run` serves — the demo PKI, the database, the demo partners and CRLs, the static files.
@@ -45,6 +46,8 @@ demo:
 	mkdir -p "$(PORTAL_VAR_DIR)"
 	test -s "$(PORTAL_VAR_DIR)/proxy-secret" || \
 	  $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > "$(PORTAL_VAR_DIR)/proxy-secret"
+	test -s "$(PORTAL_VAR_DIR)/gateway-secret" || \
+	  $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > "$(PORTAL_VAR_DIR)/gateway-secret"
 	test -s "$(PORTAL_VAR_DIR)/oidc/signing-key.pem" || $(PY) -m oidc.keygen "$(PORTAL_VAR_DIR)/oidc/signing-key.pem"
 	export CERTAUTH_PROXY_SECRET="$${CERTAUTH_PROXY_SECRET:-$$(cat "$(PORTAL_VAR_DIR)/proxy-secret")}"; \
 	$(PY) manage.py demo_pki && \

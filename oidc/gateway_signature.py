@@ -45,6 +45,7 @@ import hmac
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import quote, unquote
 
 #: The signed headers, in the order of the canonical form.
@@ -68,6 +69,12 @@ MAX_AGE = 60
 _DOMAIN = b"A3-GATEWAY-V1"
 
 Secret = str | bytes
+
+
+class HeaderItems(Protocol):
+    """Any request's headers: a dict, Django's ``request.headers``, Werkzeug's (Flask) ``request.headers``."""
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
 
 
 class GatewaySignatureError(ValueError):
@@ -129,7 +136,7 @@ def verify(
     *,
     method: str,
     uri: str,
-    headers: Mapping[str, str],
+    headers: Mapping[str, str] | HeaderItems,
     now: float | None = None,
     max_age: int = MAX_AGE,
 ) -> GatewayIdentity:
@@ -189,7 +196,7 @@ def request_target(environ: Mapping[str, object]) -> str:
     return f"{path}?{query}" if query else path
 
 
-def _lower(headers: Mapping[str, str]) -> dict[str, str]:
+def _lower(headers: Mapping[str, str] | HeaderItems) -> dict[str, str]:
     return {str(name).lower(): str(value) for name, value in headers.items()}
 
 
