@@ -72,7 +72,7 @@ run-packages:
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[test,dev]'
+	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[test,dev,demo]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -109,7 +109,7 @@ fuzz: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	SECRET_KEY=mypy $(VENV)/bin/mypy certauth cloudauth portal rollout oidc
+	SECRET_KEY=mypy $(VENV)/bin/mypy certauth cloudauth portal rollout oidc patdemo
 
 clean:
 	rm -rf "$(PORTAL_VAR_DIR)" $(VENV) .pytest_cache

@@ -70,6 +70,8 @@ def check_official_addresses(app_configs: Any = None, **kwargs: Any) -> list[che
     for name in OFFICIAL_ADDRESS_SETTINGS:
         value = getattr(settings, name, "")
         if value and (not isinstance(value, str) or not _is_https_address(value)):
+            if name == "PORTAL_PAT_URL" and settings.PORTAL_DEMO and _is_loopback_http_address(value):
+                continue  # the demo's PAT stand-in (patdemo) serves plain http on loopback
             errors.append(
                 checks.Error(
                     f"{name} must be an https:// address (or empty for no link): {value!r}.",
@@ -78,6 +80,15 @@ def check_official_addresses(app_configs: Any = None, **kwargs: Any) -> list[che
                 )
             )
     return errors
+
+
+def _is_loopback_http_address(value: str) -> bool:
+    parts = urlsplit(value)
+    return (
+        parts.scheme == "http"
+        and parts.hostname in ("localhost", "127.0.0.1")
+        and not any(c.isspace() or c in "\"'<>$;{}\\" for c in value)
+    )
 
 
 def _is_https_address(value: str) -> bool:

@@ -84,7 +84,13 @@ PORTAL_ACCESS_RECHECK_SECONDS = env.int("PORTAL_ACCESS_RECHECK_SECONDS", default
 #: buy a certificate) and the Portal de Atendimento (where the work happens). Empty: the text without a link.
 PORTAL_SUPPORT_URL = env.str("PORTAL_SUPPORT_URL", default="https://suporte.inss.gov.br/act")
 PORTAL_AR_LIST_URL = env.str("PORTAL_AR_LIST_URL", default="https://listaars.iti.gov.br")
-PORTAL_PAT_URL = env.str("PORTAL_PAT_URL", default="https://atendimento.inss.gov.br")
+# In the demo, the Portal de Atendimento is the stand-in `make run` starts (patdemo, plain http on loopback).
+PORTAL_PAT_URL = env.str(
+    "PORTAL_PAT_URL",
+    default=f"http://localhost:{env.int('OIDC_DEMO_RP_PORT', default=8450)}/"
+    if PORTAL_DEMO
+    else "https://atendimento.inss.gov.br",
+)
 #: INSS staff enter the admin with their own A3 certificate; a password login is refused unless this is on.
 PORTAL_STAFF_PASSWORD_LOGIN = env.bool("PORTAL_STAFF_PASSWORD_LOGIN", default=False)
 #: Login attempts older than this are deleted by `manage.py audit purge` (LGPD: keep only what is needed).

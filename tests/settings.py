@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("CERTAUTH_PROXY_SECRET", "test-proxy-secret-0123456789abcdef")
+# `make test` runs with PORTAL_DEMO=1 (the Makefile exports it), whose PAT is the demo's stand-in: the tests check the
+# official address, the production default.
+os.environ.setdefault("PORTAL_PAT_URL", "https://atendimento.inss.gov.br")
 
 
 def _test_signing_key() -> str:

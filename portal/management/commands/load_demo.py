@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 
 from certauth.demo import DemoPki, demo_root_trusted
 from certauth.validator import get_trust_store
+from oidc.demo import register_pat_demo
 from portal.demo import load_demo_data
 
 
@@ -25,3 +26,5 @@ class Command(BaseCommand):
         psc = pki.root.exists() and demo_root_trusted(pki, get_trust_store().roots)
         load = load_demo_data(register_psc=psc)
         self.stdout.write(self.style.SUCCESS(load.summary()) if not load.kept else load.summary())
+        # The PAT stand-in (patdemo) as a client of the OpenID provider, its secret made into var/oidc/.
+        self.stdout.write(register_pat_demo().summary())

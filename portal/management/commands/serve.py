@@ -17,6 +17,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from certauth.demo import DEMO_CERTIFICATES, DemoPki, demo_root_trusted
 from certauth.validator import get_trust_store
 from cloudauth import demo as cloud_demo
+from oidc.demo import stand_in_base_url, stand_in_environment
+from patdemo import process as pat_stand_in
 from portal.demo import DEMO_PASSWORD, PASSWORD_MEMBERS
 from portal.serving.config import site_from_settings
 from portal.serving.processes import BASE_DIR, Cancelled, ManageCommand, Stack
@@ -90,10 +92,12 @@ class Command(BaseCommand):
         refresher: CrlRefresher | None = None
         oidc_worker: ManageCommand | None = None
         psc: PscSimulator | None = None
+        stand_in: subprocess.Popen[bytes] | None = None
         try:
             # The demo PSC first: if its port is taken, nothing else has been started yet.
             psc = cloud_demo.start(Path(settings.DEMO_PKI_DIR), settings.DEMO_PSC_PORT) if demo_pki else None
             stack.start(cancel=stop.requested)
+            stand_in = self.start_stand_in(stack.env, site.prefix / "logs") if settings.PORTAL_DEMO else None
             refresher = CrlRefresher(
                 env=stack.env,
                 log=site.prefix / "logs" / "crl-refresh.log",
@@ -107,7 +111,7 @@ class Command(BaseCommand):
                 log=site.prefix / "logs" / "oidc-worker.log",
             )
             oidc_worker.start()
-            self.stdout.write(self.banner(demo_pki=demo_pki))
+            self.stdout.write(self.banner(demo_pki=demo_pki, stand_in=stand_in is not None))
             self.stdout.write(f"LCRs: `crl refresh` agora e a cada {refresher.interval // 60} min ({refresher.log}).\n")
             self.stdout.write(f"Logouts aos clientes OpenID: `oidc_worker` a cada 1 s ({oidc_worker.log}).\n")
             status = stack.wait(stop=stop.requested)
@@ -120,6 +124,8 @@ class Command(BaseCommand):
                 self.stdout.write("\nEncerrando… (Ctrl-C de novo encerra na hora)")
             # What outlives this process first (nginx, gunicorn and the ports they hold), then its own threads.
             stack.stop(timeout=GRACEFUL_STOP_TIMEOUT, urgent=stop.urgent)
+            if stand_in is not None:
+                pat_stand_in.stop(stand_in)
             if oidc_worker is not None:
                 oidc_worker.stop(timeout=GRACEFUL_STOP_TIMEOUT, urgent=stop.urgent)
             if refresher is not None:
@@ -141,7 +147,17 @@ class Command(BaseCommand):
         )
         return False
 
-    def banner(self, *, demo_pki: bool) -> str:
+    def start_stand_in(self, env: Mapping[str, str], logs: Path) -> subprocess.Popen[bytes] | None:
+        """The demo's Portal de Atendimento (patdemo); if it cannot start, one line says why and the portal runs on."""
+        try:
+            return pat_stand_in.start(
+                stand_in_environment(env), port=settings.OIDC_DEMO_RP_PORT, log=logs / "pat-demo.log"
+            )
+        except (OSError, RuntimeError) as exc:  # TimeoutError is an OSError
+            self.stderr.write(f"Portal de Atendimento (demonstração) não iniciou: {exc}")
+            return None
+
+    def banner(self, *, demo_pki: bool, stand_in: bool = False) -> str:
         lines = [
             "",
             self.style.SUCCESS("Portal A3 no ar"),
@@ -156,6 +172,8 @@ class Command(BaseCommand):
         ]
         if demo_pki:
             lines.append("                           (com os certificados servidor-inss ou servidora-sudeste-1)")
+        if stand_in:
+            lines.append(f"  Portal de Atendimento (demonstração, cliente OpenID): {stand_in_base_url()}/")
         pki = DemoPki(Path(settings.DEMO_PKI_DIR))
         base = settings.PORTAL_BASE_URL
         if settings.PORTAL_DEMO:
