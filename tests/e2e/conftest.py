@@ -7,6 +7,8 @@ One stack per session. Clients are ``curl`` / ``openssl`` subprocesses; each tes
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -15,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -248,15 +250,61 @@ def e2e_stack(
     logs.mkdir(parents=True, exist_ok=True)
     try:
         _collect_static(env, logs / "collectstatic.log")  # as `make run` does before serving
-        stack.start()
-        _wait_until_serving(running)
     except Exception as exc:
-        stack.stop()
         pytest.fail(f"the end-to-end stack did not start: {exc}\n{log_tails(logs)}", pytrace=False)
-    try:
+    with serving(running, what="the end-to-end stack"):
         yield running
+
+
+@contextlib.contextmanager
+def serving(*stacks: E2EStack, what: str, before_requests: Callable[[], None] | None = None) -> Iterator[None]:
+    """Start the stacks' nginx and gunicorn (all at once), call ``before_requests`` (e.g. wait for a migration),
+    wait until each serves a page; stop them all at the end. A start that fails is a test failure with the logs."""
+    try:
+        for running in stacks:
+            running.stack.start()
+        if before_requests is not None:
+            before_requests()
+        for running in stacks:
+            _wait_until_serving(running)
+    except Exception as exc:
+        for running in stacks:
+            running.stack.stop()
+        tails = "\n".join(log_tails(running.logs) for running in stacks)
+        pytest.fail(f"{what} did not start: {exc}\n{tails}", pytrace=False)
+    try:
+        yield
     finally:
-        stack.stop()
+        for running in stacks:
+            running.stack.stop()
+
+
+def sibling_stack(model: E2EStack, base: Path, *, env: Mapping[str, str] | None = None, workers: int = 2) -> E2EStack:
+    """A stack like ``model`` (same settings, secrets, TLS, trust and static files) on ports of its own, its
+    environment overridden by ``env`` (e.g. another ``DATABASE_URL``); not started (see :func:`serving`)."""
+    portal_port, login_port, gunicorn_port, tls12_port = _distinct_free_ports(4)
+    site = dataclasses.replace(
+        model.site,
+        prefix=base / "nginx",
+        upstream=f"127.0.0.1:{gunicorn_port}",
+        portal_base_url=f"https://localhost:{portal_port}",
+        login_base_url=f"https://localhost:{login_port}",
+        portal_port=portal_port,
+        login_port=login_port,
+        login_tls12_port=tls12_port,
+        gateway_port=0,  # the gateway stays the first stack's (its port is taken)
+    )
+    own_env = {
+        **model.stack.env,
+        "PORTAL_PORT": str(portal_port),
+        "CERT_LOGIN_PORT": str(login_port),
+        "CERT_LOGIN_TLS12_PORT": str(tls12_port),
+        **(env or {}),
+    }
+    logs = site.prefix / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    stack = Stack(site=site, env=own_env, gunicorn_workers=workers, output=logs / "processes-output.log")
+    return dataclasses.replace(model, site=site, stack=stack, gunicorn_port=gunicorn_port)
 
 
 def _collect_static(env: dict[str, str], log: Path) -> None:
@@ -426,6 +474,12 @@ class Browser:
             extra=extra,
             workdir=self.workdir,
         )
+
+    def on(self, stack: E2EStack) -> Browser:
+        """The same browser (cookie jar, certificate) addressing another stack, e.g. a second portal host."""
+        other = Browser(stack, self.workdir)
+        other.jar, other.cert_files = self.jar, self.cert_files
+        return other
 
     def get(self, url: str, **kwargs: object) -> Response:
         return self.request("GET", url, **kwargs)  # type: ignore[arg-type]
