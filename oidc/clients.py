@@ -177,13 +177,13 @@ def describe(client: Client) -> dict[str, Any]:
 def register(spec: ClientSpec, *, client_id: str | None = None, secret: str | None = None) -> Registered:
     """A new client as ``spec`` asks; its secret (made here unless given, e.g. the demo's from a file) is returned in
     clear once and stored hashed."""
-    name = check_name(spec.name)
     redirect_uris = check_uris(spec.redirect_uris, what="URI de redirecionamento")
     if not redirect_uris:
         raise ClientError("Informe ao menos uma URI de redirecionamento (--redirect-uri).")
     post_logout = check_uris(spec.post_logout_redirect_uris, what="URI de retorno após logout")
     backchannel = check_backchannel_uri(spec.backchannel_logout_uri)
     scopes = check_scopes(spec.scopes)
+    name = check_name(spec.name)  # (the checks above need no database)
     if client_id is not None:
         client_id = client_id.strip()
         if not client_id or any(c.isspace() for c in client_id) or len(client_id) > 255:
@@ -219,16 +219,17 @@ def assign_secret(client: Client) -> str:
 def new_secret(client: Client) -> str:
     """Replace ``client``'s secret: the new one is returned in clear (shown once), the old one stops working."""
     plain = assign_secret(client)
-    client._change_reason = "novo segredo"  # type: ignore[attr-defined]  # django-simple-history's reason
+    client._change_reason = "novo segredo"  # django-simple-history's reason for the version
     client.save()
     return plain
 
 
 def find(client_id: str) -> Client:
     try:
-        return Client.objects.get(client_id=client_id)
+        client: Client = Client.objects.get(client_id=client_id)
     except Client.DoesNotExist:
         raise ClientError(f"Nenhum cliente com o client_id {client_id!r}.") from None
+    return client
 
 
 @dataclass(frozen=True)

@@ -53,11 +53,12 @@ class Client(AbstractApplication):  # type: ignore[misc]  # django-oauth-toolkit
     def __str__(self) -> str:
         return str(self.name or self.client_id)
 
-    def allowed_scope_set(self) -> set[str]:
-        """The scopes staff allow this client (``oidc.clients.allowed_scopes``; the validator refuses any other)."""
-        from oidc.clients import allowed_scopes
-
-        return allowed_scopes(self)
+    @property
+    def get_absolute_url(self) -> Any:
+        """Absent: django-oauth-toolkit links a client to its application-management pages, which the portal does not
+        serve (staff register clients in the admin); a client has no page outside the admin (``hasattr`` is False
+        for the admin's "view on site")."""
+        raise AttributeError("get_absolute_url")
 
 
 class SessionClient(models.Model):

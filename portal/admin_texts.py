@@ -33,6 +33,9 @@ FEMININE: dict[str, bool] = {
     "certauth.crlissuer": True,  # AC emissora de LCR
     "certauth.loginattempt": True,  # tentativa de login
     "cloudauth.provider": False,  # prestador de serviço de confiança
+    "oidc.client": False,  # cliente OpenID Connect
+    "oidc.logoutdelivery": False,  # logout por canal de retaguarda
+    "oidc.sessionclient": True,  # sessão com cliente
     "portal.entityselection": True,  # escolha de entidade
     "portal.member": False,  # membro
     "portal.partnerentity": True,  # entidade parceira

@@ -51,6 +51,8 @@ from certauth.icp.builder import PersonSpec
 from certauth.models import CrlIssuer, LoginAttempt, LoginMethod, Outcome
 from cloudauth import sealing
 from cloudauth.models import Provider
+from oidc import clients
+from oidc.models import LogoutDelivery, SessionClient
 from portal.admin_history import ScopedHistoryAdmin
 from portal.models import EntitySelection, Member, Membership, PartnerEntity, User
 from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, regional_group_name
@@ -64,6 +66,7 @@ pytestmark = pytest.mark.django_db
 # --- the policy ----------------------------------------------------------------------------------------------------
 
 VIEW, ADD, CHANGE, DELETE, IMPORT, EXPORT = "view", "add", "change", "delete", "import", "export"
+RETRY = "retry"  # a back-channel logout delivered again now (oidc.admin)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,11 @@ ADMINS: dict[str, AdminPolicy] = {
     "rollout.entityoverride": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE}), scoped=True),
     "rollout.superintendencia": AdminPolicy(frozenset({VIEW, CHANGE}), scoped=True),
     "rollout.reminder": AdminPolicy(frozenset({VIEW}), scoped=True),
+    # The OpenID provider's clients: superusers only (no group is granted anything on them, whatever it holds).
+    "oidc.client": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE})),
+    # Back-channel logouts owed to clients and the session links behind them: read-only, retried by "Tentar agora".
+    "oidc.logoutdelivery": AdminPolicy(frozenset({VIEW, RETRY})),
+    "oidc.sessionclient": AdminPolicy(frozenset({VIEW})),
 }
 
 # What each staff group may do (portal/groups.py's documented policy, written out here independently).
@@ -108,8 +116,15 @@ GRANTS: dict[str, dict[str, set[str]]] = {
         "rollout.wave": {VIEW, ADD, CHANGE, DELETE},
         "rollout.entityoverride": {VIEW, ADD, CHANGE, DELETE},
         "certauth.crlissuer": {VIEW},
+        "oidc.logoutdelivery": {VIEW, RETRY},
+        "oidc.sessionclient": {VIEW},
     },
-    "consulta-nacional": {**_READING, "certauth.crlissuer": {VIEW}},
+    "consulta-nacional": {
+        **_READING,
+        "certauth.crlissuer": {VIEW},
+        "oidc.logoutdelivery": {VIEW},
+        "oidc.sessionclient": {VIEW},
+    },
     "regional": _READING,
 }
 
@@ -197,6 +212,8 @@ ACTIONS: dict[str, tuple[str, Answer]] = {
     "cleanup_expired_attempts": (DELETE, Answer(302)),  # django-axes' (portal.admin): none has expired here
     "end_sessions": (CHANGE, Answer(302)),  # marks the member's session rows: none is open here
     "end_member_sessions": (CHANGE, Answer(302)),
+    "regenerate_secret": (CHANGE, Answer(200)),  # the confirmation page: the secret is not replaced yet
+    "retry_now": (RETRY, Answer(302, writes=True)),  # the delivery is due now
 }
 # An action the group may not run is not offered: "no action selected" (back to the list) when others are, the
 # list shown again when none is; nothing done either way.
@@ -521,9 +538,26 @@ def _build_rows() -> tuple[dict[str, dict[str | None, models.Model]], str]:
         "axes.accesslog": AccessLog.objects.create(**axes_fields, path_info="/"),
         "axes.accessfailurelog": AccessFailureLog.objects.create(**axes_fields, path_info="/", locked_out=False),
     }
+    national.update(_provider_rows(target))
     for label, row in national.items():
         rows[label][None] = row
     return rows, valid_cpf(700000200)
+
+
+def _provider_rows(user: User) -> dict[str, models.Model]:
+    """A client with two versions (a revert changes its name), a session link to it and a logout it is owed."""
+    client = clients.register(
+        clients.ClientSpec(name="Cliente da matriz (antes)", redirect_uris=("https://pat.exemplo.gov.br/retorno",))
+    ).client
+    client.name = "Cliente da matriz"
+    client.save()
+    link = SessionClient.objects.create(
+        session_key="sessao-da-matriz", client=client, user=user, ended_at=timezone.now()
+    )
+    delivery = LogoutDelivery.objects.create(
+        session_client=link, next_attempt_at=timezone.now() + dt.timedelta(hours=1), attempts=3
+    )
+    return {"oidc.client": client, "oidc.sessionclient": link, "oidc.logoutdelivery": delivery}
 
 
 def _login(pki: Any, user: User) -> Client:
