@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import hmac
+import importlib.util
 import logging
 import secrets
 import time
@@ -87,6 +88,10 @@ def create_app(settings: Settings) -> Flask:
         return keys
 
     app.extensions["patdemo.portal"] = portal  # the tests reach Authlib's client here
+    if importlib.util.find_spec("patdemo.legacy") is not None:  # the gateway's demo upstream (/legado/)
+        from patdemo.legacy import legacy
+
+        app.register_blueprint(legacy)
 
     def current() -> StoredSession:
         assert isinstance(session, StoredSession)

@@ -323,3 +323,9 @@ def test_the_portal_unreachable_is_a_page_not_a_traceback(client, app):
     response = client.get("/entrar")
     assert response.status_code == 503
     assert "Portal de Acesso A3 indisponível" in text(response)
+
+
+def test_the_gateways_legacy_page_is_mounted_and_refuses_a_request_without_the_gateway(client):
+    response = client.get("/legado/")
+    assert response.status_code == 403
+    assert "acesso recusado" in text(response)
