@@ -14,8 +14,9 @@ from certauth.conf import settings
 from certauth.exceptions import LoginRejected
 from certauth.login import accept_login, authenticate_or_reject
 from certauth.models import LoginMethod
-from certauth.redirects import same_site_path
 from certauth.responses import audit_unavailable_response, audited_rejection
+from portal.entity_choice import after_login
+from portal.next_url import safe_next, with_next
 
 logger = logging.getLogger("certauth")
 
@@ -32,29 +33,38 @@ class CertificateLoginView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         attempt = audit.AttemptContext.from_request(request, method=LoginMethod.CERTIFICATE)
+        target = safe_next(request.GET.get("next"))  # where the login brings the user back, on the portal host
         try:
             proxy.require_trusted_proxy(request)
             certificate = proxy.forwarded_certificate(request)
             user = authenticate_or_reject(request, BACKEND, client_certificate=certificate, at=attempt.at)
         except LoginRejected as rejection:
-            return self.rejected(request, attempt, rejection)
+            return self.rejected(request, attempt, rejection, target)
         except DatabaseError:
             # The database failed while the login was being decided (first login's account, revocation lookup):
             # refused, like a login that cannot be audited.
             logger.exception("certificate login %s: database unavailable", attempt.reference)
-            return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
+            return audit_unavailable_response(
+                request, reference=attempt.reference, at=attempt.at, retry_url=self.retry_url(request, target)
+            )
 
         failed = accept_login(request, attempt, user, backend=BACKEND)
         if failed is not None:
             return failed
-        return HttpResponseRedirect(self.success_url(request))
+        return HttpResponseRedirect(self.success_url(request, target))
 
-    def rejected(self, request: HttpRequest, attempt: audit.AttemptContext, rejection: LoginRejected) -> HttpResponse:
+    def rejected(
+        self, request: HttpRequest, attempt: audit.AttemptContext, rejection: LoginRejected, target: str | None
+    ) -> HttpResponse:
         logger.debug("certificate login %s rejected: %s %s", attempt.reference, rejection.reason, rejection.detail)
-        return audited_rejection(request, attempt, rejection)
+        return audited_rejection(request, attempt, rejection, retry_url=self.retry_url(request, target))
 
-    def success_url(self, request: HttpRequest) -> str:
-        """``CERTAUTH_LOGIN_REDIRECT_URL``, or the ``next`` path on the portal (never another site)."""
+    def retry_url(self, request: HttpRequest, target: str | None) -> str:
+        """ "Tentar novamente": this login again on the same login host, keeping ``next`` ("" = the default link)."""
+        return with_next(request.path, target) if target else ""
+
+    def success_url(self, request: HttpRequest, target: str | None) -> str:
+        """``CERTAUTH_LOGIN_REDIRECT_URL``, or the safe ``next`` (a path is on the portal host, not this login host),
+        through the entity choice when the member has not chosen one yet."""
         default = str(settings.LOGIN_REDIRECT_URL)
-        target = same_site_path(request.GET.get("next"))
-        return urljoin(default, target) if target else default
+        return urljoin(default, after_login(request, target)) if target else default

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from certauth.models import LoginAttempt
-from certauth.redirects import same_site_path
 from portal.models import EntitySelection, Member, User
+from portal.next_url import safe_next, with_next
 from portal.selectors import session_entities
 from portal.session_keys import ENTITY as SESSION_ENTITY_KEY
 
@@ -26,15 +26,28 @@ def entity_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if (
-            request.session.get(SESSION_ENTITY_KEY) is None
-            and Member.objects.filter(user=cast(User, request.user)).exists()
-        ):
-            query = urlencode({"next": request.path}, safe="/")
+        if must_choose(request):
+            query = urlencode({"next": request.get_full_path()}, safe="/")  # the query too: it may be a request
             return HttpResponseRedirect(f"{reverse('portal:choose_entity')}?{query}")
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def must_choose(request: HttpRequest) -> bool:
+    """A member (of several entities) whose session has no entity chosen yet."""
+    return (
+        request.session.get(SESSION_ENTITY_KEY) is None
+        and Member.objects.filter(user=cast(User, request.user)).exists()
+    )
+
+
+def after_login(request: HttpRequest, target: str) -> str:
+    """Where a login that was asked to bring the user back to ``target`` (a safe ``next``) goes: there, or first to
+    the entity choice, which keeps it, when the member has not chosen an entity yet."""
+    if must_choose(request):
+        return with_next(reverse("portal:choose_entity"), target)
+    return target
 
 
 @login_required
@@ -44,7 +57,7 @@ def choose_entity(request: HttpRequest) -> HttpResponse:
     if member is None:
         return HttpResponseRedirect(reverse("portal:dashboard"))
     entities = session_entities(member, request.session)
-    target = same_site_path(request.POST.get("next") or request.GET.get("next")) or reverse("portal:dashboard")
+    target = safe_next(request.POST.get("next") or request.GET.get("next")) or reverse("portal:dashboard")
     if request.method == "POST":
         chosen = next((e for e in entities if str(e.pk) == request.POST.get("entity")), None)
         if chosen is None:

@@ -29,7 +29,9 @@ from certauth.icp.numbers import normalize_cpf
 from certauth.models import LoginMethod
 from certauth.responses import audit_unavailable_response, audited_rejection
 from portal import session_keys
+from portal.entity_choice import after_login
 from portal.models import Member, User
+from portal.next_url import login_links, safe_next, with_next
 from portal.selectors import entities_of
 from rollout.schedule import earliest_cutover
 from rollout.selectors import decisions_for
@@ -61,24 +63,27 @@ class PasswordLoginForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def password_login(request: HttpRequest) -> HttpResponse:
     form = PasswordLoginForm(request.POST or None)
+    target = safe_next(request.POST.get("next") or request.GET.get("next"))  # where the login brings the user back
     if request.method == "GET" or not form.is_valid():
-        return render(request, "portal/password_login.html", {"form": form})
+        return render(request, "portal/password_login.html", {"form": form, **login_links(target)})
     attempt = audit.AttemptContext.from_request(request, method=LoginMethod.PASSWORD)
     try:
-        return _log_in(request, form, attempt)
+        return _log_in(request, form, attempt, target)
     except (AuditUnavailable, DatabaseError):
         # The database failed while the password was checked, the member or the schedule read, or the login recorded:
         # refused (never a 500, never an unaudited login), and the user may try again shortly.
         logger.exception("password login %s: database unavailable, refused", attempt.reference)
         with contextlib.suppress(DatabaseError):  # a session the login may have filled: emptied, not saved
             request.session.flush()
-        retry = reverse("portal:password_login")
+        retry = with_next(reverse("portal:password_login"), target)
         return audit_unavailable_response(
             request, reference=attempt.reference, at=attempt.at, method=LoginMethod.PASSWORD.value, retry_url=retry
         )
 
 
-def _log_in(request: HttpRequest, form: PasswordLoginForm, attempt: audit.AttemptContext) -> HttpResponse:
+def _log_in(
+    request: HttpRequest, form: PasswordLoginForm, attempt: audit.AttemptContext, target: str | None
+) -> HttpResponse:
     cpf = normalize_cpf(form.cleaned_data["cpf"])
     user = _check_password_serialised(request, cpf, form.cleaned_data["password"])
     if getattr(request, "axes_locked_out", False):
@@ -93,6 +98,7 @@ def _log_in(request: HttpRequest, form: PasswordLoginForm, attempt: audit.Attemp
             "form": form,
             "reference": row.reference if row else attempt.reference,
             "when": format_brasilia(attempt.at),
+            **login_links(target),
         }
         return render(request, "portal/password_login.html", context, status=401)
     if not member.active:
@@ -131,7 +137,7 @@ def _log_in(request: HttpRequest, form: PasswordLoginForm, attempt: audit.Attemp
         if only is not None:
             request.session[session_keys.ENTITY] = only.pk
         request.session.save()  # the session's row in the same transaction as the audit row
-    return HttpResponseRedirect(reverse("portal:dashboard"))
+    return HttpResponseRedirect(after_login(request, target) if target else reverse("portal:dashboard"))
 
 
 def _check_password_serialised(request: HttpRequest, cpf: str, password: str) -> Any:

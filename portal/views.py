@@ -20,8 +20,10 @@ from certauth.icp.clock import format_brasilia
 from certauth.icp.facts import readable_name
 from certauth.models import LoginMethod
 from cloudauth.models import Provider
+from oidc.models import Client
+from portal import next_url
 from portal.context_processors import portal as portal_links
-from portal.entity_choice import entity_required
+from portal.entity_choice import after_login, entity_required
 from portal.selectors import dashboard_context
 from portal.session_keys import METHOD
 from rollout.notices import entity_schedule
@@ -32,7 +34,23 @@ logger = logging.getLogger(__name__)
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+    """The login choices, each carrying a safe ``next`` (where a login-required page sent the user from); a user
+    already logged in goes straight there."""
+    target = next_url.safe_next(request.GET.get("next"))
+    if target and request.user.is_authenticated:
+        return HttpResponseRedirect(after_login(request, target))
+    context: dict[str, object] = {**next_url.login_links(target)}
+    client_id = next_url.authorization_client_id(target) if target else None
+    if client_id is not None:  # a service (an OpenID client) asked who the user is
+        context["service_asking"] = True
+        context["service_name"] = _client_name(client_id)
+    return render(request, "portal/home.html", context)
+
+
+def _client_name(client_id: str) -> str:
+    if not client_id:
+        return ""
+    return Client.objects.filter(client_id=client_id).values_list("name", flat=True).first() or ""
 
 
 @require_safe
