@@ -72,11 +72,19 @@ def session_binding(session: SessionBase, *, create: bool = False) -> str | None
 
 
 def begin(
-    session: SessionBase, *, cpf: str, ip: str | None, now: dt.datetime, browser: str | None = None
+    session: SessionBase,
+    *,
+    cpf: str,
+    ip: str | None,
+    now: dt.datetime,
+    browser: str | None = None,
+    next_url: str = "",
 ) -> CloudLogin:
     """Check the limits, ask every enabled PSC whether it holds this CPF, and remember the answer for this session.
 
     ``browser``: the id of a browser known for this CPF (``cloudauth.known_browsers``), counted apart from strangers.
+    ``next_url``: where the login brings the user back (a safe ``next``), kept in the flow's row through the PSC's
+    round trip (never in a cookie, never sent to the PSC).
     The limits (``cloudauth.ratelimit``) are decided and the flow row written in one transaction, one start at a time
     for each CPF and address; the PSCs are asked after it (seconds, at worst), the row counting at once.
 
@@ -97,6 +105,7 @@ def begin(
             source=source,
             created_at=now,
             expires_at=now + dt.timedelta(seconds=int(settings.CHALLENGE_SECONDS)),
+            next_url=next_url,
         )
     clients, unreadable = [], []
     for provider in enabled_providers():

@@ -111,6 +111,9 @@ class CloudLogin(models.Model):
     push_deadline = models.DateTimeField(null=True, blank=True)
     polled_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField("concluído em", null=True, blank=True)
+    #: Where the login brings the user back (a safe ``next``, checked again when used); kept here, on the server,
+    #: through the round trip to the PSC, which never sees it. The length: ``portal.next_url.MAX_LENGTH``.
+    next_url = models.CharField("destino após o login", max_length=2048, blank=True, default="")
 
     class Meta:
         verbose_name = "login em nuvem em andamento"

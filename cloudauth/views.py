@@ -31,6 +31,8 @@ from cloudauth.durations import countdown_text, spoken_duration
 from cloudauth.models import CloudLogin
 from cloudauth.psc.errors import PscError
 from cloudauth.psc.proof import PossessionProof
+from portal.entity_choice import after_login
+from portal.next_url import login_links, safe_next, with_next
 
 logger = logging.getLogger("cloudauth")
 
@@ -57,19 +59,25 @@ class CpfForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     form = CpfForm(request.POST or None)
+    target = safe_next(request.POST.get("next") or request.GET.get("next"))  # where the login brings the user back
     if request.method == "GET" or not form.is_valid():
-        return render(request, "cloudauth/start.html", {"form": form}, status=400 if form.errors else 200)
+        context = {"form": form, **login_links(target)}
+        return render(request, "cloudauth/start.html", context, status=400 if form.errors else 200)
     cpf = form.cleaned_data["cpf"]
     now = timezone.now()
     browser = known_browsers.browser_for(request, cpf)
     try:
-        flow = flows.begin(request.session, cpf=cpf, ip=proxy.client_ip(request), browser=browser, now=now)
+        flow = flows.begin(
+            request.session, cpf=cpf, ip=proxy.client_ip(request), browser=browser, now=now, next_url=target or ""
+        )
     except PscError as exc:
-        return _refuse(request, _attempt(request), exc, cpf=cpf)
+        return _refuse(request, _attempt(request), exc, cpf=cpf, target=target)
     except DatabaseError:
         attempt = _attempt(request)
         logger.exception("cloud login %s: database unavailable at the start", attempt.reference)
-        return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
+        return audit_unavailable_response(
+            request, reference=attempt.reference, at=attempt.at, retry_url=_start_url(target)
+        )
     return HttpResponseRedirect(reverse("cloudauth:choose", args=[flow.public_id]))
 
 
@@ -81,7 +89,7 @@ def choose(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         flow = flows.usable_flow(request.session, found, now=now)
     except PscError as exc:
-        return _refuse(request, _attempt(request), exc, cpf=found.cpf if found else "")
+        return _refuse(request, _attempt(request), exc, cpf=found.cpf if found else "", target=_next_of(found))
     offers = flows.offers(flow)
     error = ""
     if request.method == "POST":
@@ -96,7 +104,7 @@ def choose(request: HttpRequest, public_id: str) -> HttpResponse:
                     flow, offer.provider, push=push, redirect_uri=_redirect_uri(request), now=now
                 )
             except PscError as exc:
-                return _refuse(request, attempt, exc, cpf=flow.cpf)
+                return _refuse(request, attempt, exc, cpf=flow.cpf, target=_next_of(flow))
             if push:
                 return HttpResponseRedirect(reverse("cloudauth:waiting", args=[flow.public_id]))
             return HttpResponseRedirect(target)
@@ -133,8 +141,8 @@ def callback(request: HttpRequest) -> HttpResponse:
             raise PscError(Reason.CLOUD_PSC_UNAVAILABLE, "O prestador voltou sem código de autorização.")
         proof = flows.prove(flow, code=code, redirect_uri=_redirect_uri(request))
     except PscError as exc:
-        return _refuse(request, attempt, exc, cpf=found.cpf if found else "")
-    return _login(request, attempt, proof)
+        return _refuse(request, attempt, exc, cpf=found.cpf if found else "", target=_next_of(found))
+    return _login(request, attempt, proof, target=_next_of(flow))
 
 
 @never_cache
@@ -148,9 +156,9 @@ def waiting(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         progress = flows.poll(request.session, found, now=now)
     except PscError as exc:
-        return _refuse(request, attempt, exc, cpf=found.cpf if found else "")
+        return _refuse(request, attempt, exc, cpf=found.cpf if found else "", target=_next_of(found))
     if progress.proof is not None:
-        return _login(request, attempt, progress.proof)
+        return _login(request, attempt, progress.proof, target=_next_of(found))
     assert found is not None and found.provider is not None
     context = {
         "flow": found,
@@ -163,19 +171,24 @@ def waiting(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "cloudauth/waiting.html", context)
 
 
-def _login(request: HttpRequest, attempt: audit.AttemptContext, proof: PossessionProof) -> HttpResponse:
+def _login(
+    request: HttpRequest, attempt: audit.AttemptContext, proof: PossessionProof, *, target: str | None
+) -> HttpResponse:
     try:
         user = authenticate_or_reject(request, BACKEND, cloud_proof=proof, at=attempt.at)
     except LoginRejected as rejection:
-        return audited_rejection(request, attempt, rejection, cpf=proof.cpf, retry_url=reverse("cloudauth:start"))
+        return audited_rejection(request, attempt, rejection, cpf=proof.cpf, retry_url=_start_url(target))
     except DatabaseError:
         logger.exception("cloud login %s: database unavailable", attempt.reference)
-        return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
+        return audit_unavailable_response(
+            request, reference=attempt.reference, at=attempt.at, retry_url=_start_url(target)
+        )
     failed = accept_login(request, attempt, user, backend=BACKEND)
     if failed is not None:
         return failed
     request.session.pop(flows.SESSION_BINDING, None)
-    response = HttpResponseRedirect(str(certauth_settings.LOGIN_REDIRECT_URL))
+    destination = after_login(request, target) if target else str(certauth_settings.LOGIN_REDIRECT_URL)
+    response = HttpResponseRedirect(destination)
     known_browsers.remember(request, response, proof.cpf)
     return response
 
@@ -184,12 +197,24 @@ def _attempt(request: HttpRequest, provider: str = "") -> audit.AttemptContext:
     return audit.AttemptContext.from_request(request, method=LoginMethod.CLOUD, provider=provider)
 
 
-def _refuse(request: HttpRequest, attempt: audit.AttemptContext, error: PscError, *, cpf: str) -> HttpResponse:
+def _refuse(
+    request: HttpRequest, attempt: audit.AttemptContext, error: PscError, *, cpf: str, target: str | None
+) -> HttpResponse:
     logger.info("cloud login %s refused: %s %s", attempt.reference, error.reason, error.detail)
     rejection = LoginRejected(error.reason, error.detail)
     return audited_rejection(
-        request, attempt, rejection, cpf=cpf, retry_url=reverse("cloudauth:start"), retry_at=error.retry_at
+        request, attempt, rejection, cpf=cpf, retry_url=_start_url(target), retry_at=error.retry_at
     )
+
+
+def _next_of(flow: CloudLogin | None) -> str | None:
+    """The flow's ``next``, judged again now (the allowed origins may have changed since it began)."""
+    return safe_next(flow.next_url) if flow is not None and flow.next_url else None
+
+
+def _start_url(target: str | None) -> str:
+    """ "Tentar novamente": a new cloud login, keeping ``next``."""
+    return with_next(reverse("cloudauth:start"), target)
 
 
 def _authorization_error(flow: CloudLogin, error: str, description: str) -> PscError:
