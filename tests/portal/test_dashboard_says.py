@@ -67,11 +67,18 @@ def test_the_login_method_says_a3_once(certificate_dashboard):
     assert "(A3)" not in certificate_dashboard
 
 
-def test_a_member_is_sent_to_the_portal_de_atendimento_by_a_link(certificate_dashboard):
-    assert (
-        f'Acesse os serviços do <a href="{PAT}" id="link-pat">Portal de Atendimento do INSS</a> pelo menu da sua '
-        "entidade." in certificate_dashboard
-    )
+def pat_button(page: str) -> str:
+    """The dashboard's "Acessar o Portal de Atendimento" button (its opening tag)."""
+    found = re.search(r'<a [^>]*id="link-pat">(?:<i [^>]*></i>)?Acessar o Portal de Atendimento</a>', page)
+    assert found, "no Acessar o Portal de Atendimento button"
+    return found.group(0)
+
+
+def test_a_member_is_sent_to_the_portal_de_atendimento_by_the_first_button(certificate_dashboard):
+    button = pat_button(certificate_dashboard)
+    assert f'href="{PAT}"' in button and "br-button primary" in button
+    # The main next step: right under the greeting, before the facts of the session.
+    assert certificate_dashboard.index(button) < certificate_dashboard.index('<dl class="fatos')
 
 
 def test_the_portal_de_atendimento_link_follows_the_setting(proxy_client, login_with, member_factory, settings):
@@ -79,7 +86,16 @@ def test_the_portal_de_atendimento_link_follows_the_setting(proxy_client, login_
     member_factory(oab="0123456SP")
     login_with(LAWYER)
     page = text(proxy_client.get("/painel/", secure=True))
-    assert '<a href="https://pat.exemplo.gov.br/" id="link-pat">' in page and PAT not in page
+    assert 'href="https://pat.exemplo.gov.br/"' in pat_button(page) and f'href="{PAT}"' not in page
+
+
+def test_without_a_portal_de_atendimento_address_the_step_is_said(proxy_client, login_with, member_factory, settings):
+    settings.PORTAL_PAT_URL = ""
+    member_factory(oab="0123456SP")
+    login_with(LAWYER)
+    page = text(proxy_client.get("/painel/", secure=True))
+    assert 'id="link-pat"' not in page
+    assert "Acesse os serviços do Portal de Atendimento do INSS pelo menu da sua entidade." in page
 
 
 def test_a_certificate_member_sees_the_entitys_date(certificate_dashboard):
