@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, render_template_string, request
 from werkzeug.wrappers import Response
 
+from certauth.icp.numbers import mask_cpf
 from oidc.gateway_signature import GatewayIdentity, GatewaySignatureError, request_target, verify
 
 BRASILIA = ZoneInfo("America/Sao_Paulo")
@@ -25,6 +26,14 @@ ASSURANCES = {
     "urn:inss:a3:acr:a3": "Certificado A3",
     "urn:inss:a3:acr:a4": "Certificado A4",
     "urn:inss:a3:acr:senha": "Login e senha",
+}
+
+#: Why the headers were refused, for the person reading the page (the exception's text is for developers).
+REFUSALS = {
+    "no gateway secret": "o segredo compartilhado com o gateway não foi configurado",
+    "missing": "os cabeçalhos de identidade do gateway não vieram",
+    "bad signature": "a assinatura não confere: cabeçalhos alterados, forjados ou copiados de outro endereço",
+    "stale": "a assinatura tem mais de um minuto",
 }
 
 legacy = Blueprint("legacy", __name__, url_prefix="/legado")
@@ -48,7 +57,8 @@ _PAGE = """{% extends "base.html" %}
 {% else %}
 <section class="aviso aviso--erro">
   <h1>Sistema legado (demonstração): acesso recusado</h1>
-  <p id="motivo">A identidade recebida não foi confirmada ({{ reason }}). Entre pelo gateway do Portal de Acesso A3.</p>
+  <p id="motivo">A identidade recebida não foi confirmada: {{ reason }}. Entre pelo gateway do Portal de
+    Acesso A3.</p>
 </section>
 {% endif %}
 {% endblock %}
@@ -67,7 +77,7 @@ def facts(identity: GatewayIdentity) -> list[tuple[str, str, str]]:
         else identity.method
     )
     return [
-        ("cpf", "CPF", identity.cpf),
+        ("cpf", "CPF", mask_cpf(identity.cpf)),
         ("entidade", "Entidade", identity.entity or "ainda não escolhida"),
         ("entidades", "Entidades em que pode atuar", ", ".join(identity.entities) or "nenhuma"),
         ("metodo", "Forma de entrada", method),
@@ -85,7 +95,8 @@ def page(rest: str) -> tuple[str, int] | Response:
             gateway_secret(), method=request.method, uri=request_target(request.environ), headers=request.headers
         )
     except GatewaySignatureError as refusal:
-        return render_template_string(_PAGE, identity=None, reason=str(refusal)), 403
+        reason = next((text for key, text in REFUSALS.items() if str(refusal).startswith(key)), "cabeçalhos inválidos")
+        return render_template_string(_PAGE, identity=None, reason=reason), 403
     response = Response(render_template_string(_PAGE, identity=identity, facts=facts(identity)), mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     return response
