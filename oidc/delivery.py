@@ -93,11 +93,9 @@ def deliver_due(
             until = at + claim_duration()
             claimed = [pk for pk in candidates if claim(pk, at=at, until=until)]
             result.claimed_elsewhere += len(candidates) - len(claimed)
-            rows = list(
-                LogoutDelivery.objects.filter(pk__in=claimed).select_related(
-                    "session_client__client", "session_client__user"
-                )
-            )
+            # Not joined to the account (an inner join would drop a link whose account row is gone: its claimed
+            # logout would then never be sent nor recorded); ``subject`` reads it, if it is there.
+            rows = list(LogoutDelivery.objects.filter(pk__in=claimed).select_related("session_client__client"))
             jobs = [(row, _token_for(row.session_client, clock())) for row in rows]
             outcomes = pool.map(lambda job: post(job[0].session_client.client.backchannel_logout_uri, job[1]), jobs)
             for (row, _), (ok, status) in zip(jobs, outcomes, strict=True):

@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY
 
 from oidc import delivery
 from oidc.models import Client, LogoutDelivery
+from portal.models import Member, User
 from tests.oidc.conftest import BackchannelReceiver, verified_logout_token
 
 pytestmark = pytest.mark.django_db
@@ -245,3 +246,19 @@ def test_deliveries_are_counted_by_outcome_in_the_metrics(
 
     assert (sample("delivered") - before[0], sample("failed") - before[1]) == (1, 1)
     assert REGISTRY.get_sample_value("portal_a3_oidc_logout_pending") == 1
+
+
+def test_a_link_whose_account_row_is_gone_still_gets_its_logout_by_sid(
+    client: Client, backchannel: BackchannelReceiver, owed_logout: Callable[..., LogoutDelivery]
+) -> None:
+    row = owed_logout(client)
+    account = row.session_client.user
+    Member.objects.filter(user=account).update(user=None)
+    User.objects.filter(pk=account.pk)._raw_delete(User.objects.db)  # the link has no database constraint on it
+
+    result = delivery.deliver_due(timezone.now(), host_id=HOST)
+
+    assert [a.outcome for a in result.attempts] == ["delivered"]
+    _, claims = verified_logout_token(backchannel.tokens()[0])
+    assert claims["sid"] == row.session_client.sid
+    assert "sub" not in claims
