@@ -64,6 +64,9 @@ def create_app(settings: Settings) -> Flask:
             "code_challenge_method": "S256",
             "token_endpoint_auth_method": "client_secret_basic",
             "verify": settings.ca_file or True,
+            # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's own ``verify``: with a CA file
+            # configured, the environment is not consulted (nor its proxies: the portal is on loopback in the demo).
+            "trust_env": settings.ca_file is None,
             "default_timeout": settings.timeout,
         },
     )

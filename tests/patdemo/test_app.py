@@ -36,7 +36,12 @@ USERINFO: dict[str, Any] = {
         {"code": "SIND-1", "name": "Sindicato dos Aposentados", "kind": "sindicato", "uf": "RJ"},
     ],
     "oab": [{"number": "123456", "uf": "SP"}],
-    "certificate": {"type": "A3", "serial": "0A1B2C", "issuer": "AC Teste OAB", "not_after": "2027-01-01T00:00:00Z"},
+    "certificate": {
+        "type": "A3",
+        "serial": "0A1B2C",
+        "issuer": "CN=AC Teste OAB,OU=AC Teste Nivel 1,O=ICP-Brasil,C=BR",
+        "not_after": "2027-01-01T00:00:00Z",
+    },
 }
 
 
@@ -125,9 +130,12 @@ def test_a_login_shows_what_the_pat_learned(client, provider):
     assert '<dd id="metodo">Certificado A3 em token/cartão</dd>' in body
     assert '<dd id="garantia">Certificado ICP-Brasil A3</dd>' in body
     assert '<dd id="login-em">01/01/2026 09:00:00</dd>' in body
-    assert '<dd id="entidade">OAB Seção São Paulo (OAB-SP · oab · SP)</dd>' in body
+    assert '<dd id="entidade">OAB Seção São Paulo (OAB-SP · Seccional da OAB · SP)</dd>' in body
     assert "<li>Sindicato dos Aposentados (SIND-1 · sindicato · RJ)</li>" in body
     assert '<dd id="oab">123456/SP</dd>' in body
+    assert '<dd id="certificado-tipo">A3</dd>' in body and '<dd id="certificado-serie">0A1B2C</dd>' in body
+    assert '<dd id="certificado-emissor">AC Teste OAB</dd>' in body
+    assert '<dd id="certificado-validade">31/12/2026 21:00:00</dd>' in body
     assert 'id="senha-ate"' not in body
     assert f'<meta http-equiv="refresh" content="{3}">' in body
     assert base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
@@ -329,3 +337,19 @@ def test_the_gateways_legacy_page_is_mounted_and_refuses_a_request_without_the_g
     response = client.get("/legado/")
     assert response.status_code == 403
     assert "acesso recusado" in text(response)
+
+
+def test_the_configured_ca_wins_over_a_ca_bundle_in_the_environment(settings_, signing_key, monkeypatch, tmp_path):
+    """requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (set on many machines and CI) override a session's own
+    ``verify``: the portal's demo certificate would then fail to verify (found in the browser test)."""
+    import dataclasses
+
+    from patdemo.app import create_app
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    ca_file = str(tmp_path / "ac-tls-demo.pem")
+    portal = create_app(dataclasses.replace(settings_, ca_file=ca_file)).extensions["patdemo.portal"]
+    url = f"{ISSUER}/.well-known/openid-configuration"
+    for session in (portal._get_session(), portal._get_oauth_client()):
+        assert session.merge_environment_settings(url, {}, None, None, None)["verify"] == ca_file
