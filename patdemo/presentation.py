@@ -73,11 +73,16 @@ def from_iso(value: object) -> str | None:
     return brasilia(instant if instant.tzinfo else instant.replace(tzinfo=dt.UTC))
 
 
+#: ``kind`` of an entity claim (the portal's EntityKind).
+ENTITY_KINDS = {"oab": "Seccional da OAB", "municipio": "Município", "outra": "Outra entidade"}
+
+
 def entity(value: object) -> str | None:
     """``Nome (código · tipo · UF)`` of an ``entity`` claim."""
     if not isinstance(value, Mapping) or not value.get("name"):
         return None
-    details = " · ".join(str(value[k]) for k in ("code", "kind", "uf") if value.get(k))
+    kind = ENTITY_KINDS.get(str(value.get("kind")), value.get("kind"))
+    details = " · ".join(str(v) for v in (value.get("code"), kind, value.get("uf")) if v)
     return f"{value['name']} ({details})" if details else str(value["name"])
 
 
@@ -116,19 +121,22 @@ def facts(claims: Mapping[str, Any]) -> list[Fact]:
         )
     certificate = claims.get("certificate")
     if isinstance(certificate, Mapping) and certificate.get("serial"):
-        description = " · ".join(
-            part
-            for part in (
-                str(certificate.get("type") or ""),
-                f"série {certificate['serial']}",
-                str(certificate.get("issuer") or ""),
-                f"válido até {from_iso(certificate.get('not_after'))}"
-                if from_iso(certificate.get("not_after"))
-                else "",
-            )
-            if part
-        )
-        rows.append(Fact("certificado", "Certificado", description))
+        rows.append(Fact("certificado-tipo", "Certificado", str(certificate.get("type") or "Não informado")))
+        rows.append(Fact("certificado-serie", "Número de série", str(certificate["serial"])))
+        if certificate.get("issuer"):
+            rows.append(Fact("certificado-emissor", "Autoridade certificadora", issuer_name(certificate["issuer"])))
+        if from_iso(certificate.get("not_after")):
+            rows.append(Fact("certificado-validade", "Certificado válido até", str(from_iso(certificate["not_after"]))))
     if claims.get("cnpj"):
         rows.append(Fact("cnpj", "CNPJ do certificado", str(claims["cnpj"])))
     return rows
+
+
+def issuer_name(issuer: object) -> str:
+    """The issuing CA's common name of an RFC 4514 name (``CN=AC Teste OAB,OU=…``), or the name as it is."""
+    text = str(issuer)
+    for part in text.split(","):
+        key, _, value = part.strip().partition("=")
+        if key.upper() == "CN" and value:
+            return value
+    return text
