@@ -36,6 +36,7 @@ def provider_settings(
 ) -> dict[str, Any]:
     return {
         "OIDC_ENABLED": True,
+        "CLIENT_SECRET_HASHER": "client_secret_sha256",  # oidc.hashers: the secrets are random, not passwords
         "OIDC_ISS_ENDPOINT": issuer,
         "OIDC_RSA_PRIVATE_KEY": read_key(signing_key_file),
         "OIDC_RSA_PRIVATE_KEYS_INACTIVE": [k for k in (read_key(p) for p in inactive_key_files) if k],

@@ -223,6 +223,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "oidc.hashers.ClientSecretHasher",  # OpenID clients' random secrets only (never a person's password)
 ]
 LOGIN_URL = "portal:home"
 

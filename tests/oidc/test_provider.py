@@ -173,3 +173,11 @@ def test_a_wrong_verifier_or_redirect_uri_gets_no_token(
     assert exchange(code_of(authorize(proxy_client)), verifier="w" * 64).status_code == 400
     response = authorize(proxy_client, redirect_uri="https://pat.example/outro")
     assert "code=" not in response.get("Location", "")
+
+
+def test_client_secrets_are_stored_with_the_fast_salted_hash_and_passwords_never_are(rp: Client) -> None:
+    from django.contrib.auth.hashers import check_password, make_password
+
+    assert rp.client_secret.startswith("client_secret_sha256$1$")
+    assert check_password(SECRET, rp.client_secret)
+    assert not make_password("uma senha de pessoa").startswith("client_secret_sha256$")
