@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     # Open sessions that handed tokens to a client are re-evaluated by the worker at least this often (seconds),
     # and at once when staff change what they depend on.
     "SESSION_SWEEP_SECONDS": 60,
+    # Ended session links (and their delivered or abandoned logouts) are kept this long for staff, then purged.
+    "RETENTION_DAYS": 30,
     # The nginx gateway for a PAT that cannot speak OpenID Connect: the HMAC key shared with its upstream, the
     # upstream, its public base URL (where the login sends the user back), and whether it admits A3 sessions only.
     "GATEWAY_SECRET": "",

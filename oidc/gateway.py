@@ -29,6 +29,7 @@ from certauth.models import LoginMethod
 from certauth.proxy import is_trusted_proxy
 from certauth.sessions import SessionCertificate
 from oidc import gateway_signature as signature
+from oidc.claims import Assurance
 from oidc.conf import settings
 from portal import session_keys
 from portal.models import User
@@ -40,9 +41,9 @@ ORIGINAL_METHOD = "HTTP_X_A3_ORIGINAL_METHOD"
 ORIGINAL_URI = "HTTP_X_A3_ORIGINAL_URI"
 #: Where nginx sends the browser on a deny (``auth_request_set $a3_login``): the login, back to the gateway URL.
 LOGIN_HEADER = "X-A3-Login"
-#: The assurance (``acr``) of each kind of session, as the provider's claims name it.
-ACR_BY_TYPE = {"A3": "urn:inss:a3:acr:a3", "A4": "urn:inss:a3:acr:a4"}
-ACR_PASSWORD = "urn:inss:a3:acr:senha"  # noqa: S105  (not a secret: a name)
+#: The assurance (``acr``) of each kind of session: the provider's own values (``oidc.claims.Assurance``).
+ACR_BY_TYPE = {"A3": str(Assurance.A3), "A4": str(Assurance.A4)}
+ACR_PASSWORD = str(Assurance.PASSWORD)
 AMR_PASSWORD = "passwd"  # noqa: S105
 
 

@@ -67,7 +67,8 @@ class SessionClient(models.Model):
 
     session_key = models.CharField("sessão", max_length=64, db_index=True)
     client = models.ForeignKey(settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_constraint=False)
+    # an account deleted while its logout is owed must not take the logout with it (it goes out by sid)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False)
     sid = models.CharField(max_length=64, unique=True, default=new_sid)
     facts: models.JSONField[dict[str, Any]] = models.JSONField("dados da sessão", default=dict)
     created_at = models.DateTimeField("criada em", auto_now_add=True)
@@ -102,7 +103,7 @@ class LogoutDelivery(models.Model):
     session_client = models.OneToOneField(SessionClient, on_delete=models.CASCADE, related_name="delivery")
     created_at = models.DateTimeField("criado em", auto_now_add=True)
     attempts = models.PositiveIntegerField("tentativas", default=0)
-    next_attempt_at = models.DateTimeField("próxima tentativa", db_index=True)
+    next_attempt_at = models.DateTimeField("próxima tentativa")
     claimed_until = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField("entregue em", null=True, blank=True)
     gave_up_at = models.DateTimeField("abandonado em", null=True, blank=True)
@@ -111,6 +112,13 @@ class LogoutDelivery(models.Model):
     class Meta:
         verbose_name = "logout por canal de retaguarda"
         verbose_name_plural = "logouts por canal de retaguarda"
+        indexes = [  # every host's worker looks for due rows every second: only the pending ones are indexed
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(delivered_at__isnull=True, gave_up_at__isnull=True),
+                name="oidc_logout_due",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.session_client)

@@ -19,9 +19,12 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from oidc.delivery import Attempt, deliver_due
+from oidc.retention import purge
 from portal.serving.shutdown import StopRequests
 
 logger = logging.getLogger("oidc.worker")
+#: How often a worker purges what the provider no longer needs (``oidc.retention``).
+PURGE_INTERVAL = dt.timedelta(hours=1)
 
 Sweep = Callable[[dt.datetime], int]
 
@@ -43,6 +46,7 @@ def load_sweep() -> Sweep | None:
 
 
 class Command(BaseCommand):
+    last_purge: dt.datetime | None = None
     help = (
         "Reavalia as sessões abertas com clientes OpenID Connect e entrega os logouts por canal de retaguarda "
         "(com novas tentativas), em rodadas até SIGTERM/Ctrl-C."
@@ -90,6 +94,12 @@ class Command(BaseCommand):
             except Exception:
                 logger.exception("oidc_worker: falha na reavaliação das sessões")
                 self.stderr.write(f"{_stamp(now)} falha na reavaliação das sessões (detalhes no log)")
+        if self.last_purge is None or now - self.last_purge >= PURGE_INTERVAL:
+            self.last_purge = now
+            try:
+                purge(now)
+            except Exception:
+                logger.exception("oidc_worker: falha na limpeza dos registros antigos")
         try:
             result = deliver_due(timezone.now(), host_id=host_id, stop=stop)
         except Exception:
