@@ -20,10 +20,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
+from django.utils import formats, timezone
 from oauth2_provider.models import (
     get_access_token_model,
     get_application_model,
@@ -81,6 +81,17 @@ def may_retry_deliveries(request: HttpRequest) -> bool:
     return _in_groups(request, MANAGEMENT_GROUP)
 
 
+def _instant(value: Any) -> str:
+    """A date and time as the lists show them: short, in Brasília's time ("07/12/2026 14:05")."""
+    if value is None:
+        return "—"
+    return str(formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT"))
+
+
+class _Media:
+    css = {"all": ("oidc/admin.css",)}
+
+
 # --- clients ---------------------------------------------------------------------------------------------------
 
 
@@ -136,6 +147,8 @@ class ClientForm(forms.ModelForm):  # type: ignore[type-arg]
     )
     allowed_scopes = ScopesField(
         label="escopos permitidos",
+        required=False,  # openid alone
+        initial=list(SCOPES),
         choices=[(name, f"{name} — {text}") for name, text in SCOPES.items()],
         widget=forms.CheckboxSelectMultiple,
         help_text="O cliente só pode pedir estes escopos; openid é sempre incluído.",
@@ -170,11 +183,12 @@ class ClientForm(forms.ModelForm):  # type: ignore[type-arg]
 class ClientAdmin(ScopedHistoryAdmin):
     form = ClientForm
     change_form_template = "admin/oidc/client/change_form.html"
-    list_display = ("name", "client_id", "a3_only", "backchannel_logout_uri", "updated")
+    list_display = ("name", "client_id_shown", "a3_only", "backchannel_logout_uri", "updated_shown")
     list_filter = ("a3_only",)
     search_fields = ("name", "=client_id")
     ordering = ("name",)
-    readonly_fields = ("client_id", "created", "updated")
+    readonly_fields = ("client_id_shown", "created_shown", "updated_shown")
+    Media = _Media
     actions = ("regenerate_secret",)
     _main = (
         "name",
@@ -186,9 +200,21 @@ class ClientAdmin(ScopedHistoryAdmin):
     )
     add_fieldsets = ((None, {"fields": _main}),)
     fieldsets = (
-        (None, {"fields": ("client_id", *_main)}),
-        ("Registro", {"fields": ("created", "updated")}),
+        (None, {"fields": ("client_id_shown", *_main)}),
+        ("Registro", {"fields": ("created_shown", "updated_shown")}),
     )
+
+    @admin.display(description="identificador (client_id)", ordering="client_id")
+    def client_id_shown(self, obj: Client) -> str:
+        return str(obj.client_id)
+
+    @admin.display(description="registrado em", ordering="created")
+    def created_shown(self, obj: Client) -> str:
+        return _instant(obj.created)
+
+    @admin.display(description="alterado em", ordering="updated")
+    def updated_shown(self, obj: Client) -> str:
+        return _instant(obj.updated)
 
     # Superusers only, whatever permissions a group was given.
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -280,8 +306,17 @@ class _ReadOnlyForNationalStaff(admin.ModelAdmin):  # type: ignore[type-arg]
         return super().get_search_results(request, queryset, search_term)
 
 
-def _member(user: User) -> str:
-    return mask_cpfs(user.get_username())
+def _with_member(queryset: QuerySet[Any], user_id: str) -> QuerySet[Any]:
+    """The rows with their member's username (the CPF) as ``member_username``: read by a subquery, not a join, so a
+    link whose account is gone (the link keeps its user id without a constraint) is still listed."""
+    username = User.objects.filter(pk=OuterRef(user_id)).values("username")[:1]
+    annotated: QuerySet[Any] = queryset.annotate(member_username=Subquery(username))
+    return annotated
+
+
+def _member(obj: Any) -> str:
+    username = getattr(obj, "member_username", None)
+    return mask_cpfs(username) if username else "conta removida"
 
 
 class DeliveryStatusFilter(admin.SimpleListFilter):
@@ -301,6 +336,25 @@ class DeliveryStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ClientFilter(admin.RelatedFieldListFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = "cliente"
+
+
+class LinkOpenFilter(admin.SimpleListFilter):
+    title = "situação"
+    parameter_name = "situacao"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("aberta", "Aberta"), ("encerrada", "Encerrada")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() in {"aberta", "encerrada"}:
+            return queryset.filter(ended_at__isnull=self.value() == "aberta")
+        return queryset
+
+
 def delivery_status(delivery: LogoutDelivery) -> str:
     if delivery.delivered_at is not None:
         return "entregue"
@@ -314,14 +368,15 @@ class LogoutDeliveryAdmin(_ReadOnlyForNationalStaff):
     list_display = (
         "client",
         "member",
-        "created_at",
+        "created",
         "attempts",
-        "next_attempt_at",
+        "next_attempt",
         "status",
         "last_status",
     )
-    list_select_related = ("session_client__client", "session_client__user")
-    list_filter = (DeliveryStatusFilter, "session_client__client")
+    Media = _Media
+    list_select_related = ("session_client__client",)
+    list_filter = (DeliveryStatusFilter, ("session_client__client", ClientFilter))
     search_fields = ("=session_client__user__username", "session_client__client__name")
     ordering = ("-created_at",)
     actions = ("retry_now",)
@@ -330,9 +385,9 @@ class LogoutDeliveryAdmin(_ReadOnlyForNationalStaff):
         "member",
         "session_ended",
         "end_reason",
-        "created_at",
+        "created",
         "attempts",
-        "next_attempt_at",
+        "next_attempt",
         "status",
         "delivered_at",
         "gave_up_at",
@@ -344,13 +399,24 @@ class LogoutDeliveryAdmin(_ReadOnlyForNationalStaff):
     def client(self, obj: LogoutDelivery) -> str:
         return str(obj.session_client.client)
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LogoutDelivery]:
+        return _with_member(super().get_queryset(request), "session_client__user_id")
+
     @admin.display(description="membro (CPF)")
     def member(self, obj: LogoutDelivery) -> str:
-        return _member(obj.session_client.user)
+        return _member(obj)
 
     @admin.display(description="sessão encerrada em")
-    def session_ended(self, obj: LogoutDelivery) -> Any:
-        return obj.session_client.ended_at
+    def session_ended(self, obj: LogoutDelivery) -> str:
+        return _instant(obj.session_client.ended_at)
+
+    @admin.display(description="criado em", ordering="created_at")
+    def created(self, obj: LogoutDelivery) -> str:
+        return _instant(obj.created_at)
+
+    @admin.display(description="próxima tentativa", ordering="next_attempt_at")
+    def next_attempt(self, obj: LogoutDelivery) -> str:
+        return _instant(obj.next_attempt_at) if delivery_status(obj) == "pendente" else "—"
 
     @admin.display(description="motivo do encerramento")
     def end_reason(self, obj: LogoutDelivery) -> str:
@@ -381,20 +447,40 @@ class LogoutDeliveryAdmin(_ReadOnlyForNationalStaff):
 
 @admin.register(SessionClient)
 class SessionClientAdmin(_ReadOnlyForNationalStaff):
-    list_display = ("client", "member", "created_at", "ended_at", "end_reason", "delivery")
-    list_select_related = ("client", "user", "delivery")
-    list_filter = ("client", ("ended_at", admin.EmptyFieldListFilter))
+    list_display = ("client_name", "member", "created", "ended", "end_reason_shown", "logout")
+    Media = _Media
+    list_select_related = ("client", "delivery")
+    list_filter = (LinkOpenFilter, ("client", ClientFilter))
     search_fields = ("=user__username", "client__name")
     ordering = ("-created_at",)
-    fields = ("client", "member", "created_at", "ended_at", "end_reason", "delivery")
+    fields = ("client_name", "member", "created", "ended", "end_reason_shown", "logout")
     readonly_fields = fields
+
+    @admin.display(description="criada em", ordering="created_at")
+    def created(self, obj: SessionClient) -> str:
+        return _instant(obj.created_at)
+
+    @admin.display(description="encerrada em", ordering="ended_at")
+    def ended(self, obj: SessionClient) -> str:
+        return _instant(obj.ended_at) if obj.ended_at else "aberta"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SessionClient]:
+        return _with_member(super().get_queryset(request), "user_id")
 
     @admin.display(description="membro (CPF)")
     def member(self, obj: SessionClient) -> str:
-        return _member(obj.user)
+        return _member(obj)
 
-    @admin.display(description="logout por canal de retaguarda")
-    def delivery(self, obj: SessionClient) -> str:
+    @admin.display(description="cliente", ordering="client__name")
+    def client_name(self, obj: SessionClient) -> str:
+        return str(obj.client)
+
+    @admin.display(description="motivo do encerramento", ordering="end_reason")
+    def end_reason_shown(self, obj: SessionClient) -> str:
+        return obj.end_reason or "—"
+
+    @admin.display(description="logout ao cliente")
+    def logout(self, obj: SessionClient) -> str:
         try:
             return delivery_status(obj.delivery)
         except LogoutDelivery.DoesNotExist:

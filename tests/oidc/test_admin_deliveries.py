@@ -67,6 +67,24 @@ def test_national_staff_read_the_deliveries_with_the_cpf_masked_and_no_session_k
         assert shown in listed, shown
 
 
+def test_a_delivery_whose_account_is_gone_is_still_listed(
+    staff: dict[str, HttpClient], deliveries: dict[str, LogoutDelivery]
+) -> None:
+    """A session link keeps its user id without a constraint: the account may be gone while its logout is owed."""
+    pending = deliveries["pending"]
+    SessionClient.objects.filter(pk=pending.session_client_id).update(user_id=987654)
+    for url in (
+        LIST_URL,
+        f"{LIST_URL}{pending.pk}/change/",
+        LINKS_URL,
+        f"{LINKS_URL}{pending.session_client_id}/change/",
+    ):
+        response = staff["gestao"].get(url, secure=True)
+        assert response.status_code == 200, url
+        assert "conta removida" in response.content.decode(), url
+    assert staff["gestao"].get(LIST_URL, secure=True).context["cl"].result_count == 3
+
+
 def test_the_superintendencias_do_not_see_the_deliveries(
     staff: dict[str, HttpClient], deliveries: dict[str, LogoutDelivery]
 ) -> None:
