@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from django import forms
@@ -40,6 +41,10 @@ from portal.admin_history import ScopedHistoryAdmin
 from portal.models import User
 from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP
 from portal.wording import counted
+
+# django-oauth-toolkit's admin module registers its admins when imported: imported here first, whatever the order of
+# the apps (the admin's autodiscovery then finds it loaded), so that they are taken off below and never come back.
+import_module("oauth2_provider.admin")
 
 for _model in (
     get_application_model(),
