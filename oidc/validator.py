@@ -80,6 +80,12 @@ class PortalValidator(OAuth2Validator):  # type: ignore[misc]  # django-oauth-to
                 SessionToken.objects.get_or_create(token_family=family, defaults={"session_client": link})
         return result
 
+    def get_original_scopes(self, refresh_token: str, request: Request, *args: Any, **kwargs: Any) -> list[str]:
+        """A refresh keeps only the scopes the client is still allowed (staff may have narrowed them since)."""
+        original = super().get_original_scopes(refresh_token, request, *args, **kwargs)
+        scopes = original.split() if isinstance(original, str) else list(original)
+        return [scope for scope in scopes if scope in allowed_scopes(request.client)]
+
     def validate_refresh_token(
         self, refresh_token: str, client: Any, request: Request, *args: Any, **kwargs: Any
     ) -> bool:

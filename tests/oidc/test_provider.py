@@ -181,3 +181,16 @@ def test_client_secrets_are_stored_with_the_fast_salted_hash_and_passwords_never
     assert rp.client_secret.startswith("client_secret_sha256$1$")
     assert check_password(SECRET, rp.client_secret)
     assert not make_password("uma senha de pessoa").startswith("client_secret_sha256$")
+
+
+def test_a_refresh_loses_the_scopes_staff_withdrew_from_the_client(
+    rp: Client, login_with: Callable[..., Any], member_factory: Callable[..., Any], proxy_client: WebClient
+) -> None:
+    member_factory(LAWYER.cpf)
+    login_with(LAWYER)
+    body = json.loads(exchange(code_of(authorize(proxy_client))).content)
+    rp.allowed_scopes = "openid profile"
+    rp.save()
+    renewed = json.loads(refresh(body["refresh_token"]).content)
+    assert set(renewed["scope"].split()) == {"openid", "profile"}
+    assert "certificate" not in id_token_claims(renewed["id_token"])
