@@ -12,6 +12,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from certauth.sessions import SESSION_KEY as CERTIFICATE_SESSION_KEY
 from certauth.signals import crl_loaded
 from portal import session_keys
 from portal.models import Member, Membership, OabRegistration, PartnerEntity, User
@@ -36,6 +37,30 @@ def _record_member_login(sender: Any, *, request: Any, user: User, **kwargs: Any
     update_last_login(sender, user)
     if isinstance(user, User):
         record_member_login(user=user, method="password", at=timezone.now())
+
+
+#: What a session keeps of how it logged in (the method's own keys): a new login replaces all of it.
+_LOGIN_KEYS = (
+    CERTIFICATE_SESSION_KEY,
+    session_keys.METHOD,
+    session_keys.PASSWORD_ENTITIES,
+    session_keys.SCHEDULE_CHECKED_AT,
+    session_keys.SCHEDULE_CHECKED_GENERATION,
+    session_keys.CUTOVER_AT,
+    session_keys.CUTOVER_OWN_DATE,
+    session_keys.ENTITY,
+    session_keys.ACCESS_CHECKED_GENERATION,
+)
+
+
+@receiver(user_logged_in, dispatch_uid="portal.forget_previous_login")
+def _forget_previous_login(sender: Any, *, request: Any, user: User, **kwargs: Any) -> None:
+    """Django keeps a session's data when the same account logs in again: a certificate login after a password
+    login would stay a password session (ended at the cutover, sent back by an "A3 only" client). Sent inside
+    ``auth.login``, before the login writes its own keys."""
+    if request is not None and hasattr(request, "session"):
+        for key in _LOGIN_KEYS:
+            request.session.pop(key, None)
 
 
 @receiver(user_logged_in, dispatch_uid="portal.start_session_clock")
