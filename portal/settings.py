@@ -171,8 +171,9 @@ INSTALLED_APPS = [
     "cloudauth",
     "rollout",
     "portal",
-    "oauth2_provider",
+    # oidc before oauth2_provider: its oauth2_provider/*.html (Portuguese, the portal's look) replace the library's
     "oidc",
+    "oauth2_provider",
 ]
 
 MIDDLEWARE = [
