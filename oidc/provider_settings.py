@@ -33,7 +33,9 @@ def provider_settings(
     inactive_key_files: Iterable[str],
     access_token_seconds: int,
     session_seconds: int,
+    allow_http_redirects: bool = False,
 ) -> dict[str, Any]:
+    """``allow_http_redirects``: the demo's stand-in and the tests' clients on loopback (production: https only)."""
     return {
         "OIDC_ENABLED": True,
         "CLIENT_SECRET_HASHER": "client_secret_sha256",  # oidc.hashers: the secrets are random, not passwords
@@ -58,7 +60,7 @@ def provider_settings(
         "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
         "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
         "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
-        "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": False,  # the demo's stand-in is http on loopback
+        "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": not allow_http_redirects,
         "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
         "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
         "ACCESS_TOKEN_EXPIRE_SECONDS": access_token_seconds,
@@ -68,5 +70,5 @@ def provider_settings(
         "ROTATE_REFRESH_TOKEN": True,
         "REFRESH_TOKEN_REUSE_PROTECTION": True,
         "REQUEST_APPROVAL_PROMPT": "auto",
-        "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+        "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if allow_http_redirects else ["https"],
     }
