@@ -41,6 +41,8 @@ from portal.selectors import member_for_login, member_for_user
 RESOLUTION = 60
 #: Kept for callers that prepare sessions by hand (bench/).
 LAST_SEEN_KEY = session_keys.LAST_SEEN
+#: How an idle session's end is named to ``user_logged_out``'s receivers (it shows no refusal page, only a notice).
+IDLE_END = "SESSION_IDLE"
 #: Set (True) on a request that only checks whether its session is still open, on nobody's behalf.
 BACKGROUND_CHECK = "portal_background_check"
 
@@ -89,6 +91,7 @@ class SessionLimitsMiddleware:
             return self.end(request, Reason.SESSION_EXPIRED, detail)
         last_seen = request.session.get(session_keys.LAST_SEEN)
         if isinstance(last_seen, int) and now - last_seen > int(settings.SESSION_IDLE_MINUTES) * 60:
+            request.session_end_reason = IDLE_END  # type: ignore[attr-defined]  # for user_logged_out's receivers
             auth.logout(request)
             messages.info(request, "Sua sessão foi encerrada por inatividade. Entre novamente.")
             return HttpResponseRedirect(reverse("portal:home"))

@@ -530,7 +530,7 @@ CAUSES = {
     "certificate-revoked": (end_by_revoking_the_certificate, "CERT_REVOKED"),
     "staff-ended-the-sessions": (end_by_staff, "SESSION_ENDED"),
     "password-cutover": (end_by_the_cutover, "PASSWORD_RETIRED"),
-    "idle-limit": (end_by_the_idle_limit, "LOGOUT"),  # the idle limit logs out without a code of its own
+    "idle-limit": (end_by_the_idle_limit, "SESSION_IDLE"),
     "absolute-limit": (end_by_the_absolute_limit, "SESSION_EXPIRED"),
 }
 

@@ -154,3 +154,15 @@ def test_the_background_check_is_not_the_users_activity(
     assert proxy_client.session[session_keys.LAST_SEEN] == before
     assert check_session(key, touch=True).open
     assert proxy_client.session[session_keys.LAST_SEEN] > before
+
+
+def test_an_idle_session_ends_its_links_naming_the_idle_limit(
+    rp: Client, login_with: Callable[..., Any], member_factory: Callable[..., Any], proxy_client: WebClient
+) -> None:
+    linked_session(rp, login_with, member_factory, proxy_client)
+    store = proxy_client.session
+    store[session_keys.LAST_SEEN] = int(store[session_keys.LAST_SEEN]) - settings.SESSION_IDLE_MINUTES * 60 - 5
+    store.save()
+    proxy_client.get("/painel/", secure=True)
+    assert SessionClient.objects.get().end_reason == "SESSION_IDLE"
+    assert LogoutDelivery.objects.count() == 1
