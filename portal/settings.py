@@ -145,7 +145,7 @@ OAUTH2_PROVIDER = oidc_settings.provider_settings(
     inactive_key_files=OIDC_INACTIVE_KEY_FILES,
     access_token_seconds=OIDC_ACCESS_TOKEN_SECONDS,
     session_seconds=SESSION_MAX_HOURS * 3600,
-    allow_http_redirects=PORTAL_DEMO or DEBUG,
+    allow_http_redirects=env.bool("OIDC_LOOPBACK_HTTP_REDIRECTS", default=PORTAL_DEMO or DEBUG),
 )
 
 # Cloud A3 login (PSC API): the PSC sends the browser back to the portal host.

@@ -230,6 +230,8 @@ def e2e_stack(
         "PORTAL_VAR_DIR": str(base / "var"),
         # The PSC simulator of the cloud login tests listens on loopback over plain http.
         "CLOUDAUTH_ALLOW_HTTP": "1",
+        # So do the relying parties of the OpenID tests (the PAT stand-in, the clients' redirect URIs).
+        "OIDC_LOOPBACK_HTTP_REDIRECTS": "1",
         "OIDC_GATEWAY_PORT": str(gateway_port),
         "OIDC_GATEWAY_UPSTREAM": site.gateway_upstream,
         "OIDC_GATEWAY_SECRET": gateway_secret,
