@@ -102,6 +102,7 @@ def private_stack(e2e_stack: E2EStack, base: Path, database_url: str, *, workers
         portal_port=portal_port,
         login_port=login_port,
         login_tls12_port=tls12_port,
+        gateway_port=0,  # the gateway stays the main stack's (its port is taken)
     )
     env = {
         **e2e_stack.stack.env,

@@ -53,6 +53,7 @@ def balanced_stack(e2e_stack: E2EStack, tmp_path_factory: pytest.TempPathFactory
         login_port=login_port,
         login_tls12_port=tls12_port,
         proxy_protocol_from=[BALANCER],
+        gateway_port=0,  # the gateway stays the main stack's (its port is taken)
     )
     env = {
         **e2e_stack.stack.env,
