@@ -7,6 +7,9 @@ os.environ.setdefault("CERTAUTH_PROXY_SECRET", "test-proxy-secret-0123456789abcd
 # `make test` runs with PORTAL_DEMO=1 (the Makefile exports it), whose PAT is the demo's stand-in: the tests check the
 # official address, the production default.
 os.environ.setdefault("PORTAL_PAT_URL", "https://atendimento.inss.gov.br")
+# The test relying parties (and the demo stand-in the tests register) run on loopback over http, with or without
+# PORTAL_DEMO in the environment.
+os.environ.setdefault("OIDC_LOOPBACK_HTTP_REDIRECTS", "1")
 
 
 def _test_signing_key() -> str:

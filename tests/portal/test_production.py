@@ -17,11 +17,12 @@ from django.test import Client
 from portal.serving.processes import BASE_DIR
 from tests.conftest import LAWYER
 
+#: Variables of the demo and of the test run that production never has.
+DEMO_OR_TEST_VARIABLES = ("DEBUG", "PORTAL_DEMO", "SECURE_", "DJANGO_SETTINGS", "OIDC_LOOPBACK")
+
 
 def test_check_deploy_reports_nothing_with_production_settings():
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "PORTAL_DEMO", "SECURE_", "DJANGO_SETTINGS"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(DEMO_OR_TEST_VARIABLES)}
     env.update(
         SECRET_KEY=secrets.token_urlsafe(50),
         CERTAUTH_PROXY_SECRET=secrets.token_urlsafe(40),
