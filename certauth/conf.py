@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings as django_settings
 
 from certauth import defaults
+from certauth.icp.aia import DEFAULT_ALLOWED_HOSTS as DEFAULT_AIA_ALLOWED_HOSTS
 from certauth.icp.forwarded import DEFAULT_MAX_LENGTH
 from certauth.icp.policy import DEFAULT_ACCEPTED_POLICY_PREFIXES
 
@@ -56,6 +57,22 @@ DEFAULTS: dict[str, Any] = {
     # Optional OCSP check, where the certificate names a responder.
     "OCSP": False,
     "OCSP_TIMEOUT": 3.0,
+    # Trust store (ACs added without a release, ``manage.py trust_store``): how often each worker checks whether the
+    # stored ACs changed (seconds); ITI's bundle URL for the scheduled import (empty: manual imports only); and the
+    # age after which /saude/ calls a scheduled store stale (days).
+    "TRUST_STORE_RECHECK_SECONDS": 30,
+    "TRUST_STORE_URL": "",
+    "TRUST_STORE_MAX_AGE_DAYS": 45,
+    "TRUST_STORE_MAX_BYTES": 64 * 1024 * 1024,
+    "TRUST_STORE_TIMEOUT": 120.0,
+    # AIA: when no path can be built, fetch the missing AC from the certificate's ``caIssuers`` address (certauth.aia)
+    # — only from these hosts, within this many seconds for the whole login and bytes per answer; an address that
+    # failed is not contacted again for AIA_NEGATIVE_SECONDS.
+    "AIA": True,
+    "AIA_ALLOWED_HOSTS": DEFAULT_AIA_ALLOWED_HOSTS,
+    "AIA_TIMEOUT": 2.0,
+    "AIA_MAX_BYTES": 256 * 1024,
+    "AIA_NEGATIVE_SECONDS": 600,
 }
 
 

@@ -71,6 +71,12 @@ class LoginAttempt(models.Model):
 
     proxy_request_id = models.CharField("id da requisição no nginx", max_length=64, blank=True)
     proxy_verify = models.CharField("verificação do nginx", max_length=200, blank=True)
+    fetched_issuers = models.CharField(
+        "ACs obtidas pelo endereço AIA",
+        max_length=1000,
+        blank=True,
+        help_text="ACs do caminho que não estavam no repositório de confiança e foram baixadas durante este login.",
+    )
 
     class Meta:
         verbose_name = "tentativa de login"
@@ -162,3 +168,71 @@ class RevokedSerial(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+class TrustSource(models.TextChoices):
+    SEED = "seed", "Pasta distribuída com o portal"
+    IMPORT = "import", "Importação do conjunto do ITI"
+    AIA = "aia", "Obtida pelo endereço AIA"
+
+
+class TrustedAuthority(models.Model):
+    """An AC (intermediate CA) added to the trust store without a release. Roots are never stored here: they come
+    from the settings only. A retired AC keeps its row (``removed_at``) so the history stays readable."""
+
+    der = models.BinaryField("certificado (DER)")
+    fingerprint = models.CharField("impressão digital SHA-256", max_length=64, unique=True)
+    subject = models.CharField("AC", max_length=1000)
+    issuer = models.CharField("emitida por", max_length=1000)
+    key_id = models.CharField("identificador da chave", max_length=64, db_index=True)
+    issuer_key_id = models.CharField("identificador da chave da emissora", max_length=64, blank=True)
+    not_before = models.DateTimeField("válida desde")
+    not_after = models.DateTimeField("válida até", db_index=True)
+    source = models.CharField("origem", max_length=8, choices=TrustSource.choices)
+    added_at = models.DateTimeField("incluída em", default=timezone.now)
+    removed_at = models.DateTimeField("retirada em", null=True, blank=True)
+    crl_urls = models.JSONField("endereços de LCR", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "AC do repositório de confiança"
+        verbose_name_plural = "ACs do repositório de confiança"
+        ordering = ["subject"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class TrustStoreImport(models.Model):
+    """One run of ``manage.py trust_store import`` that changed (or tried to change) the store."""
+
+    created_at = models.DateTimeField("data e hora", default=timezone.now, db_index=True)
+    source = models.CharField("origem", max_length=1000)
+    ok = models.BooleanField("concluída", default=True)
+    added = models.PositiveIntegerField("incluídas", default=0)
+    expired = models.PositiveIntegerField("vencidas", default=0)
+    removed = models.PositiveIntegerField("retiradas", default=0)
+    refused = models.PositiveIntegerField("recusadas", default=0)
+    report = models.TextField("relatório", blank=True)
+
+    class Meta:
+        verbose_name = "importação do repositório de confiança"
+        verbose_name_plural = "importações do repositório de confiança"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.created_at:%d/%m/%Y %H:%M})"
+
+
+class TrustStoreGeneration(models.Model):
+    """One row: a count bumped by every change of the stored ACs. Each worker compares it with the one its
+    validator was built from (at most every ``CERTAUTH_TRUST_STORE_RECHECK_SECONDS``) and rebuilds when it moved."""
+
+    value = models.PositiveBigIntegerField("geração", default=0)
+    changed_at = models.DateTimeField("alterada em", default=timezone.now)
+
+    class Meta:
+        verbose_name = "geração do repositório de confiança"
+        verbose_name_plural = "geração do repositório de confiança"
+
+    def __str__(self) -> str:
+        return f"geração {self.value}"
