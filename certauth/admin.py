@@ -66,6 +66,7 @@ class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
                     "cert_fingerprint",
                     "cert_not_after",
                     "cert_policy",
+                    "fetched_issuers_display",
                 )
             },
         ),
@@ -98,6 +99,10 @@ class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
     @admin.display(description="titular (DN)")
     def subject_display(self, obj: LoginAttempt) -> str:
         return _or_dash(mask_cpfs(obj.cert_subject))
+
+    @admin.display(description="ACs obtidas pelo endereço AIA")
+    def fetched_issuers_display(self, obj: LoginAttempt) -> str:
+        return obj.fetched_issuers or "Nenhuma: caminho montado com o repositório de confiança"
 
     @admin.display(description="revogação")
     def revocation_display(self, obj: LoginAttempt) -> str:

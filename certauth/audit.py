@@ -117,6 +117,7 @@ def record_acceptance(
         organization_code=organization_code,
         organization_name=organization_name,
         cpf=cpf,
+        fetched_issuers="; ".join(certificate.fetched_issuers)[:1000] if certificate else "",
     )
 
 
@@ -147,6 +148,7 @@ def _write(
     organization_code: str = "",
     organization_name: str = "",
     cpf: str = "",
+    fetched_issuers: str = "",
 ) -> LoginAttempt:
     fields = dict(
         **(revocation or {}),
@@ -171,6 +173,7 @@ def _write(
         user_agent=context.user_agent,
         proxy_request_id=context.proxy_request_id,
         proxy_verify=context.proxy_verify,
+        fetched_issuers=fetched_issuers,
     )
     # A hostile certificate may carry NUL characters in its names: PostgreSQL's text columns refuse them, and the
     # attempt must be audited all the same.

@@ -132,7 +132,7 @@ def _build(
         trust=TrustStore(load_pem_files(roots), [*load_pem_files(intermediates), *_stored(generation)]),
         policy=ValidationPolicy(accepted_policy_prefixes=prefixes, accept_company_certificates=accept_company),
         revocation=checker,
-  # reads its settings (CERTAUTH_AIA, …) at each use
+        missing_issuers=AiaIssuers(),  # reads its settings (CERTAUTH_AIA, …) at each use
     )
 
 

@@ -97,6 +97,8 @@ class PersonSpec:
     valid_for: dt.timedelta = dt.timedelta(days=3 * 365)
     crl_urls: tuple[str, ...] = ()
     ocsp_url: str | None = None
+    #: Authority Information Access ``caIssuers``: where the issuing AC's certificate is published.
+    ca_issuers_urls: tuple[str, ...] = ()
     email: str | None = None
     #: Raw extra SAN otherNames ``(oid, der_value)`` for hostile test certificates.
     extra_other_names: tuple[tuple[str, bytes], ...] = ()
@@ -134,8 +136,10 @@ class PkiBuilder:
         key: PrivateKey | None = None,
         valid_from: dt.timedelta = dt.timedelta(days=-30),
         crl_urls: tuple[str, ...] = (),
+        ca_issuers_urls: tuple[str, ...] = (),
     ) -> Issued:
-        """An AC under ``parent``; ``crl_urls`` are where *parent's* CRL is published (as in real CA certificates)."""
+        """An AC under ``parent``; ``crl_urls`` are where *parent's* CRL is published (as in real CA certificates),
+        ``ca_issuers_urls`` where *parent's* certificate is (AIA ``caIssuers``)."""
         key = key or self.new_key()
         ou = parent.common_name
         builder = self._ca_builder(
@@ -149,6 +153,8 @@ class PkiBuilder:
         )
         if crl_urls:
             builder = builder.add_extension(_crl_distribution_points(crl_urls), critical=False)
+        if ca_issuers_urls:
+            builder = builder.add_extension(_authority_information_access(None, ca_issuers_urls), critical=False)
         return Issued(builder.sign(parent.key, hashes.SHA512()), key)
 
     def person(self, issuer: Issued, spec: PersonSpec) -> Issued:
@@ -213,16 +219,9 @@ class PkiBuilder:
             builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
         if spec.crl_urls:
             builder = builder.add_extension(_crl_distribution_points(spec.crl_urls), critical=False)
-        if spec.ocsp_url:
+        if spec.ocsp_url or spec.ca_issuers_urls:
             builder = builder.add_extension(
-                x509.AuthorityInformationAccess(
-                    [
-                        x509.AccessDescription(
-                            AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(spec.ocsp_url)
-                        )
-                    ]
-                ),
-                critical=False,
+                _authority_information_access(spec.ocsp_url, spec.ca_issuers_urls), critical=False
             )
         return Issued(builder.sign(issuer.key, hashes.SHA256()), key)
 
@@ -365,3 +364,18 @@ def _crl_distribution_points(urls: tuple[str, ...]) -> x509.CRLDistributionPoint
     return x509.CRLDistributionPoints(
         [x509.DistributionPoint([x509.UniformResourceIdentifier(u)], None, None, None) for u in urls]
     )
+
+
+def _authority_information_access(
+    ocsp_url: str | None, ca_issuers_urls: tuple[str, ...]
+) -> x509.AuthorityInformationAccess:
+    descriptions = (
+        [x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url))]
+        if ocsp_url
+        else []
+    )
+    descriptions += [
+        x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(url))
+        for url in ca_issuers_urls
+    ]
+    return x509.AuthorityInformationAccess(descriptions)

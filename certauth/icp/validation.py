@@ -13,6 +13,7 @@ from certauth.icp.clock import format_brasilia
 from certauth.icp.errors import CertificateError, Reason
 from certauth.icp.facts import CertificateFacts
 from certauth.icp.identity import HolderKind, IcpBrasilIdentity, extract_identity
+from certauth.icp.names import display_name
 from certauth.icp.policy import DEFAULT_ACCEPTED_POLICY_PREFIXES, PolicyMatch, check_key_usage, match_policy
 from certauth.icp.revocation import RevocationOutcome, RevocationStatus
 from certauth.icp.strength import check_path_strength, check_structure
@@ -24,6 +25,16 @@ class RevocationChecker(Protocol):
     ``CERT_REVOCATION_UNKNOWN``, or returns the outcome to record (checked good, or accepted by soft-fail)."""
 
     def check_path(self, path: VerifiedPath, *, at: dt.datetime) -> RevocationOutcome: ...
+
+
+class MissingIssuers(Protocol):
+    """Completes a path the trust store could not build (``CERT_UNTRUSTED``), e.g. by fetching the missing AC from
+    the address the certificate names (AIA): returns the verified path and the ACs it needed from outside the
+    store, or raises ``error`` (possibly with more detail)."""
+
+    def complete(
+        self, leaf: x509.Certificate, trust: TrustStore, *, at: dt.datetime, error: CertificateError
+    ) -> tuple[VerifiedPath, tuple[x509.Certificate, ...]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +60,8 @@ class ValidatedCertificate:
     #: ``(issuer key id, serial, common name)`` of every certificate of the path but the root, leaf first: what a
     #: session re-checks against the CRL store while it stays open (the login checked the same path).
     revocation_keys: tuple[tuple[str, str, str], ...] = ()
+    #: The ACs of the path that were not in the trust store and were fetched for this login (their names).
+    fetched_issuers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -58,6 +71,7 @@ class CertificateValidator:
     trust: TrustStore
     policy: ValidationPolicy = field(default_factory=ValidationPolicy)
     revocation: RevocationChecker | None = None
+    missing_issuers: MissingIssuers | None = None
 
     def validate(self, certificate: x509.Certificate, *, at: dt.datetime) -> ValidatedCertificate:
         if at.tzinfo is None:
@@ -66,7 +80,7 @@ class CertificateValidator:
         try:
             check_structure(certificate)
             _check_dates(certificate, at)
-            path = self.trust.verify(certificate, at=at)
+            path, fetched = self._path(certificate, at)
             check_path_strength(path.certificates)
             policy = match_policy(certificate, self.policy.accepted_policy_prefixes)
             check_key_usage(certificate)
@@ -101,7 +115,18 @@ class CertificateValidator:
                     path.certificates[:-1], path.certificates[1:], path.names(), strict=False
                 )
             ),
+            fetched_issuers=tuple(display_name(c.subject) for c in fetched),
         )
+
+    def _path(
+        self, certificate: x509.Certificate, at: dt.datetime
+    ) -> tuple[VerifiedPath, tuple[x509.Certificate, ...]]:
+        try:
+            return self.trust.verify(certificate, at=at), ()
+        except CertificateError as exc:
+            if exc.reason is not Reason.CERT_UNTRUSTED or self.missing_issuers is None:
+                raise
+            return self.missing_issuers.complete(certificate, self.trust, at=at, error=exc)
 
 
 def _facts(certificate: x509.Certificate) -> CertificateFacts:
