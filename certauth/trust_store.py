@@ -334,3 +334,51 @@ def status(*, now: dt.datetime) -> Status:
 
 def _expiring_json(item: Expiring) -> dict[str, str]:
     return {"name": item.name, "not_after": item.not_after.isoformat(), "source": item.source}
+
+
+# --- Health ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Health:
+    """What ``/saude/`` says of the store: cheap (the validator's parsed certificates, one query)."""
+
+    expiring: list[Expiring]
+    expired: int
+    last_import_at: dt.datetime | None
+    scheduled: bool
+    stale: bool
+
+    def as_json(self) -> dict[str, Any]:
+        if not self.scheduled:
+            refresh = "importação manual"
+        elif self.last_import_at is None:
+            refresh = "nunca importado"
+        else:
+            refresh = self.last_import_at.isoformat()
+        return {
+            "status": "desatualizado" if self.stale else "ok",
+            "vencem_em_30_dias": len(self.expiring),
+            "exemplos": [f"{e.name} ({e.not_after:%d/%m/%Y})" for e in self.expiring[:5]],
+            "vencidas": self.expired,
+            "ultima_importacao": refresh,
+        }
+
+
+def health(*, now: dt.datetime, intermediates: Sequence[x509.Certificate]) -> Health:
+    """ACs of ``intermediates`` (the validator's) expiring within 30 days; the store is stale when a scheduled URL
+    is configured and no import succeeded for ``CERTAUTH_TRUST_STORE_MAX_AGE_DAYS``."""
+    expiring = sorted(
+        (
+            Expiring(display_name(c.subject), c.not_valid_after_utc, "")
+            for c in intermediates
+            if now <= c.not_valid_after_utc < now + EXPIRY_WINDOW
+        ),
+        key=lambda e: e.not_after,
+    )
+    expired = sum(c.not_valid_after_utc < now for c in intermediates)
+    last = TrustStoreImport.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+    scheduled = bool(settings.TRUST_STORE_URL)
+    max_age = dt.timedelta(days=int(settings.TRUST_STORE_MAX_AGE_DAYS))
+    stale = scheduled and (last is None or now - last > max_age)
+    return Health(expiring=expiring, expired=expired, last_import_at=last, scheduled=scheduled, stale=stale)

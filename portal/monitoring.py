@@ -2,8 +2,9 @@
 
 - ``/saude/``: JSON; ``falha`` (HTTP 503) when the database does not answer — take the host out of the pool;
   ``degradado`` (HTTP 200) when some AC's CRL is missing or expired beyond the grace period (certificates of that
-  AC are refused until ``crl refresh`` succeeds; every app host shares the store, so removing hosts would not help);
-  ``ok`` otherwise.
+  AC are refused until ``crl refresh`` succeeds; every app host shares the store, so removing hosts would not help),
+  or when the trust store has a scheduled URL (``CERTAUTH_TRUST_STORE_URL``) and no import succeeded for
+  ``CERTAUTH_TRUST_STORE_MAX_AGE_DAYS``; ``ok`` otherwise. ACs expiring within 30 days are listed, not degrading.
 - ``/metricas/``: Prometheus text format (``certauth.metrics``), summed over gunicorn's workers.
 """
 
@@ -21,8 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
-from certauth import crl_service
+from certauth import crl_service, trust_store
 from certauth.proxy import client_ip
+from certauth.validator import get_trust_store
 
 
 def _allowed(request: HttpRequest) -> None:
@@ -48,10 +50,12 @@ def health(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"status": "falha", "banco_de_dados": f"indisponível: {type(error).__name__}"}, status=503)
     rows = crl_service.status(now=now)
     stale = [r.issuer for r in rows if r.freshness not in ("válida", "na tolerância")]
+    store = trust_store.health(now=now, intermediates=get_trust_store().intermediates)
     body = {
-        "status": "degradado" if stale else "ok",
+        "status": "degradado" if stale or store.stale else "ok",
         "banco_de_dados": "ok",
         "lcr": {"acs": len(rows), "vencidas_ou_ausentes": len(stale), "exemplos": stale[:5]},
+        "repositorio_de_confianca": store.as_json(),
         "horario": now.isoformat(),
     }
     return JsonResponse(body)
