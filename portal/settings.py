@@ -71,6 +71,11 @@ CERTAUTH_CRL_URLS = env.list("CERTAUTH_CRL_URLS", default=[])
 CERTAUTH_SESSION_RECHECK_SECONDS = env.int("CERTAUTH_SESSION_RECHECK_SECONDS", default=60)
 CERTAUTH_OCSP = env.bool("CERTAUTH_OCSP", default=False)
 CERTAUTH_OCSP_TIMEOUT = env.float("CERTAUTH_OCSP_TIMEOUT", default=3.0)
+# Trust store (issue 17): ITI's bundle URL for `serve`'s daily `trust_store import` (empty: manual imports), the
+# age after which /saude/ calls that store stale, and how often each worker checks for new ACs (seconds).
+CERTAUTH_TRUST_STORE_URL = env.str("CERTAUTH_TRUST_STORE_URL", default="")
+CERTAUTH_TRUST_STORE_MAX_AGE_DAYS = env.int("CERTAUTH_TRUST_STORE_MAX_AGE_DAYS", default=45)
+CERTAUTH_TRUST_STORE_RECHECK_SECONDS = env.int("CERTAUTH_TRUST_STORE_RECHECK_SECONDS", default=30)
 
 #: Cookie domain shared by the portal and login hosts in production (e.g. ``.portal.inss.gov.br``).
 SESSION_COOKIE_DOMAIN = env.str("SESSION_COOKIE_DOMAIN", default=None)

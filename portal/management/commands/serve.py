@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from certauth.conf import settings as certauth_settings
 from certauth.demo import DEMO_CERTIFICATES, DemoPki, demo_root_trusted
 from certauth.validator import get_trust_store
 from cloudauth import demo as cloud_demo
@@ -35,11 +36,14 @@ GRACEFUL_STOP_TIMEOUT = 15.0
 
 
 class CrlRefresher(threading.Thread):
-    """Runs ``manage.py crl refresh`` at start and then periodically, like the cron job of a production host."""
+    """Runs ``manage.py crl refresh`` (or ``command``) at start and then periodically, like the cron job of a
+    production host."""
 
-    def __init__(self, *, env: Mapping[str, str], log: Path, interval: int) -> None:
-        super().__init__(name="crl-refresh", daemon=True)
-        self.env, self.log, self.interval = dict(env), log, max(interval, 60)
+    def __init__(
+        self, *, env: Mapping[str, str], log: Path, interval: int, command: tuple[str, ...] = ("crl", "refresh")
+    ) -> None:
+        super().__init__(name="-".join(command[:2]), daemon=True)
+        self.env, self.log, self.interval, self.command = dict(env), log, max(interval, 60), command
         self._stopped = threading.Event()
         self._running: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
@@ -50,7 +54,7 @@ class CrlRefresher(threading.Thread):
                 if self._stopped.is_set():
                     return
                 self._running = subprocess.Popen(
-                    [sys.executable, "manage.py", "crl", "refresh"],
+                    [sys.executable, "manage.py", *self.command],
                     cwd=BASE_DIR,
                     env=self.env,
                     stdout=output,
@@ -90,6 +94,7 @@ class Command(BaseCommand):
         )
         demo_pki = self.demo_pki_applies()
         refresher: CrlRefresher | None = None
+        trust_importer: CrlRefresher | None = None
         oidc_worker: ManageCommand | None = None
         psc: PscSimulator | None = None
         stand_in: subprocess.Popen[bytes] | None = None
@@ -104,6 +109,15 @@ class Command(BaseCommand):
                 interval=60 * int(os.environ.get("CERTAUTH_CRL_REFRESH_MINUTES", "60")),
             )
             refresher.start()
+            trust_store_url = str(certauth_settings.TRUST_STORE_URL)
+            if trust_store_url:  # ITI's bundle: new ACs without a release (issue 17)
+                trust_importer = CrlRefresher(
+                    env=stack.env,
+                    log=site.prefix / "logs" / "trust-store-import.log",
+                    interval=24 * 60 * 60,
+                    command=("trust_store", "import", trust_store_url),
+                )
+                trust_importer.start()
             # The OpenID provider's job: re-evaluates sessions clients hold, delivers the back-channel logouts.
             oidc_worker = ManageCommand(
                 ["oidc_worker", "--interval", "1"],
@@ -113,6 +127,8 @@ class Command(BaseCommand):
             oidc_worker.start()
             self.stdout.write(self.banner(demo_pki=demo_pki, stand_in=stand_in is not None))
             self.stdout.write(f"LCRs: `crl refresh` agora e a cada {refresher.interval // 60} min ({refresher.log}).\n")
+            if trust_importer is not None:
+                self.stdout.write(f"ACs: `trust_store import` agora e a cada 24 h ({trust_importer.log}).\n")
             self.stdout.write(f"Logouts aos clientes OpenID: `oidc_worker` a cada 1 s ({oidc_worker.log}).\n")
             status = stack.wait(stop=stop.requested)
             if status is not None:
@@ -130,6 +146,8 @@ class Command(BaseCommand):
                 oidc_worker.stop(timeout=GRACEFUL_STOP_TIMEOUT, urgent=stop.urgent)
             if refresher is not None:
                 refresher.stop()
+            if trust_importer is not None:
+                trust_importer.stop()
             if psc is not None and not run_bounded(psc.stop, timeout=PSC_STOP_TIMEOUT, name="psc-stop"):
                 self.stderr.write(f"O simulador de PSC não parou em {PSC_STOP_TIMEOUT:g} s; termina com o processo.")
             self.stdout.write("Encerrado.")
