@@ -216,3 +216,21 @@ def test_status_with_an_empty_database_is_the_shipped_store(certauth_settings: A
 def test_import_from_an_unreachable_url_is_refused(certauth_settings: Any) -> None:
     with pytest.raises(BundleError, match="Não foi possível baixar"):
         trust_store.import_bundle("http://127.0.0.1:9/ACcompactado.zip", now=timezone.now())
+
+
+def test_crl_refresh_learns_the_crl_addresses_of_stored_acs_and_trusts_their_crls(
+    pki: TestPki, certauth_settings: Any, now: dt.datetime
+) -> None:
+    from certauth import crl_service
+    from certauth.icp.crl import key_id
+    from certauth.models import CrlIssuer
+
+    url = "http://repositorio.example/lcr-nivel1-nova.crl"
+    new_ac = _new_ac(pki, "AC Teste Com LCR", crl_urls=(url,))
+    trust_store.remember([new_ac.certificate], source=TrustSource.IMPORT, now=now)
+
+    crl_service.learn_from_trust_store(now=now)
+
+    assert url in CrlIssuer.objects.get(key_id=key_id(pki.level1.certificate)).urls
+    assert key_id(new_ac.certificate) in crl_service.trusted_authorities()
+    assert TrustedAuthority.objects.get().crl_urls == [url]
