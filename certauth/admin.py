@@ -102,7 +102,7 @@ class LoginAttemptAdmin(admin.ModelAdmin[LoginAttempt]):
 
     @admin.display(description="ACs obtidas pelo endereço AIA")
     def fetched_issuers_display(self, obj: LoginAttempt) -> str:
-        return obj.fetched_issuers or "Nenhuma: caminho montado com o repositório de confiança"
+        return _or_dash(obj.fetched_issuers)
 
     @admin.display(description="revogação")
     def revocation_display(self, obj: LoginAttempt) -> str:

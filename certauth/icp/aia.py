@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
+from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from certauth.icp.errors import CertificateError, Reason
 from certauth.icp.names import display_name
@@ -62,7 +62,7 @@ DEFAULT_MAX_DEPTH = 3
 def ca_issuers_urls(certificate: x509.Certificate) -> tuple[str, ...]:
     """The certificate's AIA ``caIssuers`` URIs, in order (none if it has no readable AIA extension)."""
     try:
-        aia = certificate.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_INFORMATION_ACCESS).value
+        aia = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     except (x509.ExtensionNotFound, ValueError):
         return ()
     return tuple(
@@ -79,7 +79,7 @@ def repository_hosts(certificates: Iterable[x509.Certificate]) -> set[str]:
     for certificate in certificates:
         urls = list(ca_issuers_urls(certificate))
         try:
-            points = certificate.extensions.get_extension_for_oid(ExtensionOID.CRL_DISTRIBUTION_POINTS).value
+            points = certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
             urls += [
                 n.value for p in points for n in p.full_name or () if isinstance(n, x509.UniformResourceIdentifier)
             ]
