@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from certauth.audit_text import (
@@ -21,7 +22,8 @@ from certauth.conf import settings
 from certauth.icp.errors import Reason
 from certauth.icp.numbers import mask_cpf, mask_cpfs
 from certauth.messages import TEXTS
-from certauth.models import CrlIssuer, LoginAttempt
+from certauth.models import CrlIssuer, LoginAttempt, TrustedAuthority, TrustStoreImport
+from certauth.trust_store import EXPIRY_WINDOW
 
 _HEX = re.compile(r"[0-9A-Fa-f]{8,80}")
 
@@ -196,3 +198,51 @@ class CrlIssuerAdmin(admin.ModelAdmin[CrlIssuer]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Filled by ``manage.py trust_store`` (and AIA fetches during logins): read, never edited here."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TrustedAuthority)
+class TrustedAuthorityAdmin(_ReadOnlyAdmin):
+    """The ACs added to the trust store without a release (the shipped folder is listed by ``trust_store status``)."""
+
+    list_display = ("subject", "issuer", "source", "not_before", "not_after", "situation", "added_at", "removed_at")
+    list_filter = ("source", ("removed_at", admin.EmptyFieldListFilter))
+    search_fields = ("subject", "=fingerprint", "=key_id")
+    exclude = ("der",)
+
+    @admin.display(description="situação")
+    def situation(self, obj: TrustedAuthority) -> str:
+        if obj.removed_at is not None:
+            return "Retirada"
+        now = timezone.now()
+        if obj.not_after < now:
+            return "Vencida"
+        if obj.not_before > now:
+            return "Ainda não válida"
+        if obj.not_after < now + EXPIRY_WINDOW:
+            return "Vence em até 30 dias"
+        return "Em uso"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in self.model._meta.fields if f.name != "der"] + ["situation"]
+
+
+@admin.register(TrustStoreImport)
+class TrustStoreImportAdmin(_ReadOnlyAdmin):
+    list_display = ("created_at", "source", "added", "expired", "removed", "refused")
+    date_hierarchy = "created_at"

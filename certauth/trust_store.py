@@ -58,8 +58,14 @@ def shipped_intermediates() -> list[x509.Certificate]:
 
 def stored_authorities() -> list[x509.Certificate]:
     """The ACs of the database that are not retired."""
-    rows = TrustedAuthority.objects.filter(removed_at__isnull=True).values_list("der", flat=True)
-    return [x509.load_der_x509_certificate(bytes(der)) for der in rows]
+    rows = TrustedAuthority.objects.filter(removed_at__isnull=True).values_list("subject", "der")
+    certificates = []
+    for subject, der in rows:
+        try:
+            certificates.append(x509.load_der_x509_certificate(bytes(der)))
+        except ValueError:  # a damaged row must not take every login down with it
+            logger.error("stored AC %s unreadable: left out of the trust store", subject)
+    return certificates
 
 
 def current_intermediates() -> list[x509.Certificate]:

@@ -1,8 +1,10 @@
 """The staff groups and their permissions, kept in step with the code after every ``migrate``.
 
 - "INSS — gestão de entidades": edits partner entities, members, memberships and OAB registrations, imports and
-  exports (personal data included), edits the schedule (waves, per-entity dates), reads the audit and the CRL store.
-- "INSS — consulta nacional": reads everything (the schedule too), exports no personal data.
+  exports (personal data included), edits the schedule (waves, per-entity dates), reads the audit, the CRL store and
+  the trust store (its ACs and imports).
+- "INSS — consulta nacional": reads everything (the schedule, the CRL and trust stores too), exports no personal
+  data.
 - "Superintendência <X> — consulta" (one per superintendência): reads only the entities of its UFs, their
   members, their login attempts and their per-entity dates, and the schedule.
 """
@@ -50,6 +52,8 @@ def ensure_groups(**kwargs: Any) -> None:
         *[("portal", m, view) for m in _HISTORY_MODELS],
         ("certauth", "loginattempt", view),
         ("certauth", "crlissuer", view),
+        ("certauth", "trustedauthority", view),
+        ("certauth", "truststoreimport", view),
         ("rollout", "superintendencia", view),
         *[("rollout", m, ("add", "change", "delete", "view")) for m in _SCHEDULE_MODELS],
         *[("rollout", m, view) for m in _SCHEDULE_HISTORY],
@@ -61,7 +65,8 @@ def ensure_groups(**kwargs: Any) -> None:
     )
     _group(MANAGEMENT_GROUP, management)
     status = list(Permission.objects.filter(content_type__app_label="portal", codename=STATUS_PERMISSION))
-    _group(NATIONAL_VIEW_GROUP, _permissions(*reading, ("certauth", "crlissuer", view)) + status)
+    trust = [("certauth", m, view) for m in ("crlissuer", "trustedauthority", "truststoreimport")]
+    _group(NATIONAL_VIEW_GROUP, _permissions(*reading, *trust) + status)
     from rollout.models import Superintendencia
 
     regional = _permissions(*reading) + status

@@ -82,6 +82,9 @@ ADMINS: dict[str, AdminPolicy] = {
     "axes.accessfailurelog": AdminPolicy(frozenset({VIEW, CHANGE, DELETE})),
     "certauth.loginattempt": AdminPolicy(frozenset({VIEW}), scoped=True),
     "certauth.crlissuer": AdminPolicy(frozenset({VIEW})),  # filled by `crl refresh`/`import` and by logins
+    # The trust store's ACs and imports: filled by `trust_store import` and AIA fetches, read-only (issue 17).
+    "certauth.trustedauthority": AdminPolicy(frozenset({VIEW})),
+    "certauth.truststoreimport": AdminPolicy(frozenset({VIEW})),
     "cloudauth.provider": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE})),
     "portal.user": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE})),
     "portal.partnerentity": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE, IMPORT, EXPORT}), scoped=True),
@@ -116,12 +119,16 @@ GRANTS: dict[str, dict[str, set[str]]] = {
         "rollout.wave": {VIEW, ADD, CHANGE, DELETE},
         "rollout.entityoverride": {VIEW, ADD, CHANGE, DELETE},
         "certauth.crlissuer": {VIEW},
+        "certauth.trustedauthority": {VIEW},
+        "certauth.truststoreimport": {VIEW},
         "oidc.logoutdelivery": {VIEW, RETRY},
         "oidc.sessionclient": {VIEW},
     },
     "consulta-nacional": {
         **_READING,
         "certauth.crlissuer": {VIEW},
+        "certauth.trustedauthority": {VIEW},
+        "certauth.truststoreimport": {VIEW},
         "oidc.logoutdelivery": {VIEW},
         "oidc.sessionclient": {VIEW},
     },
@@ -529,6 +536,7 @@ def _build_rows() -> tuple[dict[str, dict[str | None, models.Model]], str]:
             client_secret=sealing.seal("segredo"),
         ),
         "certauth.crlissuer": CrlIssuer.objects.order_by("pk")[0],
+        **_trust_store_rows(),
         "portal.entityselection": EntitySelection.objects.create(
             user=target, entity=rows["portal.partnerentity"][SUPERINTENDENCIAS[0].code]
         ),
@@ -542,6 +550,32 @@ def _build_rows() -> tuple[dict[str, dict[str | None, models.Model]], str]:
     for label, row in national.items():
         rows[label][None] = row
     return rows, valid_cpf(700000200)
+
+
+def _trust_store_rows() -> dict[str, models.Model]:
+    """An AC stored in the trust store and the import that added it."""
+    from cryptography.hazmat.primitives import serialization
+
+    from certauth.icp.builder import PkiBuilder
+    from certauth.models import TrustedAuthority, TrustStoreImport
+
+    now = timezone.now()
+    builder = PkiBuilder(now=now)
+    certificate = builder.intermediate(builder.root("AC Raiz da matriz"), "AC da matriz").certificate
+    authority = TrustedAuthority.objects.create(
+        der=certificate.public_bytes(serialization.Encoding.DER),
+        fingerprint="ab" * 32,
+        subject="AC da matriz",
+        issuer="AC Raiz da matriz",
+        key_id="cd" * 32,
+        not_before=now - dt.timedelta(days=1),
+        not_after=now + dt.timedelta(days=365),
+        source="import",
+    )
+    return {
+        "certauth.trustedauthority": authority,
+        "certauth.truststoreimport": TrustStoreImport.objects.create(source="matriz"),
+    }
 
 
 def _provider_rows(user: User) -> dict[str, models.Model]:
