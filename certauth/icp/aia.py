@@ -189,7 +189,9 @@ def complete_path(
                     path = TrustStore(trust.roots, (*trust.intermediates, *fetched.values())).verify(leaf, at=at)
                 except CertificateError as exc:
                     names = ", ".join(f"“{display_name(c.subject)}”" for c in new)
-                    result.notes.append(f"{url}: {names} não completa a cadeia até uma raiz confiável ({exc.detail})")
+                    result.notes.append(
+                        f"{url}: {names} não completa a cadeia até uma raiz confiável — {exc.detail.rstrip('.')}"
+                    )
                     next_level.extend(new)
                     continue
                 on_path = {fingerprint(c) for c in path.certificates}

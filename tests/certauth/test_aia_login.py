@@ -137,6 +137,34 @@ def test_a_fetched_ac_that_does_not_chain_is_refused(
     assert not TrustedAuthority.objects.exists()
 
 
+def test_a_redirect_is_not_followed(
+    aia_settings: Any, login_with: Callable[..., Any], file_server: Any, holder: Any, missing_ac: Issued
+) -> None:
+    file_server.files[AC_PATH] = der(missing_ac)
+    target = file_server.url(AC_PATH)
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        response = login_with(holder(f"http://127.0.0.1:{server.server_address[1]}/ac.crt"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert response["X-Error-Code"] == Reason.CERT_UNTRUSTED
+    assert file_server.hits == []
+    assert "redirecionamentos não são seguidos" in LoginAttempt.objects.get().detail
+
+
 class SlowOrHugeRepository:
     """A repository that answers after ``delay`` seconds, or with a body of ``size`` bytes."""
 
