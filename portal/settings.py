@@ -15,6 +15,7 @@ from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 from certauth import defaults as certauth_defaults
+from certauth.icp.aia import DEFAULT_ALLOWED_HOSTS as DEFAULT_AIA_ALLOWED_HOSTS
 from certauth.icp.policy import DEFAULT_ACCEPTED_POLICY_PREFIXES
 from oidc import provider_settings as oidc_settings
 
@@ -76,6 +77,14 @@ CERTAUTH_OCSP_TIMEOUT = env.float("CERTAUTH_OCSP_TIMEOUT", default=3.0)
 CERTAUTH_TRUST_STORE_URL = env.str("CERTAUTH_TRUST_STORE_URL", default="")
 CERTAUTH_TRUST_STORE_MAX_AGE_DAYS = env.int("CERTAUTH_TRUST_STORE_MAX_AGE_DAYS", default=45)
 CERTAUTH_TRUST_STORE_RECHECK_SECONDS = env.int("CERTAUTH_TRUST_STORE_RECHECK_SECONDS", default=30)
+# AIA (issue 17): a login whose path lacks an AC fetches it from the certificate's caIssuers address, only from
+# these hosts (default: ITI's and the ACs' repositories, certauth/icp/aia.py), within the timeout for the whole login
+# and the size cap; a failed address is not contacted again for AIA_NEGATIVE_SECONDS. CERTAUTH_AIA=0 turns it off.
+CERTAUTH_AIA = env.bool("CERTAUTH_AIA", default=True)
+CERTAUTH_AIA_ALLOWED_HOSTS = env.list("CERTAUTH_AIA_ALLOWED_HOSTS", default=list(DEFAULT_AIA_ALLOWED_HOSTS))
+CERTAUTH_AIA_TIMEOUT = env.float("CERTAUTH_AIA_TIMEOUT", default=2.0)
+CERTAUTH_AIA_MAX_BYTES = env.int("CERTAUTH_AIA_MAX_BYTES", default=256 * 1024)
+CERTAUTH_AIA_NEGATIVE_SECONDS = env.int("CERTAUTH_AIA_NEGATIVE_SECONDS", default=600)
 
 #: Cookie domain shared by the portal and login hosts in production (e.g. ``.portal.inss.gov.br``).
 SESSION_COOKIE_DOMAIN = env.str("SESSION_COOKIE_DOMAIN", default=None)
