@@ -204,7 +204,7 @@ class _ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """Filled by ``manage.py trust_store`` (and AIA fetches during logins): read, never edited here."""
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in self.model._meta.fields]
+        return [field.name for field in self.model._meta.fields if field.name != "id"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -216,19 +216,42 @@ class _ReadOnlyAdmin(admin.ModelAdmin[Any]):
         return False
 
 
+class _InUse(admin.SimpleListFilter):
+    title = "situação"
+    parameter_name = "retirada"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("nao", "Em uso"), ("sim", "Retirada")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "nao":
+            return queryset.filter(removed_at__isnull=True)
+        if self.value() == "sim":
+            return queryset.filter(removed_at__isnull=False)
+        return queryset
+
+
 @admin.register(TrustedAuthority)
 class TrustedAuthorityAdmin(_ReadOnlyAdmin):
     """The ACs added to the trust store without a release (the shipped folder is listed by ``trust_store status``)."""
 
-    list_display = ("subject", "issuer", "source", "not_before", "not_after", "situation", "added_at", "removed_at")
-    list_filter = ("source", ("removed_at", admin.EmptyFieldListFilter))
+    list_display = ("subject", "issuer", "source", "valid_until", "situation", "added_on")
+    list_filter = (_InUse, "source")
     search_fields = ("subject", "=fingerprint", "=key_id")
     exclude = ("der",)
+
+    @admin.display(description="válida até", ordering="not_after")
+    def valid_until(self, obj: TrustedAuthority) -> str:
+        return f"{timezone.localtime(obj.not_after):%d/%m/%Y}"
+
+    @admin.display(description="incluída em", ordering="added_at")
+    def added_on(self, obj: TrustedAuthority) -> str:
+        return f"{timezone.localtime(obj.added_at):%d/%m/%Y}"
 
     @admin.display(description="situação")
     def situation(self, obj: TrustedAuthority) -> str:
         if obj.removed_at is not None:
-            return "Retirada"
+            return f"Retirada em {timezone.localtime(obj.removed_at):%d/%m/%Y}"
         now = timezone.now()
         if obj.not_after < now:
             return "Vencida"
@@ -239,7 +262,7 @@ class TrustedAuthorityAdmin(_ReadOnlyAdmin):
         return "Em uso"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in self.model._meta.fields if f.name != "der"] + ["situation"]
+        return [f.name for f in self.model._meta.fields if f.name not in ("id", "der")] + ["situation"]
 
 
 @admin.register(TrustStoreImport)

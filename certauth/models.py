@@ -220,7 +220,8 @@ class TrustStoreImport(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.source} ({self.created_at:%d/%m/%Y %H:%M})"
+        name = self.source.rstrip("/").rsplit("/", 1)[-1][:60]  # the file, not the whole address (narrow screens)
+        return f"Importação de {timezone.localtime(self.created_at):%d/%m/%Y %H:%M} ({name})"
 
 
 class TrustStoreGeneration(models.Model):
