@@ -86,7 +86,7 @@ def _read_certificates(data: bytes, origin: str) -> list[x509.Certificate]:
     """The certificates of one file: PEM (certificates or a PKCS#7), DER certificate, or DER PKCS#7."""
     stripped = data.lstrip()
     try:
-        if stripped.startswith(b"-----BEGIN"):
+        if b"-----BEGIN " in data[:65536]:  # PEM, possibly after explanatory text (as the shipped bundle has)
             if b"-----BEGIN PKCS7-----" in stripped or b"-----BEGIN CMS-----" in stripped:
                 return list(pkcs7.load_pem_pkcs7_certificates(stripped))
             return list(x509.load_pem_x509_certificates(stripped))

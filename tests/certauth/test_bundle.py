@@ -148,3 +148,8 @@ def test_a_person_certificate_is_not_an_ac(pki: TestPki, now: dt.datetime) -> No
 
     [(_, verdict, reason)] = _judge(pki, pki.issue(LAWYER), now=now)
     assert (verdict, reason) == (Verdict.REFUSED, "não é certificado de AC")
+
+
+def test_pem_with_explanatory_text_before_the_certificates_is_read(new_ac: Issued) -> None:
+    data = b"# AC Teste Pacote\n# emitida pela AC Teste Nivel 1\n\n" + new_ac.certificate_pem()
+    assert [e.certificate for e in read_bundle(data)] == [new_ac.certificate]
