@@ -234,3 +234,19 @@ def test_crl_refresh_learns_the_crl_addresses_of_stored_acs_and_trusts_their_crl
     assert url in CrlIssuer.objects.get(key_id=key_id(pki.level1.certificate)).urls
     assert key_id(new_ac.certificate) in crl_service.trusted_authorities()
     assert TrustedAuthority.objects.get().crl_urls == [url]
+
+
+def test_import_from_a_url_downloads_the_bundle_within_the_size_cap(
+    file_server: Any, tmp_path: Path, pki: TestPki, certauth_settings: Any
+) -> None:
+    new_ac = _new_ac(pki, "AC Teste Pela Rede")
+    file_server.files["/ACcompactado.zip"] = _zip(tmp_path, new_ac).read_bytes()
+    output = _run("import", file_server.url("/ACcompactado.zip"))
+    assert "incluída: AC Teste Pela Rede (ac0.crt)" in output
+    assert TrustStoreImport.objects.get().source == file_server.url("/ACcompactado.zip")
+
+    certauth_settings.CERTAUTH_TRUST_STORE_MAX_BYTES = 100
+    before = _state()
+    with pytest.raises(CommandError, match="Não foi possível baixar o pacote"):
+        _run("import", file_server.url("/ACcompactado.zip"))
+    assert _state() == before
