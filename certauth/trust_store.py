@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from certauth.conf import settings
@@ -91,7 +91,11 @@ def remember(certificates: Sequence[x509.Certificate], *, source: str, now: dt.d
                     continue
                 TrustedAuthority.objects.filter(pk=row.pk).update(removed_at=None, source=source, added_at=now)
             else:
-                TrustedAuthority.objects.create(**_row_fields(certificate, digest), source=source, added_at=now)
+                try:
+                    with transaction.atomic():  # a savepoint: another worker may store the same AC at this moment
+                        TrustedAuthority.objects.create(**_row_fields(certificate, digest), source=source, added_at=now)
+                except IntegrityError:
+                    continue  # stored by the other worker (its generation bump reaches us too)
             added.append(certificate)
         if added:
             bump(now=now)

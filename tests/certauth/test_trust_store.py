@@ -250,3 +250,21 @@ def test_import_from_a_url_downloads_the_bundle_within_the_size_cap(
     with pytest.raises(CommandError, match="Não foi possível baixar o pacote"):
         _run("import", file_server.url("/ACcompactado.zip"))
     assert _state() == before
+
+
+def test_remember_of_an_ac_another_worker_stored_meanwhile_is_not_an_error(
+    pki: TestPki, certauth_settings: Any, now: dt.datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_ac = _new_ac(pki, "AC Teste Corrida")
+    other = _new_ac(pki, "AC Teste Corrida Outra")
+    trust_store.remember([new_ac.certificate], source=TrustSource.AIA, now=now)
+    # The other worker's row is not visible when this one looked (the race): the insert meets the unique index.
+    real_filter = TrustedAuthority.objects.filter
+    monkeypatch.setattr(
+        TrustedAuthority.objects,
+        "filter",
+        lambda **kw: real_filter(pk=-1) if "fingerprint" in kw else real_filter(**kw),
+    )
+    added = trust_store.remember([new_ac.certificate, other.certificate], source=TrustSource.AIA, now=now)
+    assert added == [other.certificate]
+    assert TrustedAuthority.objects.count() == 2
