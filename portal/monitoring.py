@@ -50,7 +50,12 @@ def health(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"status": "falha", "banco_de_dados": f"indisponível: {type(error).__name__}"}, status=503)
     rows = crl_service.status(now=now)
     stale = [r.issuer for r in rows if r.freshness not in ("válida", "na tolerância")]
-    store = trust_store.health(now=now, intermediates=get_trust_store().intermediates)
+    try:
+        intermediates = get_trust_store().intermediates
+    except (OSError, ValueError) as error:  # a root or intermediate file missing or unreadable: no login can work
+        detail = f"indisponível: {type(error).__name__}"
+        return JsonResponse({"status": "falha", "banco_de_dados": "ok", "repositorio_de_confianca": detail}, status=503)
+    store = trust_store.health(now=now, intermediates=intermediates)
     body = {
         "status": "degradado" if stale or store.stale else "ok",
         "banco_de_dados": "ok",

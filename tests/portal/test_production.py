@@ -100,7 +100,16 @@ def test_health_fails_with_503_when_the_database_does_not_answer():
 
 
 @pytest.mark.django_db
-def test_monitoring_answers_only_to_the_monitoring_networks(settings):
+def test_health_fails_with_503_when_the_trust_store_cannot_be_loaded(certauth_settings, tmp_path):
+    certauth_settings.CERTAUTH_TRUST_ROOTS = [str(tmp_path / "raiz-que-nao-existe.pem")]
+    response = Client().get("/saude/", secure=True)
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert body["status"] == "falha" and body["repositorio_de_confianca"].startswith("indisponível")
+
+
+@pytest.mark.django_db
+def test_monitoring_answers_only_to_the_monitoring_networks(settings, certauth_settings):
     outside = Client(REMOTE_ADDR="203.0.113.7")
     assert outside.get("/saude/", secure=True).status_code == 403
     assert outside.get("/metricas/", secure=True).status_code == 403
