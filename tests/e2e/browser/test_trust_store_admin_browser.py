@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 
 
 def test_trust_store_admin_pages_read_well_on_desktop_and_phone(
-    pw, e2e_stack: E2EStack, staff_factory, browser_factory, pki, tmp_path: Path
+    pw, e2e_stack: E2EStack, staff_factory, browser_factory, pki, certauth_settings, tmp_path: Path
 ):
     now = timezone.now()
     soon = pki.builder.intermediate(pki.level1, "AC Teste Navegador Vence", years=1, valid_from=dt.timedelta(days=-350))
