@@ -32,6 +32,8 @@ FEMININE: dict[str, bool] = {
     "axes.accesslog": False,  # registro de acesso
     "certauth.crlissuer": True,  # AC emissora de LCR
     "certauth.loginattempt": True,  # tentativa de login
+    "certauth.trustedauthority": True,  # AC do repositório de confiança
+    "certauth.truststoreimport": True,  # importação do repositório de confiança
     "cloudauth.provider": False,  # prestador de serviço de confiança
     "oidc.client": False,  # cliente OpenID Connect
     "oidc.logoutdelivery": False,  # logout por canal de retaguarda
