@@ -25,7 +25,7 @@ WAIT_SECONDS = 60
 def test_an_ac_imported_on_host_a_lets_its_holders_in_on_host_b_without_a_restart(two_hosts: TwoHosts, tmp_path: Path):
     pki = two_hosts.pki
     new_ac = pki.builder.intermediate(pki.level1, "AC Nova Dois Hosts")
-    cpf, name = valid_cpf(333_444_555), "Helena Duarte"
+    cpf, name = valid_cpf(444_555_666), "Helena Duarte"  # unique across the folder: the database is shared
     two_hosts.orm(
         "from portal.models import EntityKind, Member, Membership, PartnerEntity\n"
         "entity, _ = PartnerEntity.objects.get_or_create(code='OAB-RS', defaults=dict("
