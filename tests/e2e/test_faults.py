@@ -32,7 +32,7 @@ from certauth.icp.builder import Issued, PersonSpec, RevokedEntry
 from certauth.icp.crl import key_id
 from certauth.models import CrlIssuer, LoginAttempt
 from portal.serving.nginx import nginx_command
-from portal.serving.processes import BASE_DIR, Stack
+from portal.serving.processes import BASE_DIR
 from tests.conftest import LAWYER
 from tests.e2e.conftest import (
     BRASILIA,
@@ -42,12 +42,12 @@ from tests.e2e.conftest import (
     Response,
     _distinct_free_ports,
     _unavailable,
-    _wait_until_serving,
     assert_audited_once,
     assert_rejection_page,
     cookies_from,
     element_text,
-    log_tails,
+    serving,
+    sibling_stack,
 )
 from tests.e2e.test_load import LoginLoad, client_context, last_attempt_pk, load_members, valid_cpf
 
@@ -92,39 +92,9 @@ def seed(env: dict[str, str], pki, directory: Path, members: list[tuple[str, str
 @contextlib.contextmanager
 def private_stack(e2e_stack: E2EStack, base: Path, database_url: str, *, workers: int = 2) -> Iterator[E2EStack]:
     """nginx + gunicorn like ``e2e_stack`` (same settings, TLS, trust and static files) on a database of its own."""
-    portal_port, login_port, gunicorn_port, tls12_port = _distinct_free_ports(4)
-    site = dataclasses.replace(
-        e2e_stack.site,
-        prefix=base / "nginx",
-        upstream=f"127.0.0.1:{gunicorn_port}",
-        portal_base_url=f"https://localhost:{portal_port}",
-        login_base_url=f"https://localhost:{login_port}",
-        portal_port=portal_port,
-        login_port=login_port,
-        login_tls12_port=tls12_port,
-        gateway_port=0,  # the gateway stays the main stack's (its port is taken)
-    )
-    env = {
-        **e2e_stack.stack.env,
-        "DATABASE_URL": database_url,
-        "PORTAL_PORT": str(portal_port),
-        "CERT_LOGIN_PORT": str(login_port),
-        "CERT_LOGIN_TLS12_PORT": str(tls12_port),
-    }
-    logs = site.prefix / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    stack = Stack(site=site, env=env, gunicorn_workers=workers, output=logs / "processes-output.log")
-    running = dataclasses.replace(e2e_stack, site=site, stack=stack, gunicorn_port=gunicorn_port)
-    try:
-        stack.start()
-        _wait_until_serving(running)
-    except Exception as exc:
-        stack.stop()
-        pytest.fail(f"the private stack did not start: {exc}\n{log_tails(logs)}", pytrace=False)
-    try:
+    running = sibling_stack(e2e_stack, base, env={"DATABASE_URL": database_url}, workers=workers)
+    with serving(running, what="the private stack"):
         yield running
-    finally:
-        stack.stop()
 
 
 def children(pid: int) -> set[int]:
