@@ -16,6 +16,12 @@ class PortalConfig(AppConfig):
         # portal.receivers records logins: the member's own dates for certificate logins (one UPDATE instead of
         # two on the login path), Django's last_login for the others.
         user_logged_in.disconnect(dispatch_uid="update_last_login")
+        # django-axes guards the legacy password only: portal.receivers passes it password logins, never certificate
+        # ones (two queries and a fifth of a certificate login's CPU, and a certificate login must not unlock a CPF
+        # whose password is being guessed).
+        from axes.signals import handle_user_logged_in
+
+        user_logged_in.disconnect(handle_user_logged_in)
 
         from django.db.models.signals import post_migrate
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_delete, post_save
@@ -37,6 +38,14 @@ def _record_member_login(sender: Any, *, request: Any, user: User, **kwargs: Any
     update_last_login(sender, user)
     if isinstance(user, User):
         record_member_login(user=user, method="password", at=timezone.now())
+
+
+@receiver(user_logged_in, dispatch_uid="portal.password_lockout_reset")
+def _password_lockout_reset(sender: Any, *, request: Any, user: User, **kwargs: Any) -> None:
+    """django-axes' own ``user_logged_in`` handler (disconnected in ``PortalConfig.ready``), for the logins it
+    guards: those without a certificate (a successful password login resets the CPF's failure count)."""
+    if getattr(user, "certificate_login", None) is None:
+        AxesProxyHandler.user_logged_in(sender, request=request, user=user, **kwargs)
 
 
 #: What a session keeps of how it logged in (the method's own keys): a new login replaces all of it.
