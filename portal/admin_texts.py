@@ -46,6 +46,7 @@ FEMININE: dict[str, bool] = {
     "rollout.reminder": False,  # lembrete enviado
     "rollout.superintendencia": True,  # superintendência
     "rollout.wave": True,  # etapa do cronograma
+    "rollout.webinar": True,  # palestra on-line (webinar)
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -24,7 +24,7 @@ from portal.admin_history import ScopedHistoryAdmin
 from portal.models import EntityKind, PartnerEntity, User
 from portal.permissions import scope_entities, visible_ufs
 from rollout import impact
-from rollout.models import EntityOverride, Reminder, Superintendencia, Wave
+from rollout.models import EntityOverride, Reminder, Superintendencia, Wave, Webinar
 
 CONFIRM_FIELD = "_impacto_confirmado"
 
@@ -237,3 +237,37 @@ class ReminderAdmin(admin.ModelAdmin[Reminder]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class WebinarForm(forms.ModelForm[Webinar]):
+    link = forms.URLField(
+        label="link da transmissão", max_length=500, assume_scheme="https", help_text="Somente https://."
+    )
+
+    class Meta:
+        model = Webinar
+        fields = ("title", "start", "duration_minutes", "link", "superintendencia", "description", "cancelled")
+
+
+@admin.register(Webinar)
+class WebinarAdmin(ScopedHistoryAdmin):
+    """Webinars (Art. 5 I): the management group schedules them; a superintendência's staff read its own and the
+    national ones. Times are entered and shown in Brasília time (``TIME_ZONE``), stored in UTC."""
+
+    list_display = ("start", "title", "region_display", "duration_minutes", "cancelled")
+    list_filter = ("cancelled", "superintendencia")
+    list_select_related = ("superintendencia",)
+    search_fields = ("title",)
+    date_hierarchy = "start"
+    form = WebinarForm
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Webinar]:
+        queryset: QuerySet[Webinar] = super().get_queryset(request)
+        user: User = request.user  # type: ignore[assignment]  # the admin site lets in only staff accounts
+        if visible_ufs(user) is None:
+            return queryset
+        return queryset.filter(Q(superintendencia__isnull=True) | Q(superintendencia__consulta_group__user=user))
+
+    @admin.display(description="abrangência", ordering="superintendencia__name")
+    def region_display(self, obj: Webinar) -> str:
+        return str(obj.superintendencia) if obj.superintendencia_id is not None else "Nacional"

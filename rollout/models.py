@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from rollout import schedule
+from rollout import schedule, webinar_rule
 
 KINDS = ("oab", "municipio", "outra")
 
@@ -190,3 +194,73 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.recipient} ({self.target_date:%d/%m/%Y})"
+
+
+class Webinar(models.Model):
+    """An awareness event (Art. 5 I of the Portaria): national, or for one superintendência.
+
+    ``uid`` names the event in calendar files for its whole life; ``sequence`` grows at every save, so that a
+    calendar importing the file again (a new time, a cancellation) updates the entry it has.
+
+    A Gerência-Executiva level (issue 19 §1) would add a nullable ``gex`` foreign key beside ``superintendencia``
+    (the GEX's superintendência checked in ``clean``), ``as_event`` would carry it, and ``webinar_rule.next_for``
+    would try the reader's GEX before the superintendência and the national events."""
+
+    uid = models.UUIDField("identificador", default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField("título", max_length=150)
+    start = models.DateTimeField("início", help_text="Data e hora no horário de Brasília.")
+    duration_minutes = models.PositiveSmallIntegerField(
+        "duração (minutos)", default=60, validators=[MinValueValidator(15), MaxValueValidator(480)]
+    )
+    link = models.URLField(
+        "link da transmissão",
+        max_length=500,
+        validators=[URLValidator(schemes=["https"], message="Informe um link https:// válido.")],
+        help_text="Somente https://.",
+    )
+    superintendencia = models.ForeignKey(
+        Superintendencia,
+        verbose_name="superintendência",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="webinars",
+        help_text="Em branco: palestra nacional, divulgada para todas as superintendências.",
+    )
+    description = models.TextField("descrição", blank=True)
+    cancelled = models.BooleanField(
+        "cancelada", default=False, help_text="Continua na página, marcada como cancelada, e sai dos avisos."
+    )
+    sequence = models.PositiveIntegerField("revisão", default=0, editable=False)
+    history = HistoricalRecords(verbose_name="histórico da palestra")
+
+    class Meta:
+        verbose_name = "palestra on-line (webinar)"
+        verbose_name_plural = "palestras on-line (webinars)"
+        ordering = ["start", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} — {webinar_rule.brasilia_label(self.start)}" if self.start else self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        """Every save of an existing event is a new revision (a restored old version included)."""
+        if self.pk is not None:
+            stored = Webinar.objects.filter(pk=self.pk).values_list("sequence", flat=True).first()
+            if stored is not None:
+                self.sequence = max(stored, self.sequence) + 1
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.duration_minutes)
+
+    def as_event(self) -> webinar_rule.Event:
+        return webinar_rule.Event(
+            key=str(self.uid),
+            title=self.title,
+            start=self.start,
+            duration=self.duration,
+            link=self.link,
+            region=self.superintendencia.code if self.superintendencia_id is not None else None,  # type: ignore[union-attr]
+            cancelled=self.cancelled,
+        )

@@ -56,7 +56,7 @@ from oidc.models import LogoutDelivery, SessionClient
 from portal.admin_history import ScopedHistoryAdmin
 from portal.models import EntitySelection, Member, Membership, PartnerEntity, User
 from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, regional_group_name
-from rollout.models import EntityOverride, Reminder, Superintendencia, Wave
+from rollout.models import EntityOverride, Reminder, Superintendencia, Wave, Webinar
 from rollout.regions import SUPERINTENDENCIAS
 from tests.conftest import PROXY_SECRET
 from tests.pki import escaped
@@ -94,6 +94,8 @@ ADMINS: dict[str, AdminPolicy] = {
     "rollout.entityoverride": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE}), scoped=True),
     "rollout.superintendencia": AdminPolicy(frozenset({VIEW, CHANGE}), scoped=True),
     "rollout.reminder": AdminPolicy(frozenset({VIEW}), scoped=True),
+    # Webinars: a superintendência's staff read its own and the national ones (tests/rollout/test_webinar_admin.py)
+    "rollout.webinar": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE}), scoped=True),
     # The OpenID provider's clients: superusers only (no group is granted anything on them, whatever it holds).
     "oidc.client": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE})),
     # Back-channel logouts owed to clients and the session links behind them: read-only, retried by "Tentar agora".
@@ -109,6 +111,7 @@ _READING: dict[str, set[str]] = {
     "rollout.entityoverride": {VIEW},
     "rollout.superintendencia": {VIEW},
     "rollout.reminder": {VIEW},
+    "rollout.webinar": {VIEW},
     "certauth.loginattempt": {VIEW},
 }
 GRANTS: dict[str, dict[str, set[str]]] = {
@@ -118,6 +121,7 @@ GRANTS: dict[str, dict[str, set[str]]] = {
         "portal.member": {VIEW, ADD, CHANGE, IMPORT, EXPORT},
         "rollout.wave": {VIEW, ADD, CHANGE, DELETE},
         "rollout.entityoverride": {VIEW, ADD, CHANGE, DELETE},
+        "rollout.webinar": {VIEW, ADD, CHANGE, DELETE},
         "certauth.crlissuer": {VIEW},
         "certauth.trustedauthority": {VIEW},
         "certauth.truststoreimport": {VIEW},
@@ -507,6 +511,15 @@ def _build_rows() -> tuple[dict[str, dict[str | None, models.Model]], str]:
             target_date=dt.date(2099, 12, 31),
             sent_at=now,
         )
+        webinar = Webinar.objects.create(
+            title=f"Webinar antigo {i}",
+            start=now + dt.timedelta(days=30),
+            link="https://webinar.exemplo.gov.br/sala",
+            superintendencia=rows["rollout.superintendencia"][region.code],
+        )
+        webinar.title = f"Webinar {region.name}"  # a second version: reverting changes the title
+        webinar.save()
+        rows["rollout.webinar"][region.code] = webinar
         rows["certauth.loginattempt"][region.code] = LoginAttempt.objects.create(
             reference=f"MATRIZ{i:04d}",
             method=LoginMethod.CERTIFICATE,
