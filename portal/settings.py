@@ -186,6 +186,7 @@ INSTALLED_APPS = [
     "cloudauth",
     "rollout",
     "portal",
+    "support",  # after portal: its post_migrate adds the lookup to the groups portal's has just set
     # oidc before oauth2_provider: its oauth2_provider/*.html (Portuguese, the portal's look) replace the library's
     "oidc",
     "oauth2_provider",
