@@ -47,6 +47,7 @@ FEMININE: dict[str, bool] = {
     "rollout.superintendencia": True,  # superintendência
     "rollout.wave": True,  # etapa do cronograma
     "rollout.webinar": True,  # palestra on-line (webinar)
+    "support.referencelookup": True,  # consulta por referência
 }
 
 
