@@ -16,6 +16,7 @@ from typing import NamedTuple
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from certauth.icp.crl_signature import signature_valid
 from certauth.icp.names import display_name, names_match
 
 #: A 1,000,000-entry CRL is about 30–55 MB of DER; anything far beyond is refused before parsing.
@@ -82,11 +83,7 @@ def verify_crl(crl: x509.CertificateRevocationList, issuer: x509.Certificate, *,
     ca_ski = _subject_key_id(issuer)
     if crl_aki is not None and ca_ski is not None and crl_aki != ca_ski:
         raise CrlError("O identificador de chave da LCR não corresponde ao da AC.")
-    try:
-        valid = crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        valid = False
-    if not valid:
+    if not signature_valid(crl, issuer, data=data):  # over the published bytes: no re-encoding of a big CRL
         raise CrlError(f"Assinatura inválida na LCR de {display_name(issuer.subject)}.")
     number = _check_complete(crl)
     return CrlInfo(
