@@ -18,6 +18,7 @@ portal_patterns = (
         path("entidade/", entity_choice.choose_entity, name="choose_entity"),
         path("entrar/senha/", password_login.password_login, name="password_login"),
         path("cronograma/", rollout_views.schedule_page, name="schedule"),
+        path("cronograma/webinars/<uuid:uid>.ics", rollout_views.webinar_calendar, name="webinar_calendar"),
         path("orientacoes/", rollout_views.guidance_page, name="guidance"),
         path("acompanhamento/", status_views.overview, name="status_overview"),
         path("acompanhamento/entidade/<str:code>/", status_views.entity, name="status_entity"),

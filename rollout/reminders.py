@@ -33,8 +33,9 @@ from django.utils import timezone
 from certauth.icp.numbers import mask_cpfs
 from portal import official_links
 from portal.models import EntityStatus, Member, Membership, PartnerEntity
+from rollout import webinars
 from rollout.conf import settings
-from rollout.models import Reminder
+from rollout.models import Reminder, Webinar
 from rollout.reminder_rule import after_cutover_due, certificate_expiry_due, step_for, validated_steps
 from rollout.schedule import BRASILIA, Decision, Phase
 from rollout.selectors import decisions_for
@@ -144,10 +145,18 @@ def cutover_reminders(at: dt.datetime) -> list[Outgoing]:
             # Only entities that had password access lose it (A3_ONLY entities never had it).
             due.append((entity, decision, Reminder.Kind.AFTER_CUTOVER, 0))
     not_ready = _members_not_ready([entity.pk for entity, *_ in due])
+    upcoming = webinars.upcoming(at) if any(kind == Reminder.Kind.BEFORE_CUTOVER for _, _, kind, _ in due) else []
     messages: list[Outgoing] = []
     for entity, decision, kind, step in due:
-        messages.extend(_entity_messages(entity, decision, kind, step, not_ready.get(entity.pk, []), at))
+        webinar = _next_webinar(upcoming, entity, at) if kind == Reminder.Kind.BEFORE_CUTOVER else None
+        messages.extend(_entity_messages(entity, decision, kind, step, not_ready.get(entity.pk, []), at, webinar))
     return messages
+
+
+def _next_webinar(upcoming: list[Webinar], entity: PartnerEntity, at: dt.datetime) -> webinars.Mention | None:
+    """The next webinar of the entity's superintendência, else the next national one."""
+    chosen = webinars.next_for(upcoming, webinars.regions_of_ufs([entity.uf]), at)
+    return webinars.mention(chosen, absolute=True) if chosen else None
 
 
 def certificate_reminders(at: dt.datetime) -> list[Outgoing]:
@@ -215,6 +224,7 @@ def _entity_messages(
     step: int,
     not_ready: list[Member],
     at: dt.datetime,
+    webinar: webinars.Mention | None = None,
 ) -> list[Outgoing]:
     assert decision.cutover_at is not None  # only decisions with a cutover come here
     cutover_on = _day(decision.cutover_at)
@@ -226,6 +236,7 @@ def _entity_messages(
         "cutover_date": f"{cutover_on:%d/%m/%Y}",
         "last_password_day": f"{cutover_on - dt.timedelta(days=1):%d/%m/%Y}",
         "days_left": decision.days_left(at) or 0,
+        "webinar": webinar,
     }
     listed = [{"name": m.name, "cpf": m.masked_cpf, "has_email": bool(m.email.strip())} for m in not_ready]
     summary = {
