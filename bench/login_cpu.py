@@ -371,6 +371,17 @@ def worktree(revision: str, tmp: Path) -> Iterator[Path]:
         subprocess.run(["git", "worktree", "prune"], cwd=BASE_DIR, check=False)
 
 
+#: Put on PYTHONPATH of every process of a measurement: the venv's editable install of the project (a finder mapping
+#: ``portal``, ``rollout``… to THIS checkout) would otherwise fill in any module an older commit lacks with today's.
+ISOLATION = """import sys
+
+sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "__module__", "").startswith("__editable__")]
+sys.path_hooks[:] = [h for h in sys.path_hooks if not getattr(h, "__module__", "").startswith("__editable__")]
+sys.path[:] = [p for p in sys.path if not p.startswith("__editable__")]
+sys.path_importer_cache.clear()
+"""
+
+
 def measure_commit(label: str, tree: Path, kind: str, tmp: Path, args: argparse.Namespace, n: int) -> dict[str, Any]:
     from bench import databases
 
@@ -378,7 +389,11 @@ def measure_commit(label: str, tree: Path, kind: str, tmp: Path, args: argparse.
     var.mkdir()
     var.chmod(0o755)  # noqa: S103  (nginx's workers, nobody, reach gunicorn's socket under it)
     out = var / "result.json"
+    isolation = tmp / "isolation"
+    isolation.mkdir(exist_ok=True)
+    (isolation / "sitecustomize.py").write_text(ISOLATION)
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(isolation), os.environ.get("PYTHONPATH", "")]))
     try:
         with databases.database(kind, tmp, f"login_cpu_{n}") as db:
             command = [
@@ -464,7 +479,8 @@ def table(commits: list[tuple[str, str]], results: dict[str, dict[str, Any]]) ->
             if all(row and row["ok"] and row[field] for row in rows):
                 ratio = rows[0][field] / rows[1][field]  # type: ignore[index]
                 better = (ratio >= 1) == (field in HIGHER_IS_BETTER)
-                line += f"{f'{ratio:.2f}× ' + ('better' if better else 'worse'):>22}"
+                verdict = "same" if abs(ratio - 1) < 0.02 else "better" if better else "worse"
+                line += f"{f'{ratio:.2f}× {verdict}':>22}"
             else:
                 line += f"{'n/a':>22}"
         lines.append(line)
