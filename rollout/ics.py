@@ -33,6 +33,7 @@ class CalendarEvent:
 
 def calendar(event: CalendarEvent, *, stamp: dt.datetime) -> bytes:
     """The ``VCALENDAR`` with the event's ``VEVENT``, UTF-8. ``stamp`` (aware) is when the file is produced."""
+    start, end = utc(event.start), utc(event.end)
     if event.end <= event.start:
         raise ValueError("an event ends after it starts")
     _check_uri(event.url)
@@ -46,8 +47,8 @@ def calendar(event: CalendarEvent, *, stamp: dt.datetime) -> bytes:
         f"UID:{escape_text(event.uid)}",
         f"DTSTAMP:{utc(stamp)}",
         f"SEQUENCE:{int(event.sequence)}",
-        f"DTSTART:{utc(event.start)}",
-        f"DTEND:{utc(event.end)}",
+        f"DTSTART:{start}",
+        f"DTEND:{end}",
         f"SUMMARY:{escape_text(event.summary)}",
         f"DESCRIPTION:{escape_text(event.description)}",
         f"URL:{event.url}",
