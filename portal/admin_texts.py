@@ -35,11 +35,13 @@ FEMININE: dict[str, bool] = {
     "certauth.trustedauthority": True,  # AC do repositório de confiança
     "certauth.truststoreimport": True,  # importação do repositório de confiança
     "cloudauth.provider": False,  # prestador de serviço de confiança
+    "managers.entitymanager": False,  # gestor da entidade
     "oidc.client": False,  # cliente OpenID Connect
     "oidc.logoutdelivery": False,  # logout por canal de retaguarda
     "oidc.sessionclient": True,  # sessão com cliente
     "portal.entityselection": True,  # escolha de entidade
     "portal.member": False,  # membro
+    "portal.membership": False,  # vínculo
     "portal.partnerentity": True,  # entidade parceira
     "portal.user": False,  # usuário
     "rollout.entityoverride": True,  # data específica de entidade

@@ -190,6 +190,7 @@ INSTALLED_APPS = [
     # oidc before oauth2_provider: its oauth2_provider/*.html (Portuguese, the portal's look) replace the library's
     "oidc",
     "oauth2_provider",
+    "managers",  # after portal: its post_migrate adds to the staff groups portal's sets
 ]
 
 MIDDLEWARE = [

@@ -51,6 +51,7 @@ from certauth.icp.builder import PersonSpec
 from certauth.models import CrlIssuer, LoginAttempt, LoginMethod, Outcome
 from cloudauth import sealing
 from cloudauth.models import Provider
+from managers.models import EntityManager
 from oidc import clients
 from oidc.models import LogoutDelivery, SessionClient
 from portal.admin_history import ScopedHistoryAdmin
@@ -90,6 +91,9 @@ ADMINS: dict[str, AdminPolicy] = {
     "portal.partnerentity": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE, IMPORT, EXPORT}), scoped=True),
     "portal.member": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE, IMPORT, EXPORT}), scoped=True),
     "portal.entityselection": AdminPolicy(frozenset({VIEW, DELETE})),
+    # Entity managers (managers/): named by staff; memberships one by one, for their history and its undo.
+    "managers.entitymanager": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE}), scoped=True),
+    "portal.membership": AdminPolicy(frozenset({VIEW, CHANGE}), scoped=True),
     "rollout.wave": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE})),
     "rollout.entityoverride": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE}), scoped=True),
     "rollout.superintendencia": AdminPolicy(frozenset({VIEW, CHANGE}), scoped=True),
@@ -113,12 +117,16 @@ _READING: dict[str, set[str]] = {
     "rollout.reminder": {VIEW},
     "rollout.webinar": {VIEW},
     "certauth.loginattempt": {VIEW},
+    "managers.entitymanager": {VIEW},
+    "portal.membership": {VIEW},
 }
 GRANTS: dict[str, dict[str, set[str]]] = {
     "gestao": {
         **_READING,
         "portal.partnerentity": {VIEW, ADD, CHANGE, IMPORT, EXPORT},
         "portal.member": {VIEW, ADD, CHANGE, IMPORT, EXPORT},
+        "managers.entitymanager": {VIEW, ADD, CHANGE},
+        "portal.membership": {VIEW, CHANGE},
         "rollout.wave": {VIEW, ADD, CHANGE, DELETE},
         "rollout.entityoverride": {VIEW, ADD, CHANGE, DELETE},
         "rollout.webinar": {VIEW, ADD, CHANGE, DELETE},
@@ -493,9 +501,16 @@ def _build_rows() -> tuple[dict[str, dict[str | None, models.Model]], str]:
         entity.contact_email = f"depois-{i}@exemplo.org.br"  # a second version: reverting changes the e-mail
         entity.save()
         member = Member.objects.create(cpf=valid_cpf(700000010 + i), name=f"Nome antigo {i}")
-        Membership.objects.create(member=member, entity=entity, active=True)
+        membership = Membership.objects.create(member=member, entity=entity, active=False)
+        membership.active = True  # a second version: reverting deactivates it
+        membership.save()
         member.name = f"Membro {region.name}"
         member.save()
+        manager = EntityManager.objects.create(member=member, entity=entity, notes="antes")
+        manager.notes = "depois"
+        manager.save()
+        rows["portal.membership"][region.code] = membership
+        rows["managers.entitymanager"][region.code] = manager
         override = EntityOverride.objects.create(entity=entity, cutover_on=dt.date(2020, 1, 1), reason="antes")
         override.cutover_on, override.reason = dt.date(2099, 12, 31), "depois"
         override.save()

@@ -1,0 +1,111 @@
+"""Who may manage which entity, now: every manager page goes through :func:`manager_page`.
+
+A manager's appointment counts while it is active, the member active, their membership in the entity active and the
+entity active. The session must have been made with an A3 certificate (token, card or cloud): a password session is
+refused (``MANAGER_A3_REQUIRED``) even before the entity's cutover — managing people needs the strong credential. An
+entity the user does not manage answers 404, as does a member who is not the entity's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from certauth.audit import new_reference
+from certauth.icp.clock import format_brasilia
+from managers import rules
+from managers.models import EntityManager
+from portal.models import EntityStatus, PartnerEntity, User
+from portal.next_url import login_links
+
+logger = logging.getLogger(__name__)
+
+
+def managed_entities(user: User | Any) -> QuerySet[PartnerEntity]:
+    """The active entities this account manages now (empty for anyone else)."""
+    if not getattr(user, "is_authenticated", False):
+        return PartnerEntity.objects.none()
+    appointments = EntityManager.objects.filter(
+        active=True,
+        member__user=user,
+        member__active=True,
+        entity__status=EntityStatus.ACTIVE,
+        entity__memberships__member__user=user,
+        entity__memberships__active=True,
+    )
+    return PartnerEntity.objects.filter(pk__in=appointments.values("entity_id")).order_by("name")
+
+
+def session_method(request: HttpRequest) -> str | None:
+    """The login method of the request's session: the certificate's (validated on every request by certauth's
+    middleware), else None (a password session, or staff without a certificate)."""
+    certificate = getattr(request, "session_certificate", None)
+    return certificate.method if certificate is not None else None
+
+
+def manager_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the manager pages: anonymous → the login; not a manager → 403 ``MANAGER_NOT_APPOINTED``; a manager's
+    password session → 403 ``MANAGER_A3_REQUIRED`` (with the certificate login, coming back here); then the view gets
+    ``entities`` (those managed), and with a ``code`` argument the entity itself (404 if not one of them)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, code: str | None = None, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        entities = list(managed_entities(request.user))
+        if not entities:
+            return refusal(request, rules.NOT_A_MANAGER)
+        if not rules.may_manage(session_method(request)):
+            return refusal(request, rules.A3_REQUIRED)
+        if code is None:
+            return view(request, *args, entities=entities, **kwargs)
+        entity = next((e for e in entities if e.code == code), None)
+        if entity is None:
+            raise Http404("Entidade não encontrada.")
+        return view(request, *args, entity=entity, entities=entities, **kwargs)
+
+    return wrapper
+
+
+_REFUSALS = {
+    rules.A3_REQUIRED: (
+        "Entre com o certificado digital A3 para gerenciar membros",
+        "A gestão dos membros da entidade exige o certificado digital A3 (token, cartão ou em nuvem), mesmo antes "
+        "da data em que o A3 passa a ser obrigatório para a entidade. Você entrou com CPF e senha: entre com o seu "
+        "certificado para continuar.",
+    ),
+    rules.NOT_A_MANAGER: (
+        "Você não é gestor de uma entidade",
+        "Esta área é dos gestores das entidades parceiras, nomeados pelo INSS. Se a sua entidade precisa de um "
+        "gestor, ela deve pedir a nomeação à Superintendência Regional do INSS.",
+    ),
+}
+
+
+def refusal(request: HttpRequest, code: str) -> HttpResponse:
+    """The refusal page: what to do, and the screenshot facts (code, reference, date and time in Brasília)."""
+    title, explanation = _REFUSALS[code]
+    reference = new_reference()
+    context = {
+        "status": 403,
+        "code": code,
+        "title": title,
+        "explanation": explanation,
+        "reference": reference,
+        "when": format_brasilia(timezone.now()),
+        "certificate_needed": code == rules.A3_REQUIRED,
+        **login_links(request.get_full_path()),
+    }
+    response = render(request, "managers/refused.html", context, status=403)
+    response["X-Error-Code"] = code
+    response["X-Reference"] = reference
+    logger.info("managers: %s refused to user %s (reference %s)", code, request.user.pk, reference)
+    return response
