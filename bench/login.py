@@ -1,20 +1,24 @@
-"""One certificate login end to end, side by side with nginx answering by itself, in one run.
+"""One certificate login end to end, side by side with nginx answering by itself, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/login.py [--requests N]
+    .venv/bin/python bench/login.py [--requests N] [--warmup W] [--databases sqlite,postgresql]
 
-Starts the real stack (nginx + gunicorn, as `make run`) on free loopback ports with the demo PKI and data in a
-temporary directory. Every request opens a NEW TLS connection with the demo lawyer's certificate (a full mutual
+For each database (a fresh one, bench/databases.py; both by default, figures side by side), starts the real stack
+(nginx + gunicorn, as `make run`) on free loopback ports with the demo PKI and data in a temporary directory, in a
+process of its own. Every request opens a NEW TLS connection with the demo lawyer's certificate (a full mutual
 TLS handshake), like a person clicking "Entrar com certificado digital":
 
 - reference: GET / on the login host — nginx answers (302) right after the mutual-TLS handshake;
 - ours: GET /entrar/certificado/ — nginx forwards the certificate, Django validates chain, policy and identity,
   binds the member, writes the audit row and creates the session.
+
+Production runs on PostgreSQL: its column is the production figure; SQLite is the demo's.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import secrets
 import socket
@@ -28,6 +32,13 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BASE_DIR))
+
+from bench import databases, machine  # noqa: E402
+
+CASES = (
+    ("reference", "nginx answers itself after the mTLS handshake", "/", 302),
+    ("ours", "full certificate login (Django validates, binds, audits)", "/entrar/certificado/", 302),
+)
 
 
 def free_port() -> int:
@@ -45,8 +56,8 @@ def request(context: ssl.SSLContext, port: int, path: str) -> tuple[int, float]:
     return status, (time.perf_counter() - start) * 1000
 
 
-def measure(context: ssl.SSLContext, port: int, path: str, count: int, expect: int) -> list[float]:
-    for _ in range(5):
+def measure(context: ssl.SSLContext, port: int, path: str, count: int, expect: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
         request(context, port, path)
     samples = []
     for _ in range(count):
@@ -57,22 +68,29 @@ def measure(context: ssl.SSLContext, port: int, path: str, count: int, expect: i
     return samples
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=300)
-    count = parser.parse_args().requests
-
+def one_database(database_url: str, count: int, warmup: int, out: Path) -> None:
+    """The measurement on one database (a process of its own: Django is set up once per process)."""
     with tempfile.TemporaryDirectory(prefix="a3-bench-") as tmp:
         os.chmod(tmp, 0o755)  # noqa: S103  (nginx's workers, nobody, reach gunicorn's socket under it)
         env = {
             **os.environ,
             "PORTAL_VAR_DIR": tmp,
             "PORTAL_DEMO": "1",
+            "DATABASE_URL": database_url,
             "SECRET_KEY": secrets.token_urlsafe(40),
             "CERTAUTH_PROXY_SECRET": secrets.token_urlsafe(32),
-            "PORTAL_PORT": str(free_port()),
-            "CERT_LOGIN_PORT": str(free_port()),
             "DJANGO_SETTINGS_MODULE": "portal.settings",
+            **{
+                name: str(free_port())
+                for name in (
+                    "PORTAL_PORT",
+                    "CERT_LOGIN_PORT",
+                    "CERT_LOGIN_TLS12_PORT",
+                    "PORTAL_DEMO_CRL_PORT",
+                    "OIDC_GATEWAY_PORT",
+                    "OIDC_DEMO_RP_PORT",
+                )
+            },
         }
         for command in (["demo_pki"], ["migrate", "-v0"], ["load_demo"], ["collectstatic", "--noinput", "-v0"]):
             subprocess.run(
@@ -95,17 +113,54 @@ def main() -> None:
                 context.load_cert_chain(user / "certificado.pem", user / "chave-demo.pem")
                 context.minimum_version = context.maximum_version = version
                 name = version.name.replace("v1_", " 1.")
-                for who, what, path, expect in (
-                    ("reference", "nginx answers itself after the mTLS handshake", "/", 302),
-                    ("ours", "full certificate login (Django validates, binds, audits)", "/entrar/certificado/", 302),
-                ):
-                    samples = sorted(measure(context, site.login_port, path, count, expect))
+                for who, what, path, expect in CASES:
+                    samples = sorted(measure(context, site.login_port, path, count, expect, warmup))
                     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
                     rows.append((who, f"{name}: {what}", statistics.median(samples), p99))
-        print(f"{'who':<10} {'what':<70} {'median':>9} {'p99':>9}")
-        for who, what, median, p99 in rows:
-            print(f"{who:<10} {what:<70} {median:>6.1f} ms {p99:>6.1f} ms")
-        print(f"({count} sequential requests each, a new TLS connection per request, 2 gunicorn workers)")
+        out.write_text(json.dumps(rows))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=300, help="measured requests per case (sequential)")
+    parser.add_argument("--warmup", type=int, default=10, help="warm-up requests per case, outside the figures")
+    databases.add_argument(parser)
+    parser.add_argument("--one-database", help=argparse.SUPPRESS)  # DATABASE_URL: the child process's measurement
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one_database:
+        one_database(args.one_database, args.requests, args.warmup, Path(args.out))
+        return
+
+    print(machine.note("start"), flush=True)
+    figures: dict[str, dict[str, str]] = {}
+    order: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="a3-bench-login-") as tmp:
+        for kind in args.databases:
+            print(f"{databases.LABELS[kind]}: setting up the demo and measuring…", flush=True)
+            out = Path(tmp) / f"{kind}.json"
+            with databases.database(kind, Path(tmp), "login") as db:
+                env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+                command = [sys.executable, __file__, "--one-database", db.url, "--out", str(out)]
+                command += ["--requests", str(args.requests), "--warmup", str(args.warmup)]
+                subprocess.run(command, cwd=BASE_DIR, env=env, check=False)
+            if not out.exists():
+                print(f"{databases.LABELS[kind]}: the measurement failed (see above); its column reads —")
+                continue
+            for who, what, median, p99 in json.loads(out.read_text()):
+                for suffix, value in (("median", median), ("p99", p99)):
+                    key = f"{who:<9} {what} — {suffix}"
+                    if key not in figures:
+                        order.append(key)
+                    figures.setdefault(key, {})[kind] = f"{value:.1f} ms"
+    print()
+    print(databases.side_by_side([(key, figures[key]) for key in order], args.databases))
+    print(
+        f"({args.requests} sequential requests per case after {args.warmup} warm-up requests, a new TLS connection "
+        "per request, 2 gunicorn workers; production runs on PostgreSQL: its column is the production figure, "
+        "SQLite is the demo's)"
+    )
+    print(machine.note("end"))
 
 
 if __name__ == "__main__":
