@@ -1,11 +1,14 @@
 """A bounded load on the whole stack (nginx + gunicorn, as `make run`), side by side with nginx answering alone.
 
-    .venv/bin/python bench/load.py [--requests N] [--concurrency C] [--seconds T] [--postgres] [--workers W]
+    .venv/bin/python bench/load.py [--requests N] [--concurrency C] [--seconds T] [--databases sqlite,postgresql]
+                                   [--workers W]
 
 Loopback only. Starts the real stack on free ports in a temporary directory, with a test PKI shaped like
 ICP-Brasil (root → 1st level AC → issuing AC → e-CPF A3) and --members members of one partner entity, each with an
-e-CPF and a password. The database is a temporary SQLite file, or with --postgres a fresh database on the local
-PostgreSQL cluster (scripts/postgres.sh), dropped at the end.
+e-CPF and a password. The same load runs on each database of --databases (both by default, one after the other, a
+process each): a temporary SQLite file and a fresh database on the local PostgreSQL cluster (bench/databases.py,
+dropped at the end); a side-by-side summary ends the run. Production runs on PostgreSQL: its column is the
+production figure. ``--postgres`` is the former spelling of ``--databases postgresql``.
 
 C virtual users each make one visit at a time, as a person in a partner office would:
 
@@ -31,6 +34,7 @@ import argparse
 import contextlib
 import datetime as dt
 import http.client
+import json
 import logging
 import os
 import re
@@ -45,14 +49,16 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BASE_DIR))
 
+from bench import databases, machine  # noqa: E402
 from certauth.icp.builder import Issued, PersonSpec, PkiBuilder  # noqa: E402
 
 PASSWORD = "uma senha longa de carga"  # noqa: S105  (bench accounts in a throw-away database)
@@ -388,28 +394,6 @@ def reference(port: int, context: ssl.SSLContext, count: int, concurrency: int) 
 # ---------------------------------------------------------------------------------------------- setup
 
 
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh database on the local cluster (scripts/postgres.sh), dropped at the end."""
-    import psycopg
-
-    admin = subprocess.run(
-        [str(BASE_DIR / "scripts" / "postgres.sh")], capture_output=True, text=True, check=True, timeout=120
-    ).stdout.strip()
-    name = f"portal_load_{os.getpid()}"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def build_pki(tmp: Path, members: int) -> tuple[dict[str, Path], list[tuple[str, Issued]], list[Issued]]:
     now = dt.datetime.now(dt.UTC)
     builder = PkiBuilder(now=now, shared_leaf_key=True)
@@ -472,24 +456,14 @@ def count_rows() -> tuple[Counter[str], Counter[str]]:
 # ---------------------------------------------------------------------------------------------- main
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=3000, help="request budget of the mixed load")
-    parser.add_argument("--concurrency", type=int, default=16, help="virtual users (threads)")
-    parser.add_argument("--seconds", type=float, default=120, help="no visit starts after this")
-    parser.add_argument("--members", type=int, default=200)
-    parser.add_argument("--password-every", type=int, default=5, help="every Nth visit logs in with a password")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (make run: 2)")
-    parser.add_argument("--postgres", action="store_true", help="PostgreSQL (scripts/postgres.sh) instead of SQLite")
-    args = parser.parse_args()
-
+def run_one(args: argparse.Namespace) -> int:
+    """The load on one database (a process of its own: Django is set up once per process); a summary to --out."""
+    postgres = args.kind == "postgresql"
     tmp = Path(tempfile.mkdtemp(prefix="a3-bench-load-"))
     tmp.chmod(0o755)  # noqa: S103  (nginx's workers, nobody, reach gunicorn's socket under it)
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
-        database = (
-            cleanup.enter_context(postgres_database()) if args.postgres else f"sqlite:///{tmp / 'portal.sqlite3'}"
-        )
+        database = args.one_database
         files, people, crls = build_pki(tmp, args.members)
         env = {
             **os.environ,
@@ -576,7 +550,7 @@ def main() -> int:
 
         stats = load.stats
         print()
-        database_kind = "PostgreSQL" if args.postgres else "SQLite (WAL)"
+        database_kind = "PostgreSQL" if postgres else "SQLite (WAL)"
         print(
             f"{args.concurrency} virtual users, {load._visits} visits, {sum(stats.sent.values())} requests in "
             f"{wall:.1f} s (stopped by the {load.stopped_by}); {args.workers} gunicorn workers, "
@@ -585,8 +559,11 @@ def main() -> int:
         row = "{:<10}{:<36}{:>6}{:>6}{:>8}{:>11}{:>11}   {}"
         print(row.format("who", "what", "sent", "ok", "ok/s", "p50", "p99", "errors"))
 
+        summary: dict[str, Any] = {"rows": []}
+
         def line(who: str, what: str, sent: int, ok: int, samples: list[float], errors: str) -> None:
             p50, p99 = (f"{percentile(samples, q) * 1000:.1f} ms" if samples else "—" for q in (0.5, 0.99))
+            summary["rows"].append([what, f"{ok / wall:.1f}/s", p50, p99, errors])
             print(row.format(who, what, sent, ok, f"{ok / wall:.1f}" if who == "ours" else "", p50, p99, errors))
 
         for kind in KINDS:
@@ -610,15 +587,23 @@ def main() -> int:
         )
         logins = stats.ok["certificate login"] + stats.ok["password login (POST)"]
         print(f"   → {logins / wall:.1f} logins/s within the mixed load")
+        summary["reference"] = [
+            f"{(count - ref_errors) / elapsed:.1f}/s",
+            f"{percentile(latencies, 0.5) * 1000:.1f} ms",
+            f"{percentile(latencies, 0.99) * 1000:.1f} ms",
+            str(ref_errors),
+        ]
+        summary["logins"] = f"{logins / wall:.1f}/s"
+        summary["requests"] = f"{sum(stats.sent.values())} in {wall:.1f} s"
         used = [after - before for before, after in zip(cpu_before, cpu_after, strict=True)]
         others = max(0.0, used[3] - sum(used[:3]))
         print(
             f"CPU over {wall:.1f} s ({os.cpu_count()} CPUs: {os.cpu_count() * wall:.0f} CPU-s): gunicorn workers "
             f"{used[0]:.1f} s, nginx workers {used[1]:.1f} s, this load generator {used[2]:.1f} s, other processes "
-            f"on the machine{' (PostgreSQL among them)' if args.postgres else ''} {others:.1f} s"
+            f"on the machine{' (PostgreSQL among them)' if postgres else ''} {others:.1f} s"
             + (f"; gunicorn workers replaced during the run: {restarted}" if restarted else "")
         )
-        if others > 0.1 * (os.cpu_count() or 1) * wall and not args.postgres:
+        if others > 0.1 * (os.cpu_count() or 1) * wall and not postgres:
             print("   (other processes competed for the CPUs: the figures are lower than on an idle machine)")
 
         methods, outcomes = count_rows()
@@ -632,7 +617,72 @@ def main() -> int:
             f"warm-up included); LoginAttempt rows {rows} (certificate {methods['certificate']}, password "
             f"{methods['password']}; accepted {outcomes['accepted']}, rejected {outcomes['rejected']}) → {verdict}"
         )
+        summary["gunicorn_cpu"] = f"{used[0]:.1f} s"
+        summary["audit"] = f"{rows} = {attempts}" if rows == attempts else f"{rows} ≠ {attempts} MISMATCH"
+        Path(args.out).write_text(json.dumps(summary))
         return 0 if rows == attempts else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=3000, help="request budget of the mixed load")
+    parser.add_argument("--concurrency", type=int, default=16, help="virtual users (threads)")
+    parser.add_argument("--seconds", type=float, default=120, help="no visit starts after this")
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--password-every", type=int, default=5, help="every Nth visit logs in with a password")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (make run: 2)")
+    databases.add_argument(parser)
+    parser.add_argument("--postgres", action="store_true", help="the same as --databases postgresql")
+    for hidden in ("--one-database", "--kind", "--out"):  # the child process's measurement
+        parser.add_argument(hidden, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one_database:
+        return run_one(args)
+    kinds = ["postgresql"] if args.postgres else args.databases
+
+    print(machine.note("start"), flush=True)
+    summaries: dict[str, dict[str, Any]] = {}
+    status = 0
+    with tempfile.TemporaryDirectory(prefix="a3-bench-load-run-") as tmp:
+        for kind in kinds:
+            print(f"\n===== {databases.LABELS[kind]} =====", flush=True)
+            out = Path(tmp) / f"{kind}.json"
+            with databases.database(kind, Path(tmp), "load") as db:
+                env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+                command = [sys.executable, __file__, "--one-database", db.url, "--kind", kind, "--out", str(out)]
+                for name in ("requests", "concurrency", "seconds", "members", "password_every", "workers"):
+                    command += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+                status |= subprocess.run(command, cwd=BASE_DIR, env=env, check=False).returncode
+            if out.exists():
+                summaries[kind] = json.loads(out.read_text())
+            else:
+                status = 1
+                print(f"{databases.LABELS[kind]}: the load failed (see above); its column reads —")
+    rows: list[tuple[str, dict[str, str]]] = []
+    for what in [*KINDS, "all requests"]:
+        for index, name in ((1, "ok/s"), (2, "p50"), (3, "p99"), (4, "errors")):
+            figures = {
+                kind: row[index] for kind, summary in summaries.items() for row in summary["rows"] if row[0] == what
+            }
+            rows.append((f"{what}: {name}", figures))
+    for index, name in ((0, "ok/s"), (1, "p50"), (2, "p99"), (3, "errors")):
+        rows.append((f"reference, nginx alone: {name}", {kind: s["reference"][index] for kind, s in summaries.items()}))
+    for key, name in (
+        ("logins", "logins/s within the mixed load"),
+        ("requests", "requests sent"),
+        ("gunicorn_cpu", "gunicorn workers' CPU"),
+        ("audit", "audit: LoginAttempt rows = attempts"),
+    ):
+        rows.append((name, {kind: s[key] for kind, s in summaries.items()}))
+    print()
+    print(databases.side_by_side(rows, kinds))
+    print(
+        f"({args.concurrency} virtual users, at most {args.requests} requests / {args.seconds:.0f} s per database, "
+        "one warm-up visit of each kind not counted; production runs on PostgreSQL: its column is the production "
+        "figure, SQLite is the demo's)"
+    )
+    print(machine.note("end"))
+    return status
 
 
 def _self_cpu() -> float:
