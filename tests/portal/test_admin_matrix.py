@@ -59,6 +59,8 @@ from portal.models import EntitySelection, Member, Membership, PartnerEntity, Us
 from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, regional_group_name
 from rollout.models import EntityOverride, Reminder, Superintendencia, Wave, Webinar
 from rollout.regions import SUPERINTENDENCIAS
+from support.models import ReferenceLookup
+from support.roles import SUPPORT_GROUP
 from tests.conftest import PROXY_SECRET
 from tests.pki import escaped
 
@@ -105,6 +107,8 @@ ADMINS: dict[str, AdminPolicy] = {
     # Back-channel logouts owed to clients and the session links behind them: read-only, retried by "Tentar agora".
     "oidc.logoutdelivery": AdminPolicy(frozenset({VIEW, RETRY})),
     "oidc.sessionclient": AdminPolicy(frozenset({VIEW})),
+    # The log of the support desk's lookups by reference: superusers only, read-only (tests/support/).
+    "support.referencelookup": AdminPolicy(frozenset({VIEW})),
 }
 
 # What each staff group may do (portal/groups.py's documented policy, written out here independently).
@@ -145,6 +149,7 @@ GRANTS: dict[str, dict[str, set[str]]] = {
         "oidc.sessionclient": {VIEW},
     },
     "regional": _READING,
+    "suporte": {},  # the support desk: the lookup page only (support/), nothing in the admin
 }
 
 
@@ -169,6 +174,7 @@ ACTORS: tuple[Actor, ...] = (
     Actor("gestao", (MANAGEMENT_GROUP,)),
     Actor("consulta-nacional", (NATIONAL_VIEW_GROUP,)),
     *(Actor(f"regional-{r.code}", (regional_group_name(r.name),), region=r.code) for r in SUPERINTENDENCIAS),
+    Actor("suporte", (SUPPORT_GROUP,)),
     Actor("superusuario", superuser=True),
 )
 ACTOR = {actor.name: actor for actor in ACTORS}
@@ -573,6 +579,7 @@ def _build_rows() -> tuple[dict[str, dict[str | None, models.Model]], str]:
         ),
         "axes.accesslog": AccessLog.objects.create(**axes_fields, path_info="/"),
         "axes.accessfailurelog": AccessFailureLog.objects.create(**axes_fields, path_info="/", locked_out=False),
+        "support.referencelookup": ReferenceLookup.objects.create(username="matriz", typed="MATRIZ", result="unknown"),
     }
     national.update(_provider_rows(target))
     for label, row in national.items():
