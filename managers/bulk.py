@@ -1,7 +1,8 @@
 """A manager's bulk add: a CSV or XLSX read by the staff import's tolerant reader (``portal.spreadsheet_files``:
 encodings, separators, Excel's lost leading zeros) and each row checked by its rules (``portal.partners_io``).
 
-Columns (header row): ``cpf,name,email,oab_number,oab_uf`` — or the staff members' file as it is
+Columns (header row): ``cpf,name,email,oab_number,oab_uf`` (or in Portuguese: ``cpf,nome,e-mail,numero_oab,uf_oab``)
+— or the staff members' file as it is
 (``entity_code,cpf,…``), whose rows for another entity are refused. Unlike the staff import, each good row is applied
 on its own and every line is reported (added, updated, unchanged or refused, with why): a manager fixes the refused
 lines and sends them again.
@@ -21,6 +22,8 @@ from portal.partners_io import MEMBER_COLUMNS, column_names, parse_member_row
 from portal.spreadsheet_files import UnreadableFile, is_blank, read_table
 
 MANAGER_COLUMNS = ("cpf", "name", "email", "oab_number", "oab_uf")
+#: The same columns named in Portuguese, as a manager may write them.
+ALIASES = {"nome": "name", "e-mail": "email", "numero_oab": "oab_number", "uf_oab": "oab_uf"}
 
 
 @dataclass(frozen=True)
@@ -35,12 +38,12 @@ class Line:
 def import_members(entity: PartnerEntity, data: bytes) -> list[Line]:
     """Apply the file's rows to the entity; raise ``UnreadableFile`` (a sentence) if it is not a usable table."""
     table = read_table(data)
-    headers = column_names(list(table.headers))
+    headers = [ALIASES.get(h, h) for h in column_names(list(table.headers))]
     if headers not in (list(MANAGER_COLUMNS), list(MEMBER_COLUMNS)):
         shown = ", ".join(h or "(vazia)" for h in headers) or "(nenhuma)"
         raise UnreadableFile(
             f"Colunas inesperadas: {shown}. Esperadas, nesta ordem: {', '.join(MANAGER_COLUMNS)} "
-            f"(ou o arquivo de membros do INSS: {', '.join(MEMBER_COLUMNS)})."
+            f"(ou nome, e-mail, numero_oab, uf_oab; ou o arquivo de membros do INSS: {', '.join(MEMBER_COLUMNS)})."
         )
     rows = [(n, row) for n, row in enumerate(table.rows, start=2) if not is_blank(row)]
     if len(rows) > managers_settings.BULK_MAX_ROWS:
