@@ -77,13 +77,22 @@ $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 
 venv: $(VENV)/.installed
 
-## make bench: the benchmarks (bench/), side by side with the reference tools
-bench: $(VENV)/.installed
+## make bench: every benchmark (bench/), side by side with the reference tools; the database-backed ones on SQLite
+## and on the PostgreSQL `make test` starts (scripts/postgres.sh; production's figures are PostgreSQL's). login_cpu
+## also measures the commit BENCH_AGAINST (default 75f2a1e) from a temporary git worktree, beside the current code;
+## BENCH_STATUS_SCALE lowers the status pages' scale (default 1.0: 5,000 entities, 200,000 members, 2M attempts)
+bench: system-packages $(VENV)/.installed
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/constraints.txt -e '.[test,dev,bench]'
 	$(PY) bench/validation.py
 	$(PY) bench/login.py
+	$(PY) bench/login_cpu.py --against $(or $(BENCH_AGAINST),75f2a1e)
 	$(PY) bench/revocation.py
+	$(PY) bench/status_pages.py --scale $(or $(BENCH_STATUS_SCALE),1.0)
+	$(PY) bench/load.py
 	$(PY) bench/cloud_login.py
+	$(PY) bench/on_databases.py oidc_tokens -- $(PY) bench/oidc_tokens.py
+	$(PY) bench/on_databases.py oidc_logout -- $(PY) bench/oidc_logout.py --database-url '{database_url}'
+	$(PY) bench/gateway.py
 
 ## make fuzz: coverage-guided fuzzing of the certificate core (atheris) for FUZZ_SECONDS (default 60), from a copy of
 ## the committed seed corpus (fuzz/corpus: real samples, test PKI, hostile corpus; fuzz/make_seed_corpus.py writes
