@@ -12,6 +12,7 @@ class PortalConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from portal import checks, receivers  # noqa: F401  (registers checks and signal receivers)
+        from portal.status import receivers as status_receivers  # noqa: F401  (changes for the status figures)
 
         # portal.receivers records logins: the member's own dates for certificate logins (one UPDATE instead of
         # two on the login path), Django's last_login for the others.

@@ -303,3 +303,6 @@ class PortalSession(AbstractBaseSession):
         db_table = "portal_session"
         verbose_name = "sessão"
         verbose_name_plural = "sessões"
+
+
+from portal.status.tally_models import EntityTally, MembershipMark, TallyChange, TallySnapshot  # noqa: E402, F401

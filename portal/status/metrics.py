@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 
 from portal.models import EntityStatus, Membership, PartnerEntity
+from portal.status import tally
 from rollout import schedule
 from rollout.regions import SUPERINTENDENCIAS, Region, region_for_uf
 from rollout.selectors import decisions_for
@@ -119,22 +120,15 @@ def recent_entity_figures(
     return at, figures
 
 
-def entity_figures(*, at: dt.datetime, ufs: Iterable[str] | None = None) -> list[EntityFigures]:
-    """Every active entity (of these UFs) with its figures: four queries (entities, member counts, waves,
-    overrides)."""
-    entities = PartnerEntity.objects.filter(status=EntityStatus.ACTIVE).only(
-        "id", "code", "name", "kind", "uf", "act_signed_on"
-    )
-    memberships = Membership.objects.filter(active=True, member__active=True, entity__status=EntityStatus.ACTIVE)
-    if ufs is not None:
-        ufs = list(ufs)
-        entities = entities.filter(uf__in=ufs)
-        memberships = memberships.filter(entity__uf__in=ufs)
+def counted(*, at: dt.datetime, memberships: QuerySet[Membership, Any]) -> dict[int, dict[str, Any]]:
+    """The figures of the entities of these memberships, counted from the members (one aggregate over them): what
+    the maintained figures (``portal.status.tally``) must always equal, and how a changed entity is recounted."""
     recent = at - dt.timedelta(days=PASSWORD_RECENT_DAYS)
     soon = at + dt.timedelta(days=EXPIRY_SOON_DAYS)
-    counts = {
-        row["entity_id"]: row
-        for row in memberships.values("entity_id")
+    return {
+        row["entity_id"]: {key: value for key, value in row.items() if key != "entity_id"}
+        for row in memberships.filter(active=True, member__active=True, entity__status=EntityStatus.ACTIVE)
+        .values("entity_id")
         .annotate(
             members=Count("id"),
             members_a3=Count("id", filter=Q(member__first_a3_login_at__isnull=False)),
@@ -154,11 +148,31 @@ def entity_figures(*, at: dt.datetime, ufs: Iterable[str] | None = None) -> list
         )
         .order_by()
     }
+
+
+def entity_figures(*, at: dt.datetime, ufs: Iterable[str] | None = None) -> list[EntityFigures]:
+    """Every active entity (of these UFs) with its figures: the entities, their maintained figures corrected for
+    what changed since the snapshot (``portal.status.tally``: four queries whatever the number of members), waves
+    and overrides."""
+    entities = PartnerEntity.objects.filter(status=EntityStatus.ACTIVE).only(
+        "id", "code", "name", "kind", "uf", "act_signed_on"
+    )
+    memberships = Membership.objects.all()
+    if ufs is not None:
+        ufs = list(ufs)
+        entities = entities.filter(uf__in=ufs)
+        memberships = memberships.filter(entity__uf__in=ufs)
+
+    def recount(at: dt.datetime, entity_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        # 0 (no entity has it) keeps the query when there is nothing to recount: the same queries every time
+        return counted(at=at, memberships=memberships.filter(entity_id__in=[0, *entity_ids]))
+
+    counts = tally.entity_counts(at=at, entities=entities, recount=recount)
     entity_list = list(entities)
     decisions = decisions_for(entity_list, at=at)
     figures = []
     for entity in entity_list:
-        row: dict[str, Any] = dict(counts.get(entity.pk, {}))
+        row: dict[str, Any] = counts.get(entity.pk, {})
         region = region_for_uf(entity.uf)
         figures.append(
             EntityFigures(

@@ -10,13 +10,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils import timezone
 
-from portal.status import rollups
+from portal.status import rollups, tally
 
 
 class Command(BaseCommand):
     help = (
         "Consolida, dia a dia (horário de Brasília), os logins, as recusas e os primeiros logins com A3 que os "
-        "gráficos do acompanhamento leem. Rode diariamente após a meia-noite (cron); dias já consolidados ficam."
+        "gráficos do acompanhamento leem, e tira o retrato dos números por entidade. Rode diariamente após a "
+        "meia-noite (cron); dias já consolidados ficam."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,6 +33,10 @@ class Command(BaseCommand):
         started = time.perf_counter()
         done = rollups.consolidate_missing(timezone.localdate(), since=since)
         self.stdout.write(f"{done} dia(s) consolidado(s) em {time.perf_counter() - started:.1f} s.")
+        snapshot = tally.take_snapshot(at=timezone.now())
+        self.stdout.write(
+            f"Números por entidade: {snapshot.memberships} vínculo(s) contado(s) em {snapshot.seconds:.1f} s."
+        )
         if connection.vendor == "sqlite":
             # PostgreSQL keeps its planner statistics itself (autovacuum); SQLite has none until ANALYZE, and then
             # picks the outcome index over the CPF index for an entity's attempts (seconds instead of milliseconds).
