@@ -361,8 +361,7 @@ def git(*command: str) -> str:
 
 
 @contextlib.contextmanager
-def worktree(revision: str, tmp: Path) -> Iterator[Path]:
-    path = tmp / "worktree"
+def worktree(revision: str, path: Path) -> Iterator[Path]:
     git("worktree", "add", "--detach", "--quiet", str(path), revision)
     try:
         yield path
@@ -525,6 +524,11 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=2, help="client threads (each its own connection)")
     parser.add_argument("--warmup", type=int, default=30, help="warm-up requests per case, outside the figures")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (make run: 2)")
+    parser.add_argument(
+        "--head-commit",
+        action="store_true",
+        help="measure HEAD's committed code (a worktree too) instead of the working tree and its uncommitted changes",
+    )
     args = parser.parse_args()
 
     print(machine.note("start"), flush=True)
@@ -536,18 +540,22 @@ def main() -> int:
         tmp.chmod(0o755)  # noqa: S103  (nginx's workers, nobody, reach gunicorn's socket under it)
         cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
         trees = {"HEAD": BASE_DIR}
+        if args.head_commit:
+            commits = [("HEAD", head)]
+            trees["HEAD"] = cleanup.enter_context(worktree(head, tmp / "worktree-head"))
         if args.against:
             try:
                 sha = git("rev-parse", "--verify", "--short", f"{args.against}^{{commit}}")
             except subprocess.CalledProcessError:
                 print(f"--against {args.against}: not a commit of this repository")
                 return 2
-            label = args.against if len(args.against) <= 12 else sha
+            label = args.against if len(args.against) <= 12 and args.against != "HEAD" else sha
             commits.append((label, sha))
-            trees[label] = cleanup.enter_context(worktree(sha, tmp))
+            trees[label] = cleanup.enter_context(worktree(sha, tmp / "worktree-against"))
+        where = "HEAD from a worktree too" if args.head_commit else "the working tree's code for HEAD"
         print(
             "Commits: " + "; ".join(f"{label} = {sha}" for label, sha in commits)
-            + " (the working tree's code for HEAD; older commits from a temporary git worktree, same venv)",
+            + f" ({where}; older commits from a temporary git worktree, same venv)",
             flush=True,
         )  # fmt: skip
         all_results: dict[str, dict[str, dict[str, Any]]] = {}
