@@ -161,6 +161,9 @@ def load_demo_data(*, today: dt.date | None = None, register_psc: bool = True) -
         )
     for slug, (username, group) in STAFF.items():
         _load_staff(load, username, by_slug[slug].spec, group)
+    from managers.demo import load_demo_managers  # the entity managers (issue 19): /gestao/
+
+    load_demo_managers(entities, demo_domain=DEMO_DOMAIN)
     if register_psc:
         cloud_demo.register(settings.DEMO_PSC_PORT)
     else:
