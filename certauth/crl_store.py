@@ -2,16 +2,22 @@
 
 Design: a table of revoked serials with a (crl, serial) index, in the project's database — so every gunicorn worker
 and every app host shares one store (SQLite in the demo, PostgreSQL in production), workers hold nothing in
-memory, and a lookup is one indexed query. Loading a CRL writes its entries in batches under a new ``Crl`` row
-that no lookup sees until one short transaction makes it the issuer's ``current`` CRL; the previous CRL's rows
-are deleted afterwards, in batches. Logins are served throughout, and a failed load leaves the previous CRL in
-force. A CRL is only accepted after its signature verified with the issuer's key, and never with a CRL number
-lower than the one held.
+memory, and a lookup is one indexed query. Loading a CRL writes its entries under a new ``Crl`` row that no lookup
+sees until one short transaction makes it the issuer's ``current`` CRL; the previous CRL's rows are removed
+afterwards. Logins are served throughout, and a failed load leaves the previous CRL in force. A CRL is only accepted
+after its signature verified with the issuer's key (over the published bytes), and never with a CRL number lower
+than the one held.
+
+Bulk path: on PostgreSQL the table is partitioned by CRL — a CRL's serials go into a table of its own with one
+``COPY``, are indexed once and attached in one transaction, and a superseded CRL's partition is dropped; on SQLite
+they are inserted in sorted batches (one ``INSERT … SELECT`` over a JSON array each, one short write transaction
+each, so logins write their audit in between) and deleted in batches.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,12 +39,13 @@ from certauth.icp.crl import (
     load_crl,
     verify_crl,
 )
+from certauth.icp.crl_serials import serials_hex
 from certauth.icp.revocation import HeldCrl, Revocation
 from certauth.models import Crl, CrlFile, CrlIssuer, CrlState, RevokedSerial
 
 logger = logging.getLogger("certauth.crl")
 
-BATCH = 50_000  # rows per transaction: short enough for logins writing their audit meanwhile
+BATCH = 100_000  # rows per statement (SQLite: per write transaction, short enough for logins writing their audit)
 _TABLE = RevokedSerial._meta.db_table
 
 
@@ -96,8 +103,8 @@ def ingest(
         loaded_at=now or timezone.now(),
     )
     try:
-        CrlFile.objects.create(crl=new, der=data)
-        _insert_serials(new.pk, crl)
+        _store_file(new.pk, data)
+        _insert_serials(new.pk, _Published(crl, data))
         with transaction.atomic():
             row = CrlIssuer.objects.select_for_update().get(pk=row.pk)
             current = Crl.objects.filter(pk=row.current_id).first() if row.current_id else None
@@ -223,31 +230,90 @@ def _older_message(info: CrlInfo, current: Crl) -> str:
     )
 
 
-def _insert_serials(crl_id: int, crl: x509.CertificateRevocationList) -> None:
-    """Index the CRL's serials, in serial order: the (crl, serial) index then only grows at its end (the new CRL
-    has the highest id), which makes a million-row load several times faster than inserting in CRL order."""
-    rows = sorted((crl_id, format(entry.serial_number, "X")) for entry in crl)
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
+@dataclass(frozen=True)
+class _Published:
+    """A parsed CRL and the bytes it was parsed from (its serials are read from those)."""
+
+    crl: x509.CertificateRevocationList
+    data: bytes
+
+
+def _insert_serials(crl_id: int, published: _Published) -> None:
+    """Index the CRL's serials under ``crl_id`` (a CRL no lookup uses until the swap)."""
+    serials = serials_hex(published.crl, data=published.data)
+    if connection.vendor == "postgresql":
+        _copy_serials(crl_id, serials)
+    else:
+        # Sorted as the index is: the (crl, serial) index then only grows at its end (the new CRL has the highest
+        # id), several times faster than inserting in CRL order.
+        serials.sort()
+        _insert_serials_in_batches(crl_id, serials)
+
+
+def _partition(crl_id: int) -> str:
+    return f"{_TABLE}_{int(crl_id)}"
+
+
+def _copy_serials(crl_id: int, serials: list[str]) -> None:
+    """PostgreSQL (the table is partitioned by CRL, migration 0009): in one transaction, a table of this CRL's own is
+    filled with one ``COPY`` (no index to maintain row by row; hex serials need no escaping, so the text is built in a
+    few large writes), indexed once, and attached as the CRL's partition. Lookups never wait for it (attaching takes
+    a lock that readers share) and see nothing of it until it commits — and use nothing of it until the swap."""
+    partition = _partition(crl_id)
+    prefix = f"{crl_id}\t"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {partition} (LIKE {_TABLE}, CHECK (crl_id = {int(crl_id)}))")
+        with cursor.cursor.copy(f"COPY {partition} (crl_id, serial) FROM STDIN") as copy:  # noqa: S608
+            for start in range(0, len(serials), BATCH):
+                copy.write(prefix + f"\n{prefix}".join(serials[start : start + BATCH]) + "\n")
+        cursor.execute(f"CREATE INDEX {partition}_lookup ON {partition} (crl_id, serial)")
+        # The CHECK constraint spares the scan that would prove every row belongs to the partition.
+        cursor.execute(f"ALTER TABLE {_TABLE} ATTACH PARTITION {partition} FOR VALUES IN ({int(crl_id)})")
+
+
+def _insert_serials_in_batches(crl_id: int, serials: list[str]) -> None:
+    """SQLite: one prepared ``INSERT … SELECT`` per batch over a JSON array (``json_each``: the rows are made in C,
+    not bound one by one — 2–3× faster than ``executemany``), one short write transaction each, so that logins can
+    write their audit between batches (SQLite has a single writer)."""
+    sql = f"INSERT INTO {_TABLE} (crl_id, serial) SELECT %s, value FROM json_each(%s)"  # noqa: S608
+    for start in range(0, len(serials), BATCH):
         with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {_TABLE} (crl_id, serial) FROM STDIN") as copy:  # noqa: S608
-                    for row in batch:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(f"INSERT INTO {_TABLE} (crl_id, serial) VALUES (%s, %s)", batch)  # noqa: S608
+            cursor.execute(sql, [crl_id, json.dumps(serials[start : start + BATCH])])
+
+
+def _store_file(crl_id: int, data: bytes) -> None:
+    """The CRL file beside its index. On PostgreSQL sent as a binary parameter (Django's client-side binding would
+    write 53 MB as 106 MB of hex inside the SQL text)."""
+    if connection.vendor != "postgresql":
+        CrlFile.objects.create(crl_id=crl_id, der=data)
+        return
+    import psycopg  # only with PostgreSQL
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            f"INSERT INTO {CrlFile._meta.db_table} (crl_id, der) VALUES (%s, %b)",  # noqa: S608
+            [crl_id, data],
+        )
 
 
 def _delete_crl(crl_id: int) -> None:
-    """Delete a CRL's rows in batches (short transactions: logins keep writing their audit meanwhile)."""
-    while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {_TABLE} WHERE id IN (SELECT id FROM {_TABLE} WHERE crl_id = %s LIMIT %s)",  # noqa: S608
-                [crl_id, BATCH * 5],
-            )
-            if cursor.rowcount == 0:
-                break
+    """Delete a CRL's rows (once it is no longer current, or never was). PostgreSQL: drop its partition (rows written
+    one by one, in the default partition, go with a DELETE). SQLite: short batches, so that logins writing their audit
+    do not wait for a million-row delete."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TABLE IF EXISTS {_partition(crl_id)}")
+            cursor.execute(f"DELETE FROM {_TABLE} WHERE crl_id = %s", [crl_id])  # noqa: S608
+        else:
+            while True:
+                with transaction.atomic():
+                    cursor.execute(
+                        f"DELETE FROM {_TABLE} WHERE id IN (SELECT id FROM {_TABLE} WHERE crl_id = %s LIMIT %s)",  # noqa: S608
+                        [crl_id, BATCH],
+                    )
+                    if cursor.rowcount == 0:
+                        break
     CrlIssuer.objects.filter(current_id=crl_id).update(current=None)
     Crl.objects.filter(pk=crl_id).delete()  # and its file
 

@@ -23,15 +23,15 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, paddin
 _PEM = re.compile(rb"-----BEGIN X509 CRL-----(.+?)-----END X509 CRL-----", re.DOTALL)
 
 
-class _Unsliceable(ValueError):
+class Unsliceable(ValueError):
     """The bytes are not a DER CertificateList this module can cut into its parts."""
 
 
 def signature_valid(crl: x509.CertificateRevocationList, issuer: x509.Certificate, *, data: bytes) -> bool:
     """Does ``issuer``'s key verify ``crl``'s signature? ``data`` are the DER or PEM bytes ``crl`` was parsed from."""
     try:
-        tbs, inner_algorithm, outer_algorithm = signed_parts(_der(data))
-    except _Unsliceable:
+        tbs, inner_algorithm, outer_algorithm = signed_parts(der_of(data))
+    except Unsliceable:
         return _slow(crl, issuer)
     if inner_algorithm != outer_algorithm:  # RFC 5280 §5.1.1.2: both must name the same algorithm
         return False
@@ -60,29 +60,29 @@ def signature_valid(crl: x509.CertificateRevocationList, issuer: x509.Certificat
 
 def signed_parts(der: bytes) -> tuple[bytes, bytes, bytes]:
     """(tbsCertList, its signature AlgorithmIdentifier, the outer signatureAlgorithm), each as its DER bytes."""
-    outer_tag, body, outer_end = _header(der, 0)
+    outer_tag, body, outer_end = header(der, 0)
     if outer_tag != 0x30 or outer_end != len(der):
-        raise _Unsliceable("not one SEQUENCE")
-    tbs_tag, tbs_body, tbs_end = _header(der, body)
+        raise Unsliceable("not one SEQUENCE")
+    tbs_tag, tbs_body, tbs_end = header(der, body)
     if tbs_tag != 0x30:
-        raise _Unsliceable("tbsCertList is not a SEQUENCE")
-    algorithm_tag, _, algorithm_end = _header(der, tbs_end)
+        raise Unsliceable("tbsCertList is not a SEQUENCE")
+    algorithm_tag, _, algorithm_end = header(der, tbs_end)
     if algorithm_tag != 0x30:
-        raise _Unsliceable("signatureAlgorithm is not a SEQUENCE")
+        raise Unsliceable("signatureAlgorithm is not a SEQUENCE")
     position = tbs_body
-    tag, _, end = _header(der, position)
+    tag, _, end = header(der, position)
     if tag == 0x02:  # version
         position = end
-        tag, _, end = _header(der, position)
+        tag, _, end = header(der, position)
     if tag != 0x30 or end > tbs_end:
-        raise _Unsliceable("tbsCertList.signature is not a SEQUENCE")
+        raise Unsliceable("tbsCertList.signature is not a SEQUENCE")
     return der[body:tbs_end], der[position:end], der[tbs_end:algorithm_end]
 
 
-def _header(der: bytes, offset: int) -> tuple[int, int, int]:
+def header(der: bytes, offset: int) -> tuple[int, int, int]:
     """(tag, where the contents start, where they end) of the TLV at ``offset`` (definite lengths only)."""
     if offset + 2 > len(der):
-        raise _Unsliceable("truncated")
+        raise Unsliceable("truncated")
     tag, first = der[offset], der[offset + 1]
     start = offset + 2
     if first < 0x80:
@@ -90,24 +90,25 @@ def _header(der: bytes, offset: int) -> tuple[int, int, int]:
     else:
         count = first & 0x7F
         if count == 0 or count > 4 or start + count > len(der):
-            raise _Unsliceable("unsupported length")
+            raise Unsliceable("unsupported length")
         length = int.from_bytes(der[start : start + count], "big")
         start += count
     if start + length > len(der):
-        raise _Unsliceable("truncated")
+        raise Unsliceable("truncated")
     return tag, start, start + length
 
 
-def _der(data: bytes) -> bytes:
+def der_of(data: bytes) -> bytes:
+    """The DER bytes of a DER or PEM CRL (the first X509 CRL block of a PEM file)."""
     if not data.lstrip().startswith(b"-----BEGIN"):
         return data
     match = _PEM.search(data)
     if match is None:
-        raise _Unsliceable("no X509 CRL block")
+        raise Unsliceable("no X509 CRL block")
     try:
         return base64.b64decode(b"".join(match.group(1).split()), validate=True)
     except (binascii.Error, ValueError):
-        raise _Unsliceable("bad base64") from None
+        raise Unsliceable("bad base64") from None
 
 
 def _slow(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:

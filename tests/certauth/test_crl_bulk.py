@@ -1,0 +1,96 @@
+"""The CRL store's bulk path on each database: PostgreSQL loads a CRL into a partition of its own (COPY, index built
+once, attached) and drops the superseded one as a table; SQLite inserts in short batches. Either way the serials
+indexed are the CRL's, and a failed load leaves nothing behind."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from certauth import crl_store
+from certauth.icp.builder import RevokedEntry
+from certauth.icp.crl import key_id
+from certauth.models import Crl, CrlFile, CrlIssuer, RevokedSerial
+
+MAX = 10**8
+SERIALS = [1, 0x80, 0xABC, 2**64 + 5, 2**159 - 1, *range(10_000, 12_000)]
+
+postgresql_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's partitions")
+
+
+def load(pki, *, number: int, serials=SERIALS):
+    data = pki.builder.crl(pki.oab, [RevokedEntry(s) for s in serials], number=number)
+    return data, crl_store.ingest(data, source="test", issuer=pki.oab.certificate, max_bytes=MAX)
+
+
+def partitions() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = %s",
+            [RevokedSerial._meta.db_table],
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def tables_like(pattern: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE %s", [pattern])
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+def test_every_serial_is_indexed_as_the_login_formats_it(pki, monkeypatch):
+    monkeypatch.setattr(crl_store, "BATCH", 700)  # several batches (SQLite) / several COPY writes (PostgreSQL)
+    load(pki, number=1)
+    current = CrlIssuer.objects.get(key_id=key_id(pki.oab.certificate)).current_id
+    stored = list(RevokedSerial.objects.filter(crl_id=current).values_list("serial", flat=True))
+    assert sorted(stored) == sorted(format(s, "X") for s in SERIALS)
+    key = key_id(pki.oab.certificate)
+    asked = [(key, "80"), (key, "ABC"), (key, format(2**159 - 1, "X")), (key, "7F"), (key, format(11_999, "X"))]
+    assert set(crl_store.lookup(asked).listed) == {pair for pair in asked if pair[1] != "7F"}
+
+
+@pytest.mark.django_db
+@postgresql_only
+def test_postgresql_loads_each_crl_into_its_own_partition_and_drops_the_superseded_one(pki):
+    table = RevokedSerial._meta.db_table
+    load(pki, number=1)
+    first = Crl.objects.get().pk
+    assert partitions() == {f"{table}_other", f"{table}_{first}"}
+    load(pki, number=2, serials=[7, 8])
+    second = CrlIssuer.objects.get().current_id
+    assert partitions() == {f"{table}_other", f"{table}_{second}"}
+    assert tables_like(f"{table}_{first}") == set(), "the superseded CRL's table is dropped"
+    assert RevokedSerial.objects.count() == 2
+    with connection.cursor() as cursor:  # the rows are in the CRL's partition, not the default one
+        cursor.execute(f"SELECT count(*) FROM {table}_{second}")  # noqa: S608
+        assert cursor.fetchone() == (2,)
+
+
+@pytest.mark.django_db
+@postgresql_only
+def test_postgresql_a_load_failing_after_copy_leaves_no_partition(pki, monkeypatch):
+    load(pki, number=1)
+    first = Crl.objects.get().pk
+    original = crl_store._copy_serials
+
+    def copy_then_fail(crl_id, serials):
+        original(crl_id, serials)
+        raise RuntimeError("interrupted after the partition was attached")
+
+    monkeypatch.setattr(crl_store, "_copy_serials", copy_then_fail)
+    with pytest.raises(RuntimeError):
+        load(pki, number=2, serials=[7, 8])
+    table = RevokedSerial._meta.db_table
+    assert partitions() == {f"{table}_other", f"{table}_{first}"}
+    assert Crl.objects.count() == 1 and CrlFile.objects.count() == 1
+    assert RevokedSerial.objects.count() == len(SERIALS)
+
+
+@pytest.mark.django_db
+def test_the_crl_file_is_stored_byte_for_byte(pki):
+    data, result = load(pki, number=1)
+    crl = Crl.objects.get(pk=CrlIssuer.objects.get().current_id)
+    assert bytes(CrlFile.objects.get(crl=crl).der) == data
+    assert crl.entries == len(SERIALS) and result.info.entries == len(SERIALS)
