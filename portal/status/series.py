@@ -6,8 +6,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from portal.models import DayStat
 from portal.status import rollups
@@ -30,6 +31,10 @@ def monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def _summed(stats: QuerySet[DayStat, Any], *columns: str) -> list[tuple[Any, ...]]:
+    return list(stats.values_list(*columns).annotate(n=Sum("count")).order_by())
+
+
 def build(*, today: dt.date, regions: Collection[str] | None) -> Series:
     """``regions``: superintendência codes to count (None: all, events without an entity included)."""
     first_week = monday(today) - dt.timedelta(weeks=WEEKS - 1)
@@ -37,36 +42,36 @@ def build(*, today: dt.date, regions: Collection[str] | None) -> Series:
     recent = [day for day in missing if day >= today - dt.timedelta(days=SELF_CONSOLIDATE_DAYS)]
     rollups.consolidate_days(recent)
     weeks = [first_week + dt.timedelta(weeks=n) for n in range(WEEKS)]
+    since = today - dt.timedelta(days=30)
     stats = DayStat.objects.filter(day__gte=first_week, day__lt=today)
     before = DayStat.objects.filter(day__lt=first_week, kind=DayStat.Kind.FIRST_A3)
     if regions is not None:
         stats = stats.filter(region__in=regions)
         before = before.filter(region__in=regions)
-    rows = [
-        (day, region, kind, key, n)
-        for day, region, kind, key, n in stats.values_list("day", "region", "kind", "key", "count")
-    ]
-    rows += [
-        (today, region, kind, key, n)
-        for (region, kind, key), n in rollups.count_day(today).items()
-        if regions is None or region in regions
-    ]
-    baseline: Counter[str] = Counter(
-        {row["region"]: row["total"] for row in before.values("region").annotate(total=Sum("count")).order_by()}
-    )
+    # Summed by the database to what each chart shows (a day's rows are per superintendência, kind and key: ~30,000
+    # rows over 26 weeks at full scale, ~2,000 once summed).
     index = {week: i for i, week in enumerate(weeks)}
     first_a3: dict[str, list[int]] = defaultdict(lambda: [0] * WEEKS)
     logins: dict[str, list[int]] = defaultdict(lambda: [0] * WEEKS)
     rejections: Counter[str] = Counter()
-    since = today - dt.timedelta(days=30)
-    for day, region, kind, key, n in rows:
-        i = index[monday(day)]
+    for day, region, n in _summed(stats.filter(kind=DayStat.Kind.FIRST_A3), "day", "region"):
+        first_a3[region][index[monday(day)]] += n
+    for day, method, n in _summed(stats.filter(kind=DayStat.Kind.LOGIN), "day", "key"):
+        logins[method][index[monday(day)]] += n
+    for code, n in _summed(stats.filter(kind=DayStat.Kind.REJECTION, day__gte=since), "key"):
+        rejections[code] += n
+    for (region, kind, key), n in rollups.count_day(today).items():
+        if regions is not None and region not in regions:
+            continue
         if kind == DayStat.Kind.FIRST_A3:
-            first_a3[region][i] += n
+            first_a3[region][index[monday(today)]] += n
         elif kind == DayStat.Kind.LOGIN:
-            logins[key][i] += n
-        elif day >= since:
+            logins[key][index[monday(today)]] += n
+        else:
             rejections[key] += n
+    baseline: Counter[str] = Counter(
+        {row["region"]: row["total"] for row in before.values("region").annotate(total=Sum("count")).order_by()}
+    )
     cumulative = {}
     for region in sorted(set(first_a3) | set(baseline)):
         if not region:

@@ -243,7 +243,7 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
         "entity": found,
         "decision": decision,
         "days_left": decision.days_left(now) if decision.password_allowed else None,
-        "members": members,
+        "member_rows": tables.member_rows_html(members),
         "rejected": [(a, tables.title(a.code), mask_cpf(a.cpf) if a.cpf else "") for a in rejected],
         "last_rejection": last_rejection["at"],
         "now": now,
