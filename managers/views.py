@@ -83,7 +83,8 @@ def add(request: HttpRequest, *, entity: PartnerEntity, entities: list[PartnerEn
         else:
             name = result.member.name if result.member else ""
             level = messages.success if result.outcome is not services.Outcome.UNCHANGED else messages.info
-            sent = " Enviamos a ele um e-mail com as orientações de acesso." if result.outcome.value == "added" else ""
+            email = result.member.email if result.member else ""
+            sent = f" As orientações de acesso foram enviadas para {email}." if result.outcome.value == "added" else ""
             level(request, f"{name}: {result.message}{sent}")
             return HttpResponseRedirect(_list_url(entity))
     return render(request, "managers/add.html", {"entity": entity, "form": form, "entities": entities})
@@ -99,11 +100,12 @@ def _set_active(request: HttpRequest, entity: PartnerEntity, member_id: int, act
     if refusal:
         messages.error(request, refusal)
     elif active:
-        messages.success(request, f"{membership.member.name} foi reativado na entidade.")
+        messages.success(request, f"{membership.member.name} foi reativado(a) nesta entidade.")
     else:
         messages.success(
             request,
-            f"{membership.member.name} foi desativado na entidade: as sessões abertas dele terminam no próximo acesso.",
+            f"{membership.member.name} foi desativado(a) nesta entidade: não entra mais por ela, e uma sessão aberta "
+            "por ela termina no próximo acesso.",
         )
     return HttpResponseRedirect(_back(request, entity))
 
