@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from certauth.icp.errors import Reason
 from managers.models import EntityManager, MemberReminder
@@ -173,3 +176,36 @@ def test_the_dashboard_links_managers_only(world, certificate_client):
     assert "Gerenciar membros da entidade" in manager_page
     member_page = certificate_client(MEMBER_A).get("/painel/", secure=True).content.decode()
     assert "Gerenciar membros da entidade" not in member_page
+
+
+def test_the_list_pages_and_keeps_the_search_across_pages(world, certificate_client, settings):
+    settings.MANAGERS_PAGE_SIZE = 2
+    for n in range(3):
+        member = Member.objects.create(cpf=valid_cpf(321000001 + n), name=f"Zeca Paginado {n}")
+        Membership.objects.create(member=member, entity=world.entity_a)
+    client = certificate_client(LAWYER)
+    first = client.get("/gestao/OAB-A/", {"q": "zeca"}, secure=True).content.decode()
+    assert "Zeca Paginado 0" in first and "Zeca Paginado 2" not in first
+    assert 'href="?q=zeca&amp;pagina=2"' in first
+    second = client.get("/gestao/OAB-A/", {"q": "zeca", "pagina": "2"}, secure=True).content.decode()
+    assert "Zeca Paginado 2" in second and "Zeca Paginado 0" not in second
+
+
+def test_the_filters_find_who_has_no_a3_yet_and_whose_certificate_expires_soon(world, certificate_client):
+    now = timezone.now()
+    Member.objects.filter(pk=world.manager_a.pk).update(
+        first_a3_login_at=now, certificate_not_after=now + dt.timedelta(days=400)
+    )
+    Member.objects.filter(pk=world.member_a.pk).update(
+        first_a3_login_at=now, certificate_not_after=now + dt.timedelta(days=10)
+    )
+    client = certificate_client(LAWYER)
+
+    def names(situation: str) -> set[str]:
+        page = client.get("/gestao/OAB-A/", {"situacao": situation}, secure=True).content.decode()
+        body = page.split("<tbody>")[1].split("</tbody>")[0]
+        return {m.name for m in (world.manager_a, world.member_a) if m.name in body}
+
+    assert names("vencendo") == {world.member_a.name}
+    assert names("em-dia") == {world.manager_a.name}  # her login just now set a new expiry: still far
+    assert names("sem-a3") == set()
