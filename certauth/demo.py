@@ -83,6 +83,13 @@ DEMO_CERTIFICATES: tuple[DemoCertificate, ...] = (
         None,
     ),
     DemoCertificate(
+        "suporte-inss",
+        "Atendente do suporte do INSS: consulta tentativas pela referência da tela de erro (/suporte/consulta/)",
+        PersonSpec("BEATRIZ NASCIMENTO", "41829365070"),
+        "final",
+        None,
+    ),
+    DemoCertificate(
         "certificado-a1",
         "e-CPF do tipo A1 (arquivo): recusado",
         PersonSpec("CARLOS EDUARDO RAMOS", "99603082430", policy_oid=A1_POLICY),

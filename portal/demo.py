@@ -22,12 +22,16 @@ from portal.permissions import MANAGEMENT_GROUP, regional_group_name
 from portal.services import member_user
 from rollout.demo import load_demo_webinars
 from rollout.models import EntityOverride
+from support.demo import load_demo_refusals
+from support.roles import SUPPORT_GROUP
 
 #: INSS staff of the demo (they enter the admin with the demo certificate of the same name).
 STAFF: dict[str, tuple[str, str]] = {
     "servidor-inss": ("rafael.moreira", MANAGEMENT_GROUP),
     "servidora-sudeste-1": ("patricia.lopes", regional_group_name("Sudeste I")),
 }
+#: The support desk of the demo (issue 19): the lookup by reference only (/suporte/consulta/), nothing in the admin.
+SUPPORT_STAFF: dict[str, tuple[str, str]] = {"suporte-inss": ("beatriz.nascimento", SUPPORT_GROUP)}
 
 
 @dataclass(frozen=True)
@@ -160,8 +164,9 @@ def load_demo_data(*, today: dt.date | None = None, register_psc: bool = True) -
                 "reason": "demonstração: prazo prorrogado para a troca dos tokens da seccional",
             },
         )
-    for slug, (username, group) in STAFF.items():
+    for slug, (username, group) in (STAFF | SUPPORT_STAFF).items():
         _load_staff(load, username, by_slug[slug].spec, group)
+    load_demo_refusals(now=timezone.now())  # refusals with known references, for the support desk's lookup
     load_demo_webinars(today or timezone.localdate())
     from managers.demo import load_demo_managers  # the entity managers (issue 19): /gestao/
 

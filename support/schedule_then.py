@@ -1,7 +1,8 @@
 """The schedule as it stood at an instant, from the history of waves and entity dates (django-simple-history).
 
-A wave loaded by a migration has no history until staff first change it: before its first recorded change it is
-taken as that change's earlier state is unknown, so its oldest recorded version stands for it (``approximate``)."""
+Anexo I's waves are loaded by a migration (a creation recorded without a user): they count as there from the
+start. An entity's own date did not exist before its creation. A row whose history begins with a change rather than
+a creation stands, before that change, as its oldest recorded version (``approximate``)."""
 
 from __future__ import annotations
 
@@ -23,16 +24,18 @@ class ScheduleThen:
     approximate: bool  #: an earlier version of a wave or date was not recorded
 
 
-def _as_of(records: list[Any], at: dt.datetime) -> tuple[Any | None, bool]:
+def _as_of(records: list[Any], at: dt.datetime, *, loaded: bool = False) -> tuple[Any | None, bool]:
     """The version in force at ``at`` among one object's records (oldest first), and whether it is a guess."""
     before = [r for r in records if r.history_date <= at]
     if before:
         last = before[-1]
         return (None if last.history_type == _DELETED else last.instance), False
     first = records[0]
-    if first.history_type == _CREATED:
+    if first.history_type == _CREATED and not (loaded and first.history_user_id is None):
         return None, False  # created after ``at``
-    return first.instance, True  # existed before its first recorded change: that change's values stand for it
+    # Loaded by a migration (Anexo I: the Portaria's own schedule, there before any attempt could be) or existing
+    # before its first recorded change: that record's values stand for it (a guess only in the second case).
+    return first.instance, first.history_type != _CREATED
 
 
 def waves_at(at: dt.datetime) -> tuple[list[schedule.Wave], bool]:
@@ -42,7 +45,7 @@ def waves_at(at: dt.datetime) -> tuple[list[schedule.Wave], bool]:
     rules: list[schedule.Wave] = []
     approximate = False
     for records in by_id.values():
-        wave, guessed = _as_of(records, at)
+        wave, guessed = _as_of(records, at, loaded=True)
         approximate |= guessed
         if wave is not None:
             rules.append(wave.as_rule())
