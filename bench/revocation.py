@@ -1,15 +1,21 @@
-"""Revocation with big CRLs, side by side with the reference tools, in one run.
+"""Revocation with big CRLs, on SQLite and on PostgreSQL side by side, with the reference tools, in one run.
 
     .venv/bin/python bench/revocation.py [--sizes 10000,100000,1000000] [--seconds 10] [--clients 4]
+                                         [--databases sqlite,postgresql] [--latency-seconds 8]
 
 Chain as in shared/figures.md: root RSA-4096 → issuing AC RSA-4096 → leaf RSA-2048; the issuing AC's CRL has N
-entries shaped like the issue's reference (20-byte serials, a reason code on each: 1M entries ≈ 53 MB of DER). Prints:
-1. ingest (verify + index into the store) of each CRL size;
-2. full certificate validation (parse + path + policy + identity + revocation) with the largest CRL loaded, and
-   pyhanko-certvalidator (revocation required) with the same chain and CRL;
+entries shaped like the issue's reference (20-byte serials, a reason code on each: 1M entries ≈ 53 MB of DER). The PKI
+and CRLs are generated once; each database (a fresh one, bench/databases.py) is measured in a child process. Prints,
+one column per database (PostgreSQL is production's, SQLite the demo's):
+1. ingest (verify + index into the store) of each CRL size, and of the largest replacing one as large;
+2. full certificate validation (parse + path + policy + identity + revocation) with the largest CRL loaded;
 3. certificate logins per second through nginx (TLS 1.3 full handshakes with a client certificate, `openssl
-   s_time -new`, several clients) with the largest CRL, the same login with revocation off, and nginx's own
-   `ssl_crl` holding the same CRLs; gunicorn workers' memory in each case.
+   s_time -new`, several clients) with the largest CRL and with revocation off, CPU per login (gunicorn, nginx, the
+   TLS clients), gunicorn workers' memory;
+4. certificate login latency p50/p99 (one client, sequential, a new TLS connection each) without an ingest and while
+   another process loads a CRL as large as the largest (the logins must keep succeeding: non-302 answers counted);
+then, once (no database): pyhanko-certvalidator (revocation required) with the same chain and CRL, and nginx's own
+`ssl_crl` holding the same CRLs; and the targets as PASS/FAIL.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import os
 import re
 import resource
 import secrets
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -36,6 +44,7 @@ sys.path.insert(0, str(BASE_DIR))
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives.serialization import Encoding  # noqa: E402
 
+from bench import databases  # noqa: E402
 from certauth.icp.builder import PersonSpec, PkiBuilder, RevokedEntry  # noqa: E402
 
 NGINX_NATIVE = """
@@ -132,20 +141,8 @@ def s_time(port: int, path: str, files: dict[str, Path], seconds: int, clients: 
     return total
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=1000)
-    parser.add_argument("--pyhanko-rounds", type=int, default=3)
-    parser.add_argument("--skip-throughput", action="store_true")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-
-    tmp = Path(tempfile.mkdtemp(prefix="a3-bench-revocation-"))
-    tmp.chmod(0o755)  # noqa: S103  (nginx's workers, nobody, reach gunicorn's socket under it)
+def write_pki(tmp: Path, sizes: list[int]) -> tuple[dict[str, Path], dict[str, object]]:
+    """The chain, the server certificate and the CRLs, as files both database runs read (generated once)."""
     now = dt.datetime.now(dt.UTC)
     builder = PkiBuilder(now=now, key_size=4096)
     root = builder.root("AC Raiz Bench")
@@ -162,6 +159,9 @@ def main() -> None:
         "tls_ca": tmp / "tls-ca.pem",
         "server": tmp / "server.pem",
         "server_key": tmp / "server.key",
+        "root_crl": tmp / "crl-root.der",
+        "replace_crl": tmp / "crl-replace.der",  # the largest size again, newer: a refresh at that size
+        "busy_crl": tmp / "crl-busy.der",  # and again, newer still: loaded while logins are timed
     }
     files["roots"].write_bytes(root.certificate_pem())
     files["intermediates"].write_bytes(issuer.certificate_pem())
@@ -170,10 +170,11 @@ def main() -> None:
     files["tls_ca"].write_bytes(tls_root.certificate_pem())
     files["server"].write_bytes(server.certificate_pem())
     files["server_key"].write_bytes(server.key_pem())
-
-    print(f"Generating CRLs of {', '.join(f'{n:,}' for n in sizes)} entries…", flush=True)
-    crls = {}
-    for number, size in enumerate(sizes, start=2):
+    print(
+        f"Generating CRLs of {', '.join(f'{n:,}' for n in sizes)} entries (and {max(sizes):,} twice more)…", flush=True
+    )
+    paths = [tmp / f"crl-{size}.der" for size in sizes] + [files["replace_crl"], files["busy_crl"]]
+    for number, (size, path) in enumerate(zip([*sizes, max(sizes), max(sizes)], paths, strict=True), start=2):
         entries = (
             RevokedEntry(
                 int.from_bytes(secrets.token_bytes(20)) >> 1,
@@ -182,26 +183,182 @@ def main() -> None:
             )
             for i in range(size)
         )
-        crls[size] = builder.crl(issuer, entries, number=number)
-    root_crl = builder.crl(root, number=1)
+        path.write_bytes(builder.crl(issuer, entries, number=number))
+    files["root_crl"].write_bytes(builder.crl(root, number=1))
+    return files, {"root": root, "issuer": issuer, "leaf": leaf}
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=1000)
+    parser.add_argument("--pyhanko-rounds", type=int, default=3)
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--latency-seconds", type=float, default=8.0, help="logins timed without an ingest")
+    databases.add_argument(parser)
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # DATABASE_URL: one database's measurement
+    parser.add_argument("--tmp", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--ingest-only", help=argparse.SUPPRESS)  # a CRL file: the load beside the timed logins
+    args = parser.parse_args()
+    if args.ingest_only:
+        ingest_only(Path(args.ingest_only))
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.child:
+        result = one_database(args.child, Path(args.tmp), sizes, args)
+        Path(args.out).write_text(json.dumps(result))
+        return
+
+    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load average {_load()} on {os.cpu_count()} CPUs", flush=True)
+    tmp = Path(tempfile.mkdtemp(prefix="a3-bench-revocation-"))
+    tmp.chmod(0o755)  # noqa: S103  (nginx's workers, nobody, reach gunicorn's socket under it)
+    files, pki = write_pki(tmp, sizes)
+    largest = max(sizes)
+    results: dict[str, dict] = {}
+    for kind in args.databases:
+        print(f"\n{databases.LABELS[kind]}: ingest, validation, logins through nginx…", flush=True)
+        out = tmp / f"{kind}.json"
+        with databases.database(kind, tmp, "revocation") as db:
+            env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+            command = [sys.executable, __file__, "--child", db.url, "--tmp", str(tmp), "--out", str(out)]
+            command += ["--sizes", args.sizes, "--seconds", str(args.seconds), "--clients", str(args.clients)]
+            command += ["--rounds", str(args.rounds), "--workers", str(args.workers)]
+            command += ["--latency-seconds", str(args.latency_seconds)]
+            command += ["--skip-throughput"] if args.skip_throughput else []
+            subprocess.run(command, cwd=BASE_DIR, env=env, check=False)
+        if out.exists():
+            results[kind] = json.loads(out.read_text())
+        else:
+            print(f"{databases.LABELS[kind]}: the measurement failed (see above); its column reads —")
+
+    print(f"\nReference: pyhanko-certvalidator, revocation required, same chain and {largest:,}-entry CRL")
+    try:
+        ref_cold, ref_warm, ref_rss = pyhanko(
+            pki["root"], pki["issuer"], pki["leaf"], files["root_crl"].read_bytes(),
+            (tmp / f"crl-{largest}.der").read_bytes(), dt.datetime.now(dt.UTC), args.pyhanko_rounds,
+        )  # fmt: skip
+        print(f"   warm {ref_warm:,.0f} ms / first {ref_cold:,.0f} ms  (process peak RSS {ref_rss:,.0f} MB)")
+    except ImportError:
+        print("   pyhanko-certvalidator: not installed (pip install -e '.[bench]')")
+    native_rate = native_memory = None
+    if not args.skip_throughput:
+        native_rate, native_memory = native(
+            tmp, files, files["root_crl"].read_bytes(), (tmp / f"crl-{largest}.der").read_bytes(), args
+        )
+    report(results, sizes, args, native_rate, native_memory)
+    print(f"\n(end: load average {_load()}; production runs on PostgreSQL: its column is the production figure)")
+
+
+def _load() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def report(results: dict[str, dict], sizes: list[int], args, native_rate: float | None, native_memory) -> None:
+    kinds = [k for k in args.databases if k in results]
+    largest = max(sizes)
+    rows: list[tuple[str, dict[str, str]]] = []
+
+    def row(what: str, fmt) -> None:
+        figures = {}
+        for kind in kinds:
+            try:
+                figures[kind] = fmt(results[kind])
+            except (KeyError, TypeError, ZeroDivisionError):
+                figures[kind] = "—"
+        rows.append((what, figures))
+
+    for size in sizes:
+        row(f"ingest {size:>9,} entries", lambda r, s=size: f"{r['ingest'][str(s)]:.2f} s")
+    row(f"ingest {largest:,} replacing {largest:,}", lambda r: f"{r['ingest']['replace']:.2f} s")
+    row(f"validation, {largest:,}-entry CRL (median)", lambda r: f"{r['validation_us']:,.0f} µs")
+    if not args.skip_throughput:
+        row(f"logins/s, revocation with the {largest:,} CRL", lambda r: f"{r['rate_crl']:.1f}")
+        row("logins/s, revocation off", lambda r: f"{r['rate_off']:.1f}")
+        for part in ("gunicorn", "nginx", "clients"):
+            row(f"CPU per login ({largest:,} CRL), {part}", lambda r, p=part: f"{r['cpu_crl'][p]:.2f} ms")
+        row("CPU per login (revocation off), gunicorn", lambda r: f"{r['cpu_off']['gunicorn']:.2f} ms")
+        row(f"gunicorn worker RSS, {largest:,} CRL", lambda r: f"{r['rss_crl']:.0f} MB")
+        row("login latency p50 / p99, no ingest", lambda r: _latency(r["latency_idle"]))
+        row(f"login latency p50 / p99, during a {largest:,} ingest", lambda r: _latency(r["latency_busy"]))
+        row("  logins timed without / during (not 302)", lambda r: _counts(r["latency_idle"], r["latency_busy"]))
+        row("  that ingest, in its own process", lambda r: f"{r['latency_busy']['ingest_s']:.2f} s")
+    print()
+    print(databases.side_by_side(rows, kinds))
+    if native_rate is not None:
+        print(f"nginx ssl_crl with the same CRLs (reference, no database): {native_rate:.1f} logins/s, "
+              f"worker RSS {native_memory:.0f} MB")  # fmt: skip
+    print("\nTargets (this machine):")
+    targets: list[tuple[str, dict[str, str]]] = []
+
+    def target(what: str, ok) -> None:
+        figures = {}
+        for kind in kinds:
+            try:
+                figures[kind] = "PASS" if ok(kind, results[kind]) else "FAIL"
+            except (KeyError, TypeError, ZeroDivisionError):
+                figures[kind] = "—"
+        targets.append((what, figures))
+
+    target(f"ingest {largest:,} ≤ 5 s (PG) / ≤ 10 s (SQLite)",
+           lambda k, r: r["ingest"][str(largest)] <= (5 if k == "postgresql" else 10))  # fmt: skip
+    if not args.skip_throughput and native_rate:
+        for kind in kinds:
+            r = results[kind]
+            r["vs_native"] = r["rate_crl"] / native_rate
+            r["vs_off"] = r["rate_crl"] / r["rate_off"]
+        target(f"logins/s with {largest:,} CRL ≥ 20× nginx ssl_crl", lambda k, r: r["vs_native"] >= 20)
+        target(f"logins/s with {largest:,} CRL ≥ 95% of revocation off", lambda k, r: r["vs_off"] >= 0.95)
+        rows2 = [
+            ("  ratio to nginx ssl_crl", {k: f"{results[k]['vs_native']:.1f}×" for k in kinds}),
+            ("  share of revocation off", {k: f"{100 * results[k]['vs_off']:.0f}%" for k in kinds}),
+        ]
+        targets += rows2
+    print(databases.side_by_side(targets, kinds))
+
+
+def _counts(idle: dict, busy: dict) -> str:
+    return f"{idle['n']} ({idle['failed']}) / {busy['n']} ({busy['failed']})"
+
+
+def _latency(figures: dict) -> str:
+    return f"{figures['p50']:.1f} / {figures['p99']:.1f} ms"
+
+
+def one_database(url: str, tmp: Path, sizes: list[int], args) -> dict:
+    """One database's figures (run in a child process: Django is set up once per process, with this DATABASE_URL)."""
+    kind = "postgresql" if url.startswith("postgres") else "sqlite"
+    files = {
+        name: tmp / f
+        for name, f in (
+            ("roots", "roots.pem"), ("intermediates", "intermediates.pem"), ("leaf", "leaf.pem"),
+            ("leaf_key", "leaf.key"), ("tls_ca", "tls-ca.pem"), ("server", "server.pem"),
+            ("server_key", "server.key"), ("root_crl", "crl-root.der"), ("replace_crl", "crl-replace.der"),
+            ("busy_crl", "crl-busy.der"),
+        )
+    }  # fmt: skip
+    var = tmp / f"var-{kind}"
+    var.mkdir()
     env = {
-        "PORTAL_VAR_DIR": str(tmp / "var"),
+        "PORTAL_VAR_DIR": str(var),
         "SECRET_KEY": secrets.token_urlsafe(40),
         "PORTAL_DEMO": "0",
         "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": url,
         "CERTAUTH_TRUST_ROOTS": str(files["roots"]),
         "CERTAUTH_INTERMEDIATES": str(files["intermediates"]),
         "CERTAUTH_PROXY_SECRET": secrets.token_urlsafe(32),
         "PORTAL_PORT": str(free_port()),
         "CERT_LOGIN_PORT": str(free_port()),
+        "CERT_LOGIN_TLS12_PORT": str(free_port()),
         "CERTAUTH_CRL_FETCH_ON_LOGIN": "0",
         "PORTAL_TLS_CERT": str(files["server"]),
         "PORTAL_TLS_KEY": str(files["server_key"]),
-        **({"DATABASE_URL": os.environ["DATABASE_URL"]} if "DATABASE_URL" in os.environ else {}),
     }
     os.environ.update(env)
-    (tmp / "var").mkdir()
     import django
 
     django.setup()
@@ -210,50 +367,54 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from certauth import crl_store
     from certauth.validator import get_validator
+    from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity
 
-    crl_store.ingest(root_crl, source="bench", issuer=root.certificate, max_bytes=1 << 30)
-    print("\n1. Ingest (load + verify signature + index into the store)")
-    for size, data in crls.items():
+    # The leaf's holder is a member: the timed logins are accepted ones (302), the common case.
+    entity = PartnerEntity.objects.create(
+        code="BENCH", name="Entidade Bench", kind=EntityKind.OAB, uf="SP", status=EntityStatus.ACTIVE
+    )
+    member = Member.objects.create(cpf="52601815906", name="Maria da Silva", active=True)
+    Membership.objects.create(member=member, entity=entity, active=True)
+    OabRegistration.objects.create(member=member, number="0123456", uf="SP")
+
+    label = "PostgreSQL" if kind == "postgresql" else "SQLite"
+    result: dict = {"ingest": {}}
+    issuer = x509.load_pem_x509_certificate(files["intermediates"].read_bytes())
+    root = x509.load_pem_x509_certificate(files["roots"].read_bytes())
+    crl_store.ingest(files["root_crl"].read_bytes(), source="bench", issuer=root, max_bytes=1 << 30)
+    for size in sizes:
+        data = (tmp / f"crl-{size}.der").read_bytes()
         start = time.perf_counter()
-        crl_store.ingest(data, source="bench", issuer=issuer.certificate, max_bytes=1 << 30)
+        crl_store.ingest(data, source="bench", issuer=issuer, max_bytes=1 << 30)
         elapsed = time.perf_counter() - start
-        print(
-            f"   {size:>9,} entries  {len(data) / 1e6:6.1f} MB DER   {elapsed:6.2f} s   "
-            f"({size / elapsed:,.0f} entries/s)",
-            flush=True,
-        )
+        result["ingest"][str(size)] = elapsed
+        print(f"   {label}: ingest {size:>9,} entries  {len(data) / 1e6:6.1f} MB DER  {elapsed:6.2f} s", flush=True)
     largest = max(sizes)
+    # The largest CRL replaced by one as large (a routine refresh at that size); the busy one comes later, newer.
+    again = files["replace_crl"].read_bytes()
+    start = time.perf_counter()
+    crl_store.ingest(again, source="bench", issuer=issuer, max_bytes=1 << 30)
+    result["ingest"]["replace"] = time.perf_counter() - start
+    print(f"   {label}: ingest {largest:,} replacing {largest:,}: {result['ingest']['replace']:.2f} s", flush=True)
 
-    print(f"\n2. Full certificate validation with the {largest:,}-entry CRL loaded (median)")
     validator = get_validator()
     at = dt.datetime.now(dt.UTC)
-    header = quote(leaf.certificate_pem().decode(), safe="")
+    leaf_pem = files["leaf"].read_bytes()
+    header = quote(leaf_pem.decode(), safe="")
     from certauth.icp.forwarded import decode_forwarded_certificate
 
-    ours = median_ms(lambda: validator.validate(decode_forwarded_certificate(header), at=at), args.rounds)
-    print(f"   ours (header → validated, revocation of every CA in the path)      {ours * 1000:8.0f} µs")
-    try:
-        ref_cold, ref_warm, ref_rss = pyhanko(root, issuer, leaf, root_crl, crls[largest], at, args.pyhanko_rounds)
-        print(
-            f"   pyhanko-certvalidator, revocation required (warm / first)         "
-            f"{ref_warm:8.0f} ms / {ref_cold:.0f} ms  (process peak RSS {ref_rss:,.0f} MB)"
-        )
-    except ImportError:
-        print("   pyhanko-certvalidator: not installed (pip install -e '.[bench]')")
-
+    result["validation_us"] = 1000 * median_ms(
+        lambda: validator.validate(decode_forwarded_certificate(header), at=at), args.rounds
+    )
     if args.skip_throughput:
-        return
-    print(f"\n3. Certificate logins per second through nginx, TLS 1.3, {args.clients} clients × {args.seconds} s")
+        return result
+
     from portal.serving.config import site_from_settings
     from portal.serving.processes import Stack
 
-    rows = []
-    for label, extra in (
-        ("ours, revocation with the 1M CRL", {}),
-        ("ours, revocation off", {"CERTAUTH_REVOCATION": "off"}),
-    ):
+    for key, extra in (("crl", {}), ("off", {"CERTAUTH_REVOCATION": "off"})):
         site = site_from_settings()
-        stack = Stack(site=site, env={**os.environ, **extra}, gunicorn_workers=args.workers, output=tmp / "stack.log")
+        stack = Stack(site=site, env={**os.environ, **extra}, gunicorn_workers=args.workers, output=var / "stack.log")
         stack.start()
         try:
             s_time(site.login_port, "/entrar/certificado/", files, 2, 1)  # warm the workers
@@ -262,25 +423,86 @@ def main() -> None:
             before = cpu_seconds(workers), cpu_seconds(nginx_workers), _children_cpu()
             rate = s_time(site.login_port, "/entrar/certificado/", files, args.seconds, args.clients)
             after = cpu_seconds(workers), cpu_seconds(nginx_workers), _children_cpu()
-            logins = rate * args.seconds
-            print(
-                f"   ({label}: CPU per login — gunicorn {1000 * (after[0] - before[0]) / logins:.2f} ms, "
-                f"nginx {1000 * (after[1] - before[1]) / logins:.2f} ms, "
-                f"TLS clients {1000 * (after[2] - before[2]) / logins:.2f} ms)",
-                flush=True,
-            )
-            memory = max((rss_mb(w) for w in workers), default=0.0)
+            logins = max(rate * args.seconds, 1)
+            result[f"rate_{key}"] = rate
+            result[f"cpu_{key}"] = {
+                part: 1000 * (after[i] - before[i]) / logins for i, part in enumerate(("gunicorn", "nginx", "clients"))
+            }
+            result[f"rss_{key}"] = max((rss_mb(w) for w in workers), default=0.0)
+            cpu = result[f"cpu_{key}"]["gunicorn"]
+            print(f"   {label}: {rate:.1f} logins/s ({key}), gunicorn CPU {cpu:.2f} ms/login", flush=True)
+            if key == "crl":
+                host = site.login_server_name
+                result["latency_idle"] = login_latency(site.login_port, files, host, seconds=args.latency_seconds)
+                result["latency_busy"] = login_latency(site.login_port, files, host, ingest=files["busy_crl"])
+                print(f"   {label}: login latency p50/p99 {_latency(result['latency_idle'])} without an ingest, "
+                      f"{_latency(result['latency_busy'])} during one ({result['latency_busy']['ingest_s']:.1f} s)",
+                      flush=True)  # fmt: skip
         finally:
             stack.stop()
-        rows.append((label, rate, memory))
-    rows.append(("nginx ssl_crl with the same CRLs (reference)", *native(tmp, files, root_crl, crls[largest], args)))
-    for label, rate, memory in rows:
-        print(f"   {label:<48} {rate:8.1f} logins/s   worker RSS {memory:6.0f} MB")
-    ours_rate, off_rate, native_rate = rows[0][1], rows[1][1], rows[2][1]
-    print(
-        f"   → {ours_rate / max(native_rate, 0.01):.1f}× nginx's own ssl_crl; "
-        f"{100 * ours_rate / max(off_rate, 0.01):.0f}% of the same login without revocation"
-    )
+    return result
+
+
+def login_latency(
+    port: int, files: dict[str, Path], host: str, *, seconds: float = 0.0, ingest: Path | None = None
+) -> dict:
+    """Sequential certificate logins through nginx (a new TLS 1.3 connection each, one client), each one timed: for
+    ``seconds``, or while another process loads the CRL ``ingest`` (from the moment its Django is ready to the end
+    of the load; ``ingest_s`` is the load's own time, as that process measured it)."""
+    context = ssl.create_default_context(cafile=str(files["tls_ca"]))
+    context.load_cert_chain(str(files["leaf"]), str(files["leaf_key"]))
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    request = f"GET /entrar/certificado/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+    samples: list[float] = []
+    statuses: dict[str, int] = {}
+    process = None
+    if ingest is not None:
+        command = [sys.executable, __file__, "--ingest-only", str(ingest)]
+        process = subprocess.Popen(command, cwd=BASE_DIR, env=os.environ, stdout=subprocess.PIPE, text=True)
+        assert process.stdout is not None
+        process.stdout.readline()  # "ready": Django set up, the load starts now
+    deadline = time.perf_counter() + seconds
+    while (process.poll() is None) if process else (time.perf_counter() < deadline):
+        begin = time.perf_counter()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+                with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                    tls.sendall(request)
+                    answer = b""
+                    while chunk := tls.recv(65536):
+                        answer += chunk
+            status = answer.split(b" ", 2)[1].decode() if answer.startswith(b"HTTP/") else "?"
+        except OSError as exc:
+            status = type(exc).__name__
+        samples.append(time.perf_counter() - begin)
+        statuses[status] = statuses.get(status, 0) + 1
+    ingest_s = 0.0
+    if process is not None:
+        output, _ = process.communicate()
+        if process.returncode != 0 or not output.strip():
+            raise RuntimeError("the ingest run beside the logins failed")
+        ingest_s = float(output.split()[-1])
+    samples.sort()
+    pick = (lambda q: 1000 * samples[min(len(samples) - 1, int(q * len(samples)))]) if samples else (lambda q: 0.0)
+    failed = sum(count for status, count in statuses.items() if status != "302")
+    return {"p50": pick(0.50), "p99": pick(0.99), "n": len(samples), "failed": failed, "statuses": statuses,
+            "ingest_s": ingest_s}  # fmt: skip
+
+
+def ingest_only(path: Path) -> None:
+    """The child loading a CRL while logins are timed: "ready" once Django is set up, then the load's time."""
+    import django
+
+    django.setup()
+    from certauth import crl_store
+    from certauth.crl_service import trusted_authorities
+
+    candidates = list(trusted_authorities().values())
+    data = path.read_bytes()
+    print("ready", flush=True)
+    start = time.perf_counter()
+    crl_store.ingest(data, source=str(path), candidates=candidates, max_bytes=1 << 30)
+    print(f"{time.perf_counter() - start:.3f}", flush=True)
 
 
 def _children_cpu() -> float:
