@@ -26,6 +26,7 @@ except ImportError:  # the browser_tools fixture skips, or fails under PORTAL_RE
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 NEW = valid_cpf(360000001)
+BULK = valid_cpf(360000002)
 #: MANAGERS_SCREENSHOTS=<folder> keeps the screenshots there (for a person to look at them).
 KEEP_SHOTS = Path(os.environ["MANAGERS_SCREENSHOTS"]) if os.environ.get("MANAGERS_SCREENSHOTS") else None
 
@@ -70,6 +71,15 @@ def test_a_manager_adds_a_member_and_deactivates_them(
     assert not Membership.objects.get(member=added, entity=entity).active
     expect(page.locator(f"#membro-{added.pk}")).to_have_count(0)  # the list shows the active ones
     problems += look_at(page, "gestao-lista-desativado", tmp_path, tables=("#tabela-membros",))
+
+    browser.click_and_wait("#link-planilha", f"{e2e_stack.portal}/gestao/{entity.code}/planilha/")
+    sheet = f"cpf;nome;e-mail;numero_oab;uf_oab\r\n{BULK};Pessoa Da Planilha;p@exemplo.org.br;4242;SP\r\n1;;;;\r\n"
+    page.set_input_files("#id_file", files=[{"name": "membros.csv", "mimeType": "text/csv", "buffer": sheet.encode()}])
+    browser.click_and_wait("#enviar-planilha", f"{e2e_stack.portal}/gestao/{entity.code}/planilha/")
+    expect(page.locator("#resumo-planilha")).to_have_text("1 incluído, 0 atualizados, 0 sem mudança, 1 recusado.")
+    assert Membership.objects.filter(member__cpf=BULK, entity=entity, active=True).exists()
+    problems += look_at(page, "gestao-planilha-resultado", tmp_path, tables=("#tabela-resultado",))
+    problems += axe(page, e2e_stack.portal, "gestao-planilha-resultado")
 
     if KEEP_SHOTS:
         KEEP_SHOTS.mkdir(exist_ok=True)
