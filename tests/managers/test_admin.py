@@ -81,3 +81,26 @@ def test_a_deactivation_marks_the_members_open_sessions_at_once(world: World, ce
     before = PortalSession.objects.get(user_id=user_id).access_generation
     certificate_client(LAWYER).post(f"/gestao/OAB-A/membros/{world.member_a.pk}/desativar/", secure=True)
     assert PortalSession.objects.get(user_id=user_id).access_generation > before
+
+
+def test_a_deactivated_members_open_session_at_the_pat_is_owed_a_back_channel_logout(world: World, certificate_client):
+    """The OpenID provider's machinery, unchanged: the member's next request (or the worker's) ends the session, and
+    the client that received a token for it is owed a logout."""
+    from oidc import clients
+    from oidc.models import LogoutDelivery, SessionClient
+
+    member_session = certificate_client(MEMBER_A)
+    client = clients.register(
+        clients.ClientSpec(
+            name="PAT",
+            redirect_uris=("https://pat.exemplo.gov.br/retorno",),
+            backchannel_logout_uri="https://pat.exemplo.gov.br/logout",
+        )
+    ).client
+    user_id = Member.objects.get(pk=world.member_a.pk).user_id
+    link = SessionClient.objects.create(session_key=member_session.session.session_key, client=client, user_id=user_id)
+    certificate_client(LAWYER).post(f"/gestao/OAB-A/membros/{world.member_a.pk}/desativar/", secure=True)
+    assert member_session.get("/painel/", secure=True)["X-Error-Code"] == "ENTITY_INACTIVE"
+    link.refresh_from_db()
+    assert link.ended_at is not None
+    assert LogoutDelivery.objects.filter(session_client=link).exists()
