@@ -4,12 +4,14 @@ indexed are the CRL's, and a failed load leaves nothing behind."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.db import connection
 
 from certauth import crl_store
 from certauth.icp.builder import RevokedEntry
-from certauth.icp.crl import key_id
+from certauth.icp.crl import CrlError, key_id
 from certauth.models import Crl, CrlFile, CrlIssuer, RevokedSerial
 
 MAX = 10**8
@@ -94,3 +96,57 @@ def test_the_crl_file_is_stored_byte_for_byte(pki):
     crl = Crl.objects.get(pk=CrlIssuer.objects.get().current_id)
     assert bytes(CrlFile.objects.get(crl=crl).der) == data
     assert crl.entries == len(SERIALS) and result.info.entries == len(SERIALS)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("first", [2, 3], ids=["older-swaps-first", "newer-swaps-first"])
+def test_two_hosts_loading_at_once_leave_the_newest_crl_and_nothing_else(pki, monkeypatch, first):
+    """Two refreshes racing (two app hosts, one database), both fully indexed before either swaps: whichever swaps
+    first, the newer CRL ends current with exactly its serials, the older one is superseded or refused, and no rows,
+    files or partitions are left over."""
+    crls = {
+        number: pki.builder.crl(pki.oab, [RevokedEntry(number * 100_000 + i) for i in range(1_000)], number=number)
+        for number in (2, 3)
+    }
+    indexed = threading.Barrier(2)
+    first_done = threading.Event()
+    mine = threading.local()
+    original = crl_store._insert_serials
+
+    def insert_then_wait(crl_id, published):
+        original(crl_id, published)
+        indexed.wait(timeout=60)  # both CRLs indexed, neither current yet
+        if mine.number != first:
+            first_done.wait(timeout=60)
+
+    monkeypatch.setattr(crl_store, "_insert_serials", insert_then_wait)
+    outcomes: dict[int, str] = {}
+
+    def refresh(number: int) -> None:
+        mine.number = number
+        try:
+            crl_store.ingest(crls[number], source="host", issuer=pki.oab.certificate, max_bytes=MAX)
+            outcomes[number] = "loaded"
+        except CrlError as exc:
+            outcomes[number] = str(exc)
+        finally:
+            if number == first:
+                first_done.set()
+            connection.close()
+
+    threads = [threading.Thread(target=refresh, args=(number,)) for number in (2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes == {2: "loaded" if first == 2 else outcomes[2], 3: "loaded"}, outcomes
+    if first == 3:
+        assert "mais antiga" in outcomes[2]
+    issuer = CrlIssuer.objects.get(key_id=key_id(pki.oab.certificate))
+    current = Crl.objects.get(pk=issuer.current_id)
+    assert current.number == "3" and Crl.objects.count() == 1 and CrlFile.objects.count() == 1
+    assert RevokedSerial.objects.count() == 1_000
+    assert set(RevokedSerial.objects.values_list("crl_id", flat=True).distinct()) == {current.pk}
+    if connection.vendor == "postgresql":
+        table = RevokedSerial._meta.db_table
+        assert partitions() == {f"{table}_other", f"{table}_{current.pk}"}
