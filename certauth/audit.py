@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from certauth.icp.facts import CertificateFacts
 from certauth.icp.identity import IcpBrasilIdentity
 from certauth.icp.validation import ValidatedCertificate
 from certauth.models import LoginAttempt, Outcome
+from certauth.statements import Insert
 
 logger = logging.getLogger("certauth.audit")
 
@@ -66,10 +68,16 @@ class AttemptContext:
         )
 
 
+#: The audit row: written on every login, through a prepared statement (``certauth/statements.py``); a reference
+#: already taken inserts nothing instead of raising.
+_INSERT = Insert(LoginAttempt, skip_conflicts_on="reference")
+
+
 def record_rejection(
     context: AttemptContext, rejection: LoginRejected, *, cpf: str = "", user: object = None
-) -> LoginAttempt | None:
-    """Record a refused attempt. A failure to record is logged; the user is refused anyway."""
+) -> str | None:
+    """Record a refused attempt; its reference (the context's, or a fresh one after a collision). A failure to
+    record is logged (None); the user is refused anyway."""
     try:
         return _write(
             context,
@@ -95,8 +103,11 @@ def record_acceptance(
     organization_code: str = "",
     organization_name: str = "",
     cpf: str = "",
-) -> LoginAttempt:
-    """Record an accepted login; raises :class:`AuditUnavailable` if it cannot be written."""
+    in_login_transaction: bool = False,
+) -> str:
+    """Record an accepted login; its reference (the context's, or a fresh one after a collision). Raises
+    :class:`AuditUnavailable` if it cannot be written. ``in_login_transaction``: the caller's transaction holds the
+    login's writes and is rolled back if this raises (the row then needs no savepoint of its own)."""
     return _write(
         context,
         outcome=Outcome.ACCEPTED,
@@ -118,6 +129,7 @@ def record_acceptance(
         organization_name=organization_name,
         cpf=cpf,
         fetched_issuers="; ".join(certificate.fetched_issuers)[:1000] if certificate else "",
+        in_login_transaction=in_login_transaction,
     )
 
 
@@ -149,7 +161,8 @@ def _write(
     organization_name: str = "",
     cpf: str = "",
     fetched_issuers: str = "",
-) -> LoginAttempt:
+    in_login_transaction: bool = False,
+) -> str:
     fields = dict(
         **(revocation or {}),
         created_at=context.at,
@@ -178,21 +191,21 @@ def _write(
     # A hostile certificate may carry NUL characters in its names: PostgreSQL's text columns refuse them, and the
     # attempt must be audited all the same.
     fields = {k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v for k, v in fields.items()}
+    fields["user_id"] = getattr(fields.pop("user"), "pk", None)
+    reference = context.reference
     try:
-        # In a savepoint, so that a failed insert cannot break a caller's transaction (ATOMIC_REQUESTS is off).
-        with transaction.atomic():
-            row = LoginAttempt.objects.create(reference=context.reference, **fields)
-    except IntegrityError:
-        # A reference collision (50 random bits: rare) — keep the row under a fresh reference.
-        try:
-            with transaction.atomic():
-                row = LoginAttempt.objects.create(reference=new_reference(), **fields)
-        except DatabaseError as exc:
-            raise AuditUnavailable(str(exc)) from exc
+        # An accepted login's row is written inside the login's own transaction (a failure refuses the login and
+        # rolls everything back); any other row in a transaction of its own, or a savepoint if the caller has one.
+        with nullcontext() if in_login_transaction else transaction.atomic():
+            if not _INSERT.execute({"reference": reference, **fields}):
+                # A reference collision (50 random bits: rare) — keep the row under a fresh reference.
+                reference = new_reference()
+                if not _INSERT.execute({"reference": reference, **fields}):
+                    raise AuditUnavailable(f"reference {reference} taken too")
     except DatabaseError as exc:
         raise AuditUnavailable(str(exc)) from exc
     metrics.count_attempt(outcome=outcome, method=context.method, code=code)  # every row written, once
-    return row
+    return reference
 
 
 def purge_before(cutoff: dt.datetime, *, dry_run: bool = False, batch: int = 10_000) -> int:

@@ -42,16 +42,17 @@ def accept_login(
         # One transaction for the audit row and the session's row (and the login bookkeeping): an accepted login is
         # never left unaudited, nor audited without its session.
         with transaction.atomic():
-            row = audit.record_acceptance(
+            reference = audit.record_acceptance(
                 attempt,
                 login.certificate,
                 user=user,
                 organization_code=login.binding.organization_code,
                 organization_name=login.binding.organization_name,
+                in_login_transaction=True,
             )
             auth.login(request, user, backend=backend)  # first: it empties a session another user left open
             SessionCertificate.of(
-                login.certificate, method=login.method, reference=row.reference, provider=login.provider
+                login.certificate, method=login.method, reference=reference, provider=login.provider
             ).store(request.session)
             request.session.update(login.binding.session_data)
             # The session's row too: an accepted login is audited only if its session exists, and a failure to
@@ -61,5 +62,5 @@ def accept_login(
         logger.exception("accepted certificate login %s not audited: refused", attempt.reference)
         request.session.flush()
         return audit_unavailable_response(request, reference=attempt.reference, at=attempt.at)
-    logger.debug("%s login %s accepted for user %s", login.method, row.reference, user.pk)
+    logger.debug("%s login %s accepted for user %s", login.method, reference, user.pk)
     return None

@@ -91,11 +91,11 @@ def audited_rejection(
 ) -> HttpResponse:
     """Record the refusal in the audit, then answer its page with the same reference (the attempt's own if the
     audit could not be written: the user is refused anyway); ``retry_at`` as for :func:`rejection_response`."""
-    row = audit.record_rejection(attempt, rejection, cpf=cpf, user=user)
+    recorded = audit.record_rejection(attempt, rejection, cpf=cpf, user=user)
     return rejection_response(
         request,
         rejection.reason,
-        reference=row.reference if row else attempt.reference,
+        reference=recorded or attempt.reference,
         at=attempt.at,
         detail=rejection.detail,
         retry_url=retry_url,

@@ -90,13 +90,13 @@ def _log_in(
         return _refuse(request, attempt, LoginRejected(Reason.LOCKED_OUT, LOCKED_OUT_DETAIL), cpf)
     member = Member.objects.filter(user=user).first() if isinstance(user, User) else None
     if member is None:  # wrong password, unknown CPF, or an account that is not a member's: all look the same
-        row = audit.record_rejection(
+        recorded = audit.record_rejection(
             attempt, LoginRejected(Reason.PASSWORD_INVALID, "CPF ou senha incorretos."), cpf=cpf
         )
         form.add_error(None, "CPF ou senha incorretos.")
         context = {
             "form": form,
-            "reference": row.reference if row else attempt.reference,
+            "reference": recorded or attempt.reference,
             "when": format_brasilia(attempt.at),
             **login_links(target),
         }

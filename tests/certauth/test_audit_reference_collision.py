@@ -88,14 +88,14 @@ def test_a_collision_whose_retry_fails_too_is_audit_unavailable(references, monk
     references.extend([FIRST])
     audit.record_rejection(attempt_context(FIRST), LoginRejected(Reason.MEMBER_UNKNOWN, "x"))
     references.extend([FRESH])
-    real_create = LoginAttempt.objects.create
+    real_execute = audit._INSERT.execute
 
-    def create(**fields: object) -> LoginAttempt:
-        if fields["reference"] == FRESH:
+    def execute(values: dict[str, object], **kwargs: object) -> int:
+        if values["reference"] == FRESH:
             raise DatabaseError("disk full")
-        return real_create(**fields)
+        return real_execute(values, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(LoginAttempt.objects, "create", create)
+    monkeypatch.setattr(audit._INSERT, "execute", execute)
     with pytest.raises(AuditUnavailable):
         audit.record_acceptance(attempt_context(FIRST), None, user=None, cpf=LAWYER.cpf)
     assert list(LoginAttempt.objects.values_list("reference", flat=True)) == [FIRST]

@@ -241,7 +241,7 @@ def test_a_login_that_cannot_be_audited_is_refused(login_with, member_factory, m
     def fail(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(audit.LoginAttempt.objects, "create", fail)
+    monkeypatch.setattr(audit._INSERT, "execute", fail)  # the audit row's write (a prepared INSERT)
     response = login_with(LAWYER)
     assert response.status_code == 503
     assert "_auth_user_id" not in response.wsgi_request.session
