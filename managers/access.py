@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from certauth.audit import new_reference
+from certauth import audit
 from certauth.icp.clock import format_brasilia
 from managers import rules
 from managers.models import EntityManager
@@ -93,7 +93,7 @@ _REFUSALS = {
 def refusal(request: HttpRequest, code: str) -> HttpResponse:
     """The refusal page: what to do, and the screenshot facts (code, reference, date and time in Brasília)."""
     title, explanation = _REFUSALS[code]
-    reference = new_reference()
+    reference = audit.new_reference()
     context = {
         "status": 403,
         "code": code,

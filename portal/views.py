@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from certauth.audit import new_reference
+from certauth import audit
 from certauth.icp.clock import format_brasilia
 from certauth.icp.facts import readable_name
 from certauth.models import LoginMethod
@@ -89,7 +89,7 @@ def _error(request: HttpRequest, status: int, title: str, explanation: str) -> H
         "code": f"HTTP_{status}",
         "title": title,
         "explanation": explanation,
-        "reference": new_reference(),
+        "reference": audit.new_reference(),
         "when": format_brasilia(timezone.now()),
     }
     return render(request, "portal/error.html", context, status=status)
@@ -112,7 +112,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     session, no user, no context processor touches the database). A database error answers 503 — the portal is
     unavailable, not broken — and the reference is logged beside the exception."""
     failure = sys.exc_info()[1]
-    reference = new_reference()
+    reference = audit.new_reference()
     if isinstance(failure, DatabaseError):
         logger.error("database unavailable (reference %s): %s", reference, type(failure).__name__)
         status, code, title, explanation = (
