@@ -31,6 +31,8 @@ class Stack:
     log_dir: Path | None = None
     #: Where the children's stdout/stderr go (Django's console logging); None: inherit ours.
     output: Path | None = None
+    #: The WSGI application gunicorn serves (bench/profile_login.py serves a profiling wrapper of the portal's).
+    wsgi_app: str = "portal.wsgi:application"
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _cancel: Waitable | None = field(default=None, init=False, repr=False)
 
@@ -59,7 +61,7 @@ class Stack:
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "portal.wsgi:application",
+                self.wsgi_app,
                 "--config",
                 "python:portal.serving.gunicorn_conf",
                 "--bind",
