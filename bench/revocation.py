@@ -274,6 +274,9 @@ def report(results: dict[str, dict], sizes: list[int], args, native_rate: float 
     for size in sizes:
         row(f"ingest {size:>9,} entries", lambda r, s=size: f"{r['ingest'][str(s)]:.2f} s")
     row(f"ingest {largest:,} replacing {largest:,}", lambda r: f"{r['ingest']['replace']:.2f} s")
+    for key in (str(largest), "replace"):
+        what = f"  CPU, process + database server ({'replacing' if key == 'replace' else 'first load'})"
+        row(what, lambda r, k=key: f"{r['ingest_cpu'][k]:.2f} s")
     row(f"validation, {largest:,}-entry CRL (median)", lambda r: f"{r['validation_us']:,.0f} µs")
     if not args.skip_throughput:
         row(f"logins/s, revocation with the {largest:,} CRL", lambda r: f"{r['rate_crl']:.1f}")
@@ -303,8 +306,10 @@ def report(results: dict[str, dict], sizes: list[int], args, native_rate: float 
                 figures[kind] = "—"
         targets.append((what, figures))
 
-    target(f"ingest {largest:,} ≤ 5 s (PG) / ≤ 10 s (SQLite)",
+    target(f"ingest {largest:,} ≤ 5 s (PG) / ≤ 10 s (SQLite), wall",
            lambda k, r: r["ingest"][str(largest)] <= (5 if k == "postgresql" else 10))  # fmt: skip
+    target(f"ingest {largest:,} ≤ 5 s (PG) / ≤ 10 s (SQLite), CPU",
+           lambda k, r: r["ingest_cpu"][str(largest)] <= (5 if k == "postgresql" else 10))  # fmt: skip
     if not args.skip_throughput and native_rate:
         for kind in kinds:
             r = results[kind]
@@ -378,24 +383,39 @@ def one_database(url: str, tmp: Path, sizes: list[int], args) -> dict:
     OabRegistration.objects.create(member=member, number="0123456", uf="SP")
 
     label = "PostgreSQL" if kind == "postgresql" else "SQLite"
-    result: dict = {"ingest": {}}
+    result: dict = {"ingest": {}, "ingest_cpu": {}}
     issuer = x509.load_pem_x509_certificate(files["intermediates"].read_bytes())
     root = x509.load_pem_x509_certificate(files["roots"].read_bytes())
     crl_store.ingest(files["root_crl"].read_bytes(), source="bench", issuer=root, max_bytes=1 << 30)
-    for size in sizes:
-        data = (tmp / f"crl-{size}.der").read_bytes()
+    server_pid = _database_server_pid()
+
+    def timed_ingest(key: str, data: bytes) -> None:
+        """Wall time, and CPU time (this process + the database server's backend): the CPU figure is what the
+        ingest costs on a quiet machine, whatever else the machine is doing."""
+        cpu_before = time.process_time() + (cpu_seconds([server_pid]) if server_pid else 0.0)
         start = time.perf_counter()
         crl_store.ingest(data, source="bench", issuer=issuer, max_bytes=1 << 30)
-        elapsed = time.perf_counter() - start
-        result["ingest"][str(size)] = elapsed
-        print(f"   {label}: ingest {size:>9,} entries  {len(data) / 1e6:6.1f} MB DER  {elapsed:6.2f} s", flush=True)
+        result["ingest"][key] = time.perf_counter() - start
+        cpu_after = time.process_time() + (cpu_seconds([server_pid]) if server_pid else 0.0)
+        result["ingest_cpu"][key] = cpu_after - cpu_before
+
+    for size in sizes:
+        data = (tmp / f"crl-{size}.der").read_bytes()
+        timed_ingest(str(size), data)
+        print(
+            f"   {label}: ingest {size:>9,} entries  {len(data) / 1e6:6.1f} MB DER"
+            f"  {result['ingest'][str(size)]:6.2f} s"
+            f"  (CPU {result['ingest_cpu'][str(size)]:.2f} s)",
+            flush=True,
+        )
     largest = max(sizes)
     # The largest CRL replaced by one as large (a routine refresh at that size); the busy one comes later, newer.
-    again = files["replace_crl"].read_bytes()
-    start = time.perf_counter()
-    crl_store.ingest(again, source="bench", issuer=issuer, max_bytes=1 << 30)
-    result["ingest"]["replace"] = time.perf_counter() - start
-    print(f"   {label}: ingest {largest:,} replacing {largest:,}: {result['ingest']['replace']:.2f} s", flush=True)
+    timed_ingest("replace", files["replace_crl"].read_bytes())
+    print(
+        f"   {label}: ingest {largest:,} replacing {largest:,}: {result['ingest']['replace']:.2f} s"
+        f"  (CPU {result['ingest_cpu']['replace']:.2f} s)",
+        flush=True,
+    )
 
     validator = get_validator()
     at = dt.datetime.now(dt.UTC)
@@ -441,6 +461,18 @@ def one_database(url: str, tmp: Path, sizes: list[int], args) -> dict:
         finally:
             stack.stop()
     return result
+
+
+def _database_server_pid() -> int | None:
+    """PostgreSQL: the backend serving this connection (a local server: its CPU is read from /proc)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = int(cursor.fetchone()[0])
+    return pid if Path(f"/proc/{pid}/stat").exists() else None
 
 
 def login_latency(
