@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, QuerySet
+from django.db.models.functions import Length
 
 from certauth.models import LoginAttempt, Outcome
 from portal.models import DayStat, DayStatDone, Member, Membership, PartnerEntity
@@ -45,7 +46,10 @@ def count_day(day: dt.date, *, entity_regions: dict[str, str] | None = None) -> 
         .order_by()
     )
     member_regions = _member_regions(
-        LoginAttempt.objects.filter(created_at__gte=start, created_at__lt=end, organization_code="")
+        # LENGTH(): no index serves it, so SQLite takes the day's range on created_at instead of walking every
+        # attempt without an entity (most of the audit) by the entity-code index
+        LoginAttempt.objects.alias(org_length=Length("organization_code"))
+        .filter(created_at__gte=start, created_at__lt=end, org_length=0)
         .exclude(cpf="")
         .values("cpf")
     )
@@ -68,8 +72,11 @@ def _member_regions(cpfs: QuerySet[LoginAttempt, Any]) -> dict[str, str]:
     """CPF → the superintendência of one of the member's entities (the first by entity id), for the CPFs of a
     subquery: one query however many attempts the day had."""
     found: dict[str, str] = {}
+    # Members by CPF first, then their memberships (both by index): filtering the memberships by their member's CPF
+    # had SQLite walk every membership.
+    members = Member.objects.filter(cpf__in=cpfs).values("id")
     for cpf, uf in (
-        Membership.objects.filter(member__cpf__in=cpfs)
+        Membership.objects.filter(member_id__in=members)
         .order_by("member__cpf", "entity_id")
         .values_list("member__cpf", "entity__uf")
     ):
