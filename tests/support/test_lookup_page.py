@@ -97,3 +97,29 @@ def test_an_unknown_reference_shows_its_code_date_and_time(support: Client) -> N
     shown = text(response.content.decode())
     assert "Referência não encontrada" in shown and "ZZZZZ-ZZZZZ" in shown
     assert re.search(r"Data e hora \(horário de Brasília\) \d\d/\d\d/\d{4} \d\d:\d\d:\d\d", shown)
+
+
+def test_the_page_runs_the_same_queries_however_many_attempts_the_member_has(support: Client, world: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            page(support, world.a1_reference)
+        return len(captured)
+
+    before = queries()
+    LoginAttempt.objects.bulk_create(
+        LoginAttempt(
+            reference=f"MANY0-{n:05d}",
+            method=LoginMethod.CERTIFICATE,
+            outcome=Outcome.REJECTED,
+            code="CERT_EXPIRED",
+            cpf=HOLDER_CPF_SHOWN[0],
+            organization_code="SP-A",
+        )
+        for n in range(200)
+    )
+    after = queries()
+    print(f"lookup page: {before} queries with 1 attempt, {after} with 201")
+    assert after == before
