@@ -618,6 +618,7 @@ def run_one(args: argparse.Namespace) -> int:
             f"{methods['password']}; accepted {outcomes['accepted']}, rejected {outcomes['rejected']}) → {verdict}"
         )
         summary["gunicorn_cpu"] = f"{used[0]:.1f} s"
+        summary["others_cpu"] = f"{others:.1f} of {(os.cpu_count() or 1) * wall:.0f} s"
         summary["audit"] = f"{rows} = {attempts}" if rows == attempts else f"{rows} ≠ {attempts} MISMATCH"
         Path(args.out).write_text(json.dumps(summary))
         return 0 if rows == attempts else 1
@@ -671,9 +672,10 @@ def main() -> int:
         ("logins", "logins/s within the mixed load"),
         ("requests", "requests sent"),
         ("gunicorn_cpu", "gunicorn workers' CPU"),
+        ("others_cpu", "CPU of other processes (PostgreSQL, other work)"),
         ("audit", "audit: LoginAttempt rows = attempts"),
     ):
-        rows.append((name, {kind: s[key] for kind, s in summaries.items()}))
+        rows.append((name, {kind: s.get(key, "—") for kind, s in summaries.items()}))
     print()
     print(databases.side_by_side(rows, kinds))
     print(
