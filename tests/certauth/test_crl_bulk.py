@@ -68,6 +68,11 @@ def test_postgresql_loads_each_crl_into_its_own_partition_and_drops_the_supersed
     with connection.cursor() as cursor:  # the rows are in the CRL's partition, not the default one
         cursor.execute(f"SELECT count(*) FROM {table}_{second}")  # noqa: S608
         assert cursor.fetchone() == (2,)
+        cursor.execute(  # serials compared byte by byte: the partition's index is built without locale rules
+            "SELECT collation_name FROM information_schema.columns WHERE table_name = %s AND column_name = 'serial'",
+            [f"{table}_{second}"],
+        )
+        assert cursor.fetchone() == ("C",)
 
 
 @pytest.mark.django_db
