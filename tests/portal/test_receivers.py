@@ -25,3 +25,21 @@ def test_certificate_login_records_the_members_dates_and_certificate_expiry(logi
     assert member.first_a3_login_at is not None
     assert member.last_certificate_login_at == member.first_a3_login_at
     assert member.certificate_not_after == issued.certificate.not_valid_after_utc
+
+
+def test_a_later_certificate_login_moves_the_last_login_and_keeps_the_first(
+    login_with, proxy_client, member_factory, time_machine
+):
+    import datetime as dt
+
+    member_factory()
+    first = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=5)
+    time_machine.move_to(first, tick=False)
+    assert login_with(LAWYER).status_code == 302
+    proxy_client.cookies.clear()  # another day's login, in a fresh browser session
+    time_machine.move_to(first + dt.timedelta(hours=2), tick=False)
+    assert login_with(LAWYER).status_code == 302
+    member = Member.objects.get()
+    assert member.first_a3_login_at == first
+    assert member.last_certificate_login_at == first + dt.timedelta(hours=2)
+    assert Member.objects.filter(pk=member.pk, last_certificate_login_at__gt=first).exists()  # a real datetime column
