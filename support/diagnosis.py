@@ -245,7 +245,13 @@ def diagnose(facts: Facts, *, now: dt.datetime, links: Links | None = None) -> D
             "Código sem diagnóstico próprio nesta consulta.",
             "Encaminhe o chamado à equipe técnica do INSS com a referência e a captura de tela.",
         )
-    return Diagnosis(entry.title, entry.explanation, entry.answer, _since(facts, now))
+    answer = entry.answer
+    if facts.code == "CERT_NOT_A3" and facts.certificate_type and not facts.accepted:
+        answer = (
+            f"Certificado {facts.certificate_type}: adquira um certificado A3 (token, cartão ou em nuvem) numa "
+            f"Autoridade de Registro (AR) credenciada pelo ITI ({links.ar_list})."
+        )
+    return Diagnosis(entry.title, entry.explanation, answer, _since(facts, now))
 
 
 def _since(facts: Facts, now: dt.datetime) -> tuple[str, ...]:

@@ -53,7 +53,8 @@ def test_an_a1_certificate_is_answered_with_where_to_buy_an_a3() -> None:
         ),
         now=NOW,
     )
-    assert "A1" in found.answer and "A3" in found.answer and "(listaars.iti.gov.br)" in found.answer
+    assert found.answer.startswith("Certificado A1: adquira um certificado A3")
+    assert "numa Autoridade de Registro (AR) credenciada pelo ITI (listaars.iti.gov.br)" in found.answer
 
 
 def test_an_unknown_code_is_sent_to_the_technical_team() -> None:
