@@ -185,24 +185,38 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
     if found is None or (ufs is not None and found.uf not in ufs):
         raise Http404("Entidade não encontrada.")
     decision = decision_for(found, at=now)
-    memberships = list(
-        Membership.objects.filter(entity=found).select_related("member").order_by("-active", "member__name")
-    )
+    table = request.GET.get("tabela", "membros")
+    fmt = _export_format(request)
+    # A download reads only its own table (the refusals of a big entity need none of its members' certificates).
+    wants_members = fmt is None or table != "recusas"
+    wants_refusals = fmt is None or table == "recusas"
     cpfs = Membership.objects.filter(entity=found).values("member__cpf")
+    memberships = (
+        list(Membership.objects.filter(entity=found).select_related("member").order_by("-active", "member__name"))
+        if wants_members
+        else []
+    )
     seen: dict[str, list[tuple[dt.datetime, int]]] = {}
     # Filters on the CPF only (and rejected = a non-empty code, which no index serves): the planner then takes the
     # CPF and entity-code indexes instead of walking the millions of rows of the outcome index.
-    for cpf, not_after, outcome, logins in (
+    certificates = (
         LoginAttempt.objects.filter(cpf__in=cpfs, cert_not_after__isnull=False)
         .values_list("cpf", "cert_not_after", "outcome")
         .annotate(n=Count("id"))
         .order_by("cpf", "-cert_not_after")
-    ):
+    )
+    for cpf, not_after, outcome, logins in certificates if wants_members else ():
         if outcome == Outcome.ACCEPTED:
             seen.setdefault(cpf, []).append((not_after, logins))
     refused = LoginAttempt.objects.filter(Q(organization_code=found.code) | Q(cpf__in=cpfs)).exclude(code="")
-    rejected = list(
-        refused.order_by("-created_at").only("created_at", "reference", "code", "cpf", "method", "cert_not_after")[:50]
+    rejected = (
+        list(
+            refused.order_by("-created_at").only("created_at", "reference", "code", "cpf", "method", "cert_not_after")[
+                :50
+            ]
+        )
+        if wants_refusals
+        else []
     )
     last_rejection = {"at": rejected[0].created_at if rejected else None}
     members = [
@@ -216,8 +230,6 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
         }
         for m in memberships
     ]
-    table = request.GET.get("tabela", "membros")
-    fmt = _export_format(request)
     if fmt and table == "recusas":
         return exports.download(
             f"recusas-{found.code}",
