@@ -11,6 +11,8 @@ from django.db import migrations
 
 TABLE = "certauth_revokedserial"
 
+MOVE_ROWS = "move the rows of each CRL into a partition of its own"  # see _move_rows
+
 FORWARDS = [
     f"ALTER TABLE {TABLE} RENAME TO {TABLE}_unpartitioned",
     "ALTER INDEX certauth_revoked_lookup RENAME TO certauth_revoked_lookup_unpartitioned",
@@ -20,7 +22,7 @@ FORWARDS = [
     f"ALTER SEQUENCE {TABLE}_ids OWNED BY {TABLE}.id",
     f"CREATE INDEX certauth_revoked_lookup ON {TABLE} (crl_id, serial)",
     f"CREATE TABLE {TABLE}_other PARTITION OF {TABLE} DEFAULT",
-    f"INSERT INTO {TABLE} (id, serial, crl_id) SELECT id, serial, crl_id FROM {TABLE}_unpartitioned",  # noqa: S608
+    MOVE_ROWS,
     f"SELECT setval('{TABLE}_ids', COALESCE((SELECT max(id) FROM {TABLE}_unpartitioned), 0) + 1, false)",  # noqa: S608
     f"DROP TABLE {TABLE}_unpartitioned",
     # A CRL file is a few to ~55 MB of DER that compresses little: store it as is (pglz would only spend CPU).
@@ -39,13 +41,32 @@ BACKWARDS = [
 ]
 
 
+def _move_rows(cursor) -> None:
+    """Each CRL already held gets its partition, as a load would make it (the default partition stays empty: a
+    partition attached later need not be checked against a million rows there)."""
+    cursor.execute(f"SELECT DISTINCT crl_id FROM {TABLE}_unpartitioned")  # noqa: S608
+    for (crl_id,) in cursor.fetchall():
+        partition = f"{TABLE}_{int(crl_id)}"
+        cursor.execute(f"CREATE TABLE {partition} (LIKE {TABLE}, CHECK (crl_id = {int(crl_id)}))")
+        cursor.execute(
+            f"INSERT INTO {partition} (id, serial, crl_id) "  # noqa: S608
+            f"SELECT id, serial, crl_id FROM {TABLE}_unpartitioned WHERE crl_id = %s",
+            [crl_id],
+        )
+        cursor.execute(f"CREATE INDEX {partition}_lookup ON {partition} (crl_id, serial)")
+        cursor.execute(f"ALTER TABLE {TABLE} ATTACH PARTITION {partition} FOR VALUES IN ({int(crl_id)})")
+
+
 def _run(statements: list[str]):
     def run(apps, schema_editor) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
         with schema_editor.connection.cursor() as cursor:
             for statement in statements:
-                cursor.execute(statement)
+                if statement == MOVE_ROWS:
+                    _move_rows(cursor)
+                else:
+                    cursor.execute(statement)
 
     return run
 
