@@ -159,6 +159,7 @@ class Actor:
     groups: tuple[str, ...] = ()
     superuser: bool = False
     region: str | None = None  # a superintendência's code: its staff see only its UFs
+    no_region: bool = False  # a group with no superintendência and no national scope sees no row of a scoped admin
 
     def may(self, model: str, verb: str | None) -> bool:
         offered = ADMINS[model].offers
@@ -174,7 +175,7 @@ ACTORS: tuple[Actor, ...] = (
     Actor("gestao", (MANAGEMENT_GROUP,)),
     Actor("consulta-nacional", (NATIONAL_VIEW_GROUP,)),
     *(Actor(f"regional-{r.code}", (regional_group_name(r.name),), region=r.code) for r in SUPERINTENDENCIAS),
-    Actor("suporte", (SUPPORT_GROUP,)),
+    Actor("suporte", (SUPPORT_GROUP,), no_region=True),
     Actor("superusuario", superuser=True),
 )
 ACTOR = {actor.name: actor for actor in ACTORS}
@@ -430,7 +431,7 @@ def expected(cell: Cell) -> tuple[Answer, str]:
         app_label = cell.admin.removeprefix("app:")
         sees = any(actor.may(m, VIEW) for m in ADMINS if m.startswith(f"{app_label}."))
         return (Answer(200), "allowed") if sees else (Answer(404), "refused")
-    in_scope = cell.scope != "out"
+    in_scope = cell.scope != "out" and not (actor.no_region and ADMINS[cell.admin].scoped)
     if cell.kind.startswith("action:"):
         needs, allowed = ACTIONS[cell.kind.removeprefix("action:")]
         if not actor.may(cell.admin, VIEW):
