@@ -133,6 +133,9 @@ def take_snapshot(*, at: dt.datetime) -> TallySnapshot:
         snapshot.memberships = sum(tally.members for tally in found.values())
         snapshot.seconds = time.perf_counter() - started
         snapshot.save(update_fields=["memberships", "seconds"])
+    if connection.vendor == "postgresql":  # the planner's statistics for the new rows, now rather than at autovacuum
+        with connection.cursor() as cursor:
+            cursor.execute(f'ANALYZE "{MembershipMark._meta.db_table}", "{EntityTally._meta.db_table}"')
     old = list(TallySnapshot.objects.order_by("-pk").values_list("pk", flat=True)[KEEP:])
     if old:
         with transaction.atomic():
