@@ -269,6 +269,10 @@ def measure(result: dict[str, Any], warm: int) -> None:
             "path": path,
             "cold_ms": cold_ms,
             "cold_queries": len(cold_queries),
+            "cold_sql": sorted(
+                ((float(q["time"]) * 1000, " ".join(q["sql"].split())[:160]) for q in cold_queries.captured_queries),
+                reverse=True,
+            )[:2],
             "median_ms": statistics.median(samples),
             "p95_ms": percentile(samples, 0.95),
             "queries": len(queries),
@@ -283,6 +287,8 @@ def measure(result: dict[str, Any], warm: int) -> None:
             f"{row['bytes'] / 1024:8.1f} KiB",
             flush=True,
         )
+        for ms, sql in row["cold_sql"]:  # where a cold request's database time went (execute only)
+            print(f"      cold SQL {ms:6.0f} ms  {sql}", flush=True)
 
 
 def short(text: str, width: int) -> str:
