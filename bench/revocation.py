@@ -28,6 +28,7 @@ import os
 import re
 import resource
 import secrets
+import shutil
 import socket
 import ssl
 import statistics
@@ -216,41 +217,44 @@ def main() -> None:
     print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load average {_load()} on {os.cpu_count()} CPUs", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="a3-bench-revocation-"))
     tmp.chmod(0o755)  # noqa: S103  (nginx's workers, nobody, reach gunicorn's socket under it)
-    files, pki = write_pki(tmp, sizes)
-    largest = max(sizes)
-    results: dict[str, dict] = {}
-    for kind in args.databases:
-        print(f"\n{databases.LABELS[kind]}: ingest, validation, logins through nginx…", flush=True)
-        out = tmp / f"{kind}.json"
-        with databases.database(kind, tmp, "revocation") as db:
-            env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-            command = [sys.executable, __file__, "--child", db.url, "--tmp", str(tmp), "--out", str(out)]
-            command += ["--sizes", args.sizes, "--seconds", str(args.seconds), "--clients", str(args.clients)]
-            command += ["--rounds", str(args.rounds), "--workers", str(args.workers)]
-            command += ["--latency-seconds", str(args.latency_seconds)]
-            command += ["--skip-throughput"] if args.skip_throughput else []
-            subprocess.run(command, cwd=BASE_DIR, env=env, check=False)
-        if out.exists():
-            results[kind] = json.loads(out.read_text())
-        else:
-            print(f"{databases.LABELS[kind]}: the measurement failed (see above); its column reads —")
-
-    print(f"\nReference: pyhanko-certvalidator, revocation required, same chain and {largest:,}-entry CRL")
     try:
-        ref_cold, ref_warm, ref_rss = pyhanko(
-            pki["root"], pki["issuer"], pki["leaf"], files["root_crl"].read_bytes(),
-            (tmp / f"crl-{largest}.der").read_bytes(), dt.datetime.now(dt.UTC), args.pyhanko_rounds,
-        )  # fmt: skip
-        print(f"   warm {ref_warm:,.0f} ms / first {ref_cold:,.0f} ms  (process peak RSS {ref_rss:,.0f} MB)")
-    except ImportError:
-        print("   pyhanko-certvalidator: not installed (pip install -e '.[bench]')")
-    native_rate = native_memory = None
-    if not args.skip_throughput:
-        native_rate, native_memory = native(
-            tmp, files, files["root_crl"].read_bytes(), (tmp / f"crl-{largest}.der").read_bytes(), args
-        )
-    report(results, sizes, args, native_rate, native_memory)
-    print(f"\n(end: load average {_load()}; production runs on PostgreSQL: its column is the production figure)")
+        files, pki = write_pki(tmp, sizes)
+        largest = max(sizes)
+        results: dict[str, dict] = {}
+        for kind in args.databases:
+            print(f"\n{databases.LABELS[kind]}: ingest, validation, logins through nginx…", flush=True)
+            out = tmp / f"{kind}.json"
+            with databases.database(kind, tmp, "revocation") as db:
+                env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+                command = [sys.executable, __file__, "--child", db.url, "--tmp", str(tmp), "--out", str(out)]
+                command += ["--sizes", args.sizes, "--seconds", str(args.seconds), "--clients", str(args.clients)]
+                command += ["--rounds", str(args.rounds), "--workers", str(args.workers)]
+                command += ["--latency-seconds", str(args.latency_seconds)]
+                command += ["--skip-throughput"] if args.skip_throughput else []
+                subprocess.run(command, cwd=BASE_DIR, env=env, check=False)
+            if out.exists():
+                results[kind] = json.loads(out.read_text())
+            else:
+                print(f"{databases.LABELS[kind]}: the measurement failed (see above); its column reads —")
+
+        print(f"\nReference: pyhanko-certvalidator, revocation required, same chain and {largest:,}-entry CRL")
+        try:
+            ref_cold, ref_warm, ref_rss = pyhanko(
+                pki["root"], pki["issuer"], pki["leaf"], files["root_crl"].read_bytes(),
+                (tmp / f"crl-{largest}.der").read_bytes(), dt.datetime.now(dt.UTC), args.pyhanko_rounds,
+            )  # fmt: skip
+            print(f"   warm {ref_warm:,.0f} ms / first {ref_cold:,.0f} ms  (process peak RSS {ref_rss:,.0f} MB)")
+        except ImportError:
+            print("   pyhanko-certvalidator: not installed (pip install -e '.[bench]')")
+        native_rate = native_memory = None
+        if not args.skip_throughput:
+            native_rate, native_memory = native(
+                tmp, files, files["root_crl"].read_bytes(), (tmp / f"crl-{largest}.der").read_bytes(), args
+            )
+        report(results, sizes, args, native_rate, native_memory)
+        print(f"\n(end: load average {_load()}; production runs on PostgreSQL: its column is the production figure)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # ~0.7 GB: three 53 MB CRLs, the SQLite database
 
 
 def _load() -> str:
