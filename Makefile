@@ -118,7 +118,7 @@ fuzz: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	SECRET_KEY=mypy $(VENV)/bin/mypy certauth cloudauth portal rollout oidc patdemo
+	SECRET_KEY=mypy $(VENV)/bin/mypy certauth cloudauth portal rollout oidc patdemo managers support
 
 clean:
 	rm -rf "$(PORTAL_VAR_DIR)" $(VENV) .pytest_cache

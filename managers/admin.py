@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from managers.models import EntityManager
 from portal.admin_history import ScopedHistoryAdmin
@@ -54,4 +55,18 @@ class MembershipAdmin(ScopedHistoryAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        # Deleting a member or an entity deletes its memberships, and the admin asks this admin whether that cascade
+        # is allowed: as the model permission says. A membership on its own is never deleted here (below).
+        return bool(super().has_delete_permission(request, obj))
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        raise PermissionDenied  # a membership ends by deactivation, which its history keeps
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions: dict[str, Any] = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        context["show_delete"] = False
+        return super().render_change_form(request, context, *args, **kwargs)
