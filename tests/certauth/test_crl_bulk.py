@@ -159,3 +159,17 @@ def test_two_hosts_loading_at_once_leave_the_newest_crl_and_nothing_else(pki, mo
     if connection.vendor == "postgresql":
         table = RevokedSerial._meta.db_table
         assert partitions() - before == {f"{table}_{current.pk}"}
+
+
+@pytest.mark.django_db
+@postgresql_only
+def test_postgresql_purge_drops_partitions_of_crls_that_no_longer_exist(pki):
+    table = RevokedSerial._meta.db_table
+    load(pki, number=1)
+    current = Crl.objects.get().pk
+    with connection.cursor() as cursor:  # a CRL deleted behind the store's back (e.g. with its issuer)
+        cursor.execute(f"CREATE TABLE {table}_987654 PARTITION OF {table} FOR VALUES IN (987654)")
+        cursor.execute(f"INSERT INTO {table} (crl_id, serial) VALUES (987654, 'AB')")  # noqa: S608
+    assert crl_store.purge_incomplete() == 0
+    assert f"{table}_987654" not in partitions()
+    assert f"{table}_{current}" in partitions() and RevokedSerial.objects.count() == len(SERIALS)
