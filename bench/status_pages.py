@@ -111,7 +111,6 @@ def worker(scale: float, seed: int, warm: int, analyze: bool, output: Path) -> N
 def measure(result: dict[str, Any], warm: int) -> None:
     import datetime as dt
 
-    from django.core.cache import cache
     from django.db import connection, reset_queries
     from django.db.models import Count
     from django.test import Client
@@ -123,7 +122,7 @@ def measure(result: dict[str, Any], warm: int) -> None:
     from portal import session_keys
     from portal.middleware import LAST_SEEN_KEY
     from portal.models import DayStat, DayStatDone, EntityStatus, Membership, PartnerEntity, User
-    from portal.status import rollups, series, tally
+    from portal.status import metrics, rollups, series, tally
     from rollout.regions import SUPERINTENDENCIAS
     from rollout.schedule import BRASILIA
 
@@ -254,7 +253,7 @@ def measure(result: dict[str, Any], warm: int) -> None:
         # the start of a day: yesterday not consolidated yet (the cron job runs after midnight)
         DayStat.objects.filter(day=yesterday).delete()
         DayStatDone.objects.filter(day=yesterday).delete()
-        cache.clear()  # the figures computed, not reused from the per-process minute-long cache
+        metrics.forget_recent_figures()  # the figures computed, not reused from the per-process minute-long cache
         reset_queries()
         with CaptureQueriesContext(connection) as cold_queries:
             cold_ms, response = get(path)

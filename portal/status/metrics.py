@@ -105,13 +105,23 @@ class RegionFigures:
         self.expiring_soon += entity.expiring_soon
 
 
+def _cache_key(ufs: Iterable[str] | None) -> str:
+    return "portal.status.entity_figures:" + (",".join(sorted(ufs)) if ufs is not None else "*")
+
+
+def forget_recent_figures() -> None:
+    """The next page of the country or of any superintendência computes its figures (the bench's cold requests;
+    clearing the whole cache would also drop what other parts of the portal keep there)."""
+    cache.delete_many([_cache_key(None), *(_cache_key(region.ufs) for region in SUPERINTENDENCIAS)])
+
+
 def recent_entity_figures(
     *, at: dt.datetime, ufs: Iterable[str] | None = None, max_age_seconds: int = CACHE_SECONDS
 ) -> tuple[dt.datetime, list[EntityFigures]]:
     """``entity_figures`` as computed at most ``max_age_seconds`` ago (per process), and when. The country's figures
     aggregate every membership (hundreds of thousands of rows); several staff opening the pages in the same minute
     share one computation, and the pages say as of when the figures are."""
-    key = "portal.status.entity_figures:" + (",".join(sorted(ufs)) if ufs is not None else "*")
+    key = _cache_key(ufs)
     cached = cache.get(key)
     if cached is not None and dt.timedelta(0) <= at - cached[0] <= dt.timedelta(seconds=max_age_seconds):
         return cached[0], cached[1]

@@ -156,7 +156,8 @@ def current_snapshot(*, at: dt.datetime) -> TallySnapshot:
 
 def _changes(snapshot: TallySnapshot) -> tuple[list[Mark], list[Mark]]:
     """The marks the snapshot holds for the members who changed since, and what those members count now: one
-    statement (one view of the data on both databases)."""
+    statement (one view of the data on both databases), driven by the changed members (``CROSS JOIN`` keeps SQLite
+    from walking every membership of every active entity instead)."""
     t = _tables()
     since = _param(snapshot.taken_at - MARGIN)
     sql = f"""
@@ -167,9 +168,17 @@ def _changes(snapshot: TallySnapshot) -> tuple[list[Mark], list[Mark]]:
             SELECT c.member_id FROM "{t["change"]}" c WHERE c.at >= %s AND c.member_id IS NOT NULL
         )
         SELECT 0, k.member_id, k.entity_id, k.a3, k.never, k.last_password_login_at, k.certificate_not_after
-        FROM "{t["mark"]}" k WHERE k.snapshot = %s AND k.member_id IN (SELECT id FROM changed)
+        FROM changed ch CROSS JOIN "{t["mark"]}" k WHERE k.member_id = ch.id AND k.snapshot = %s
         UNION ALL
-        SELECT 1, c.* FROM ({_CURRENT.format(**t)} AND ms.member_id IN (SELECT id FROM changed)) c
+        SELECT 1, ms.member_id, ms.entity_id, m.first_a3_login_at IS NOT NULL,
+               m.first_a3_login_at IS NULL AND m.last_certificate_login_at IS NULL
+               AND m.last_password_login_at IS NULL,
+               m.last_password_login_at, m.certificate_not_after
+        FROM changed ch
+        CROSS JOIN "{t["membership"]}" ms
+        JOIN "{t["member"]}" m ON m.id = ms.member_id
+        JOIN "{t["entity"]}" e ON e.id = ms.entity_id
+        WHERE ms.member_id = ch.id AND ms.active AND m.active AND e.status = %s
     """  # noqa: S608  (our own table names)
     old: list[Mark] = []
     new: list[Mark] = []
