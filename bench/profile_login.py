@@ -124,7 +124,9 @@ def measure(kind: str, count: int, top: int) -> dict[str, float | str]:
             pki = tmp / "demo-pki"
 
             def manage(*command: str) -> None:
-                done = subprocess.run([sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, capture_output=True)
+                done = subprocess.run(
+                    [sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, capture_output=True
+                )
                 if done.returncode:
                     raise SystemExit(f"manage.py {command[0]}: {done.stderr.decode()[-2000:]}")
 
@@ -241,8 +243,8 @@ def main() -> None:
         ),
     ]
     print(databases.side_by_side(rows, kinds))
-    print(f"\nsteps of the login, ms of Django CPU per login (cProfile shares × the unprofiled Django CPU, {args.logins}"
-          " logins):")  # fmt: skip
+    shares = f"cProfile shares × the unprofiled Django CPU, {args.logins} logins"
+    print(f"\nsteps of the login, ms of Django CPU per login ({shares}):")
     step_rows = [
         (label, {k: ms(float(r[f"step:{label}"]) * float(r["django_ms"])) for k, r in results.items()})
         for label, _suffix, _name in STEPS

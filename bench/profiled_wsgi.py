@@ -2,7 +2,8 @@
 
 For requests to ``PORTAL_PROFILE_PATH`` (default the certificate login), each worker counts the CPU time spent
 inside Django (``time.process_time`` around the whole WSGI call, response body and ``close()`` included) and, while
-the file ``PORTAL_PROFILE_DIR/profiling`` exists, runs them under cProfile (timed by ``process_time``: CPU, not waiting). Each worker writes
+the file ``PORTAL_PROFILE_DIR/profiling`` exists, runs them under cProfile (timed by
+``process_time``: CPU, not waiting). Each worker writes
 ``<pid>.json`` (requests, CPU seconds) after every request and ``<pid>.prof`` (pstats) after every profiled one.
 """
 
