@@ -255,8 +255,10 @@ def measure(result: dict[str, Any], warm: int) -> None:
         DayStatDone.objects.filter(day=yesterday).delete()
         metrics.forget_recent_figures()  # the figures computed, not reused from the per-process minute-long cache
         reset_queries()
-        with CaptureQueriesContext(connection) as cold_queries:
+        with CaptureQueriesContext(connection) as capture:
             cold_ms, response = get(path)
+        # copied now: captured_queries reads the connection's log, which the next request clears
+        cold_queries = list(capture.captured_queries)
         samples = [get(path)[0] for _ in range(warm)]
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
@@ -269,7 +271,7 @@ def measure(result: dict[str, Any], warm: int) -> None:
             "cold_ms": cold_ms,
             "cold_queries": len(cold_queries),
             "cold_sql": sorted(
-                ((float(q["time"]) * 1000, " ".join(q["sql"].split())[:160]) for q in cold_queries.captured_queries),
+                ((float(q["time"]) * 1000, " ".join(q["sql"].split())[:160]) for q in cold_queries),
                 reverse=True,
             )[:2],
             "median_ms": statistics.median(samples),
