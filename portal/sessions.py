@@ -2,8 +2,8 @@
 
 Django's ``db`` backend creates a session by checking that a random key is unused (a query) and saving it empty
 (an INSERT) — then the login stores the user in it and the response saves it again (an UPDATE). Here ``create()``
-only picks the key; the response's save inserts the row, and a (vanishingly rare) key collision is caught by the
-INSERT itself, which Django's ``save(must_create=True)`` already turns into ``CreateError``.
+only picks the key; the response's save inserts the row, and a (vanishingly rare) key collision is skipped by the
+INSERT itself (``ON CONFLICT DO NOTHING``), and another key drawn.
 
 The rows are :class:`portal.models.PortalSession`: each save copies the user and the login instant into their
 own columns, so the sessions of a member can be found (and re-evaluated at once) when staff change the member or
@@ -16,16 +16,18 @@ flight cannot undo them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import DatabaseError, router, transaction
 
 from certauth.sessions import path_issuer_keys
+from certauth.statements import Insert
 from portal.session_keys import LOGGED_IN_AT
 
 if TYPE_CHECKING:
@@ -86,20 +88,24 @@ class SessionStore(DatabaseSessionStore):
         super().delete(session_key)
 
     def create_model_instance(self, data: dict[str, Any]) -> PortalSession:
+        return self.get_model_class()(**self._row(data))
+
+    def _row(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The row's columns (by attribute name) for the session ``data``."""
         logged_in_at = _instant(data.get(LOGGED_IN_AT))
         expire_date = self.get_expiry_date()
         if logged_in_at is not None:  # kept a little past the limit, so the next request is told why it ended
             limit = dt.timedelta(hours=settings.SESSION_MAX_HOURS) + _TOLD_WHY
             expire_date = min(expire_date, logged_in_at + limit)
         user_id = data.get(USER_SESSION_KEY)
-        return self.get_model_class()(
-            session_key=self._get_or_create_session_key(),  # type: ignore[attr-defined]  # not in the stubs
-            session_data=self.encode(data),
-            expire_date=expire_date,
-            user_id=int(user_id) if isinstance(user_id, str) and user_id.isdigit() else None,
-            logged_in_at=logged_in_at,
-            path_issuers=" ".join(path_issuer_keys(data))[:600],
-        )
+        return {
+            "session_key": self._get_or_create_session_key(),  # type: ignore[attr-defined]  # not in the stubs
+            "session_data": self.encode(data),
+            "expire_date": expire_date,
+            "user_id": int(user_id) if isinstance(user_id, str) and user_id.isdigit() else None,
+            "logged_in_at": logged_in_at,
+            "path_issuers": " ".join(path_issuer_keys(data))[:600],
+        }
 
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:  # flushed (a login over another user's session): a new row, inserted now
@@ -112,15 +118,13 @@ class SessionStore(DatabaseSessionStore):
                 self._update()
             self._written = data
             return
-        while True:
-            try:
-                super().save(must_create=True)
-            except CreateError:  # the random key is taken: draw another
-                self._session_key = self._get_new_session_key()
-                continue
-            self._pending_insert = False
-            self._written = data
-            return
+        session = self._get_session(no_load=must_create)  # type: ignore[attr-defined]
+        # A prepared INSERT (certauth/statements.py: a login's row, without the ORM's per-call compilation) that
+        # skips a taken key instead of raising: no savepoint needed inside the login's transaction.
+        while not _insert().execute(self._row(session), using=router.db_for_write(self.get_model_class())):
+            self._session_key = self._get_new_session_key()  # the random key is taken: draw another
+        self._pending_insert = False
+        self._written = data
 
     def _update(self) -> None:
         obj = self.create_model_instance(self._get_session(no_load=False))  # type: ignore[attr-defined]
@@ -130,6 +134,13 @@ class SessionStore(DatabaseSessionStore):
                 obj.save(using=using, update_fields=_SAVED_FIELDS)
         except DatabaseError as exc:  # no row: the session was ended (or purged) meanwhile
             raise UpdateError from exc
+
+
+@functools.cache
+def _insert() -> Insert:
+    from portal.models import PortalSession
+
+    return Insert(PortalSession, skip_conflicts_on="session_key")
 
 
 def _instant(value: object) -> dt.datetime | None:
