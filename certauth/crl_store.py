@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -45,7 +46,12 @@ from certauth.models import Crl, CrlFile, CrlIssuer, CrlState, RevokedSerial
 
 logger = logging.getLogger("certauth.crl")
 
-BATCH = 100_000  # rows per statement (SQLite: per write transaction, short enough for logins writing their audit)
+BATCH = 100_000  # rows per COPY chunk (PostgreSQL)
+#: SQLite: rows per write transaction, and the pause after each, so that logins waiting to write their audit get the
+#: single writer's lock between batches (SQLite's busy handler sleeps up to 100 ms between its tries: without a
+#: pause the next batch takes the lock first, and a login waited for the whole ingest's batches — p99 675 ms).
+SQLITE_BATCH = 20_000
+SQLITE_PAUSE_SECONDS = 0.025
 _TABLE = RevokedSerial._meta.db_table
 
 
@@ -298,9 +304,11 @@ def _insert_serials_in_batches(crl_id: int, serials: list[str]) -> None:
     not bound one by one — 2–3× faster than ``executemany``), one short write transaction each, so that logins can
     write their audit between batches (SQLite has a single writer)."""
     sql = f"INSERT INTO {_TABLE} (crl_id, serial) SELECT %s, value FROM json_each(%s)"  # noqa: S608
-    for start in range(0, len(serials), BATCH):
+    for start in range(0, len(serials), SQLITE_BATCH):
+        if start:
+            time.sleep(SQLITE_PAUSE_SECONDS)
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [crl_id, json.dumps(serials[start : start + BATCH])])
+            cursor.execute(sql, [crl_id, json.dumps(serials[start : start + SQLITE_BATCH])])
 
 
 def _store_file(crl_id: int, data: bytes) -> None:
@@ -332,10 +340,11 @@ def _delete_crl(crl_id: int) -> None:
                 with transaction.atomic():
                     cursor.execute(
                         f"DELETE FROM {_TABLE} WHERE id IN (SELECT id FROM {_TABLE} WHERE crl_id = %s LIMIT %s)",  # noqa: S608
-                        [crl_id, BATCH],
+                        [crl_id, SQLITE_BATCH],
                     )
                     if cursor.rowcount == 0:
                         break
+                time.sleep(SQLITE_PAUSE_SECONDS)
     CrlIssuer.objects.filter(current_id=crl_id).update(current=None)
     Crl.objects.filter(pk=crl_id).delete()  # and its file
 

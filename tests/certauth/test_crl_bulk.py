@@ -43,7 +43,8 @@ def tables_like(pattern: str) -> set[str]:
 
 @pytest.mark.django_db
 def test_every_serial_is_indexed_as_the_login_formats_it(pki, monkeypatch):
-    monkeypatch.setattr(crl_store, "BATCH", 700)  # several batches (SQLite) / several COPY writes (PostgreSQL)
+    monkeypatch.setattr(crl_store, "BATCH", 700)  # several COPY writes (PostgreSQL)
+    monkeypatch.setattr(crl_store, "SQLITE_BATCH", 700)  # several batches (SQLite)
     load(pki, number=1)
     current = CrlIssuer.objects.get(key_id=key_id(pki.oab.certificate)).current_id
     stored = list(RevokedSerial.objects.filter(crl_id=current).values_list("serial", flat=True))

@@ -145,6 +145,7 @@ def test_a_failed_load_leaves_no_rows_behind(pki, monkeypatch):
 @pytest.mark.django_db
 def test_large_crl_is_loaded_in_batches_and_looked_up(pki, monkeypatch):
     monkeypatch.setattr(crl_store, "BATCH", 1000)
+    monkeypatch.setattr(crl_store, "SQLITE_BATCH", 1000)
     load(pki, pki.oab, number=1, revoked=range(10_000, 15_500))
     assert RevokedSerial.objects.count() == 5_500
     key = key_id(pki.oab.certificate)

@@ -147,6 +147,7 @@ def test_session_is_rechecked_after_the_interval(proxy_client, login_with, publi
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_logins_keep_succeeding_while_crls_are_replaced(certauth_settings, crls, member_factory, pki, monkeypatch):
     monkeypatch.setattr(crl_store, "BATCH", 2_000)
+    monkeypatch.setattr(crl_store, "SQLITE_BATCH", 2_000)
     member_factory()
     leaf = pki.issue(LAWYER)
     header = escaped(leaf.certificate)
