@@ -86,6 +86,7 @@ bench: system-packages $(VENV)/.installed
 	$(PY) bench/validation.py
 	$(PY) bench/login.py
 	$(PY) bench/login_cpu.py --against $(or $(BENCH_AGAINST),75f2a1e)
+	$(PY) bench/profile_login.py
 	$(PY) bench/revocation.py
 	$(PY) bench/status_pages.py --scale $(or $(BENCH_STATUS_SCALE),1.0)
 	$(PY) bench/load.py

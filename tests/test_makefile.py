@@ -51,6 +51,7 @@ BENCHES = {
     "validation",
     "login",
     "login_cpu",
+    "profile_login",
     "revocation",
     "status_pages",
     "load",
