@@ -201,16 +201,18 @@ def entity_counts(
 
     snapshot = current_snapshot(at=at)
     windows = windows_of(snapshot)
+    rows = EntityTally.objects.filter(snapshot=snapshot.pk, entity_id__in=entities.values("pk")).values_list(
+        "entity_id",
+        "members",
+        "members_a3",
+        "members_never",
+        "last_password_login_at",
+        "password_logins",
+        "certificate_expiries",
+    )  # fmt: skip  (tuples, not model instances: one per entity)
     found: dict[int, Tally] = {
-        row.entity_id: Tally(
-            row.members,
-            row.members_a3,
-            row.members_never,
-            micros(row.last_password_login_at),
-            decode(row.password_logins),
-            decode(row.certificate_expiries),
-        )
-        for row in EntityTally.objects.filter(snapshot=snapshot.pk, entity_id__in=entities.values("pk"))
+        entity_id: Tally(members, a3, never, micros(last), decode(passwords), decode(expiries))
+        for entity_id, members, a3, never, last, passwords, expiries in rows
     }
     changes = TallyChange.objects.filter(at__gte=snapshot.taken_at - MARGIN, entity_id__isnull=False)
     changed_entities = {e for e in changes.values_list("entity_id", flat=True) if e is not None}
