@@ -30,6 +30,8 @@ FEMININE: dict[str, bool] = {
     "axes.accessattempt": True,  # tentativa de acesso
     "axes.accessfailurelog": True,  # falha de acesso
     "axes.accesslog": False,  # registro de acesso
+    "associations.association": True,  # associação
+    "associations.coordinator": False,  # coordenador de associação
     "certauth.crlissuer": True,  # AC emissora de LCR
     "certauth.loginattempt": True,  # tentativa de login
     "certauth.trustedauthority": True,  # AC do repositório de confiança

@@ -191,6 +191,7 @@ INSTALLED_APPS = [
     "oidc",
     "oauth2_provider",
     "managers",  # after portal: its post_migrate adds to the staff groups portal's sets
+    "associations",  # after portal: likewise
 ]
 
 MIDDLEWARE = [

@@ -46,6 +46,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from simple_history.admin import SimpleHistoryAdmin
 
+from associations.models import AssociatedEntity, Association, Coordinator
 from certauth import crl_store
 from certauth.icp.builder import PersonSpec
 from certauth.models import CrlIssuer, LoginAttempt, LoginMethod, Outcome
@@ -96,6 +97,9 @@ ADMINS: dict[str, AdminPolicy] = {
     # Entity managers (managers/): named by staff; memberships one by one, for their history and its undo.
     "managers.entitymanager": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE}), scoped=True),
     "portal.membership": AdminPolicy(frozenset({VIEW, CHANGE}), scoped=True),
+    # Associations (associations/): staff create them with their entities and name their coordinators.
+    "associations.association": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE}), scoped=True),
+    "associations.coordinator": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE}), scoped=True),
     "rollout.wave": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE})),
     "rollout.entityoverride": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE}), scoped=True),
     "rollout.superintendencia": AdminPolicy(frozenset({VIEW, CHANGE}), scoped=True),
@@ -123,6 +127,8 @@ _READING: dict[str, set[str]] = {
     "certauth.loginattempt": {VIEW},
     "managers.entitymanager": {VIEW},
     "portal.membership": {VIEW},
+    "associations.association": {VIEW},
+    "associations.coordinator": {VIEW},
 }
 GRANTS: dict[str, dict[str, set[str]]] = {
     "gestao": {
@@ -131,6 +137,8 @@ GRANTS: dict[str, dict[str, set[str]]] = {
         "portal.member": {VIEW, ADD, CHANGE, IMPORT, EXPORT},
         "managers.entitymanager": {VIEW, ADD, CHANGE},
         "portal.membership": {VIEW, CHANGE},
+        "associations.association": {VIEW, ADD, CHANGE},
+        "associations.coordinator": {VIEW, ADD, CHANGE},
         "rollout.wave": {VIEW, ADD, CHANGE, DELETE},
         "rollout.entityoverride": {VIEW, ADD, CHANGE, DELETE},
         "rollout.webinar": {VIEW, ADD, CHANGE, DELETE},
@@ -518,6 +526,15 @@ def _build_rows() -> tuple[dict[str, dict[str | None, models.Model]], str]:
         manager.save()
         rows["portal.membership"][region.code] = membership
         rows["managers.entitymanager"][region.code] = manager
+        association = Association.objects.create(code=f"ASSOC-{region.code}", name="Antiga", uf=entity.uf)
+        association.name = f"Associação {region.name}"  # a second version: reverting renames it
+        association.save()
+        AssociatedEntity.objects.create(association=association, entity=entity)
+        coordinator = Coordinator.objects.create(member=member, association=association, notes="antes")
+        coordinator.notes = "depois"
+        coordinator.save()
+        rows["associations.association"][region.code] = association
+        rows["associations.coordinator"][region.code] = coordinator
         override = EntityOverride.objects.create(entity=entity, cutover_on=dt.date(2020, 1, 1), reason="antes")
         override.cutover_on, override.reason = dt.date(2099, 12, 31), "depois"
         override.save()
