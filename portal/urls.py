@@ -37,6 +37,7 @@ urlpatterns = [
     path(".well-known/openid-configuration", oidc_views.DiscoveryView.as_view(), name="oidc_discovery"),
     path("oidc/", include("oidc.urls")),
     path("gestao/", include("managers.urls")),
+    path("associacao/", include("associations.urls")),  # the associations' coordinators
     path("", include(oidc_urls.internal_patterns)),
     path("", include("support.urls")),  # /suporte/consulta/: the support desk's lookup by reference
     path("admin/", admin.site.urls),
