@@ -156,7 +156,7 @@ class PartnerEntityAdmin(ScopedHistoryAdmin, PartnerImportExportAdmin):
     actions = ("suspend", "reactivate", "end_member_sessions")
     readonly_fields = ("superintendencia", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("code", "name", "kind", "uf", "superintendencia", "status")}),
+        (None, {"fields": ("code", "name", "kind", "uf", "superintendencia", "gex", "status")}),
         ("Acordo de Cooperação Técnica", {"fields": ("act_number", "act_signed_on", "act_ends_on")}),
         ("Contato", {"fields": ("contact_email", "other_emails", "phone", "notes")}),
         ("Registro", {"fields": ("created_at", "updated_at")}),

@@ -47,6 +47,7 @@ FEMININE: dict[str, bool] = {
     "portal.partnerentity": True,  # entidade parceira
     "portal.user": False,  # usuário
     "rollout.entityoverride": True,  # data específica de entidade
+    "rollout.gerenciaexecutiva": True,  # gerência-executiva
     "rollout.reminder": False,  # lembrete enviado
     "rollout.superintendencia": True,  # superintendência
     "rollout.wave": True,  # etapa do cronograma

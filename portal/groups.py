@@ -1,13 +1,13 @@
 """The staff groups and their permissions, kept in step with the code after every ``migrate``.
 
 - "INSS — gestão de entidades": edits partner entities, members, memberships and OAB registrations, imports and
-  exports (personal data included), edits the schedule (waves, per-entity dates, webinars), reads the audit, the
-  CRL store and the trust store (its ACs and imports).
+  exports (personal data included), edits the schedule (waves, per-entity dates, webinars) and the
+  Gerências-Executivas, reads the audit, the CRL store and the trust store (its ACs and imports).
 - "INSS — consulta nacional": reads everything (the schedule, the CRL and trust stores too), exports no personal
   data.
 - "Superintendência <X> — consulta" (one per superintendência): reads only the entities of its UFs, their
   members, their login attempts and their per-entity dates, and the schedule (the admin shows them the national
-  webinars and their superintendência's).
+  webinars and their superintendência's) and their superintendência's Gerências-Executivas.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, regional_g
 STATUS_PERMISSION = "view_migration_status"  # the status pages (/acompanhamento/), scoped like the admin
 _PARTNER_MODELS = ("partnerentity", "member", "membership", "oabregistration")
 _HISTORY_MODELS = tuple(f"historical{m}" for m in _PARTNER_MODELS)
-_SCHEDULE_MODELS = ("wave", "entityoverride", "webinar")
+_SCHEDULE_MODELS = ("wave", "entityoverride", "webinar", "gerenciaexecutiva")
 _SCHEDULE_HISTORY = tuple(f"historical{m}" for m in _SCHEDULE_MODELS)
 
 

@@ -69,6 +69,14 @@ class PartnerEntity(models.Model):
     act_signed_on = models.DateField("assinatura do ACT", null=True, blank=True)
     act_ends_on = models.DateField("término do ACT", null=True, blank=True)
     status = models.CharField("situação", max_length=10, choices=EntityStatus.choices, default=EntityStatus.ACTIVE)
+    gex = models.ForeignKey(
+        "rollout.GerenciaExecutiva",
+        verbose_name="gerência-executiva",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entities",
+    )
     contact_email = models.EmailField("e-mail de contato", blank=True)
     other_emails = models.CharField(
         "outros e-mails",
@@ -95,6 +103,15 @@ class PartnerEntity(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == EntityStatus.ACTIVE
+
+    def clean(self) -> None:
+        super().clean()
+        if self.gex is not None and self.uf:
+            region = self.gex.superintendencia
+            if self.uf.upper() not in region.ufs:
+                raise ValidationError(
+                    {"gex": f"A {self.gex} pertence à {region}, que não abrange a UF {self.uf.upper()}."}
+                )
 
     @property
     @display(description="superintendência")  # the admin's column and field label (not "Superintendencia")

@@ -1,15 +1,16 @@
 """The partner-data CSV format of DESIGN.md and the validation of each row (shared by the ``import_partners``
 command and the admin's import, so both accept and refuse exactly the same files).
 
-Entities: ``code,name,kind,uf,act_number,act_signed_on,contact_email``; members (one row per entity a member acts
-for): ``entity_code,cpf,name,email,oab_number,oab_uf`` — header row (names compared without case or surrounding
-spaces), dates ``dd/mm/aaaa`` or ``AAAA-MM-DD`` (or a date cell of an XLSX), the kind as its code (``oab``,
-``municipio``, ``outra``) or as its label (what the export writes: "Seccional da OAB", "Município", "Outra entidade"),
-without regard to case or accents; CPF with or without punctuation, and with the leading zeros
-that Excel drops from a number put back; OAB number compared without leading zeros, empty OAB columns allowed. A cell
-that the portal's own export protected from spreadsheets (``'=…``, ``portal.spreadsheet``) is read without that quote,
-so an exported file imported back stores the original text. (How the bytes become rows — encodings, separators, XLSX
-— is ``portal.spreadsheet_files``.)
+Entities: ``code,name,kind,uf,act_number,act_signed_on,contact_email`` and, optionally, a last column ``gex`` (the
+code of the entity's Gerência-Executiva; an empty cell removes it; a file without the column leaves it as it is);
+members (one row per entity a member acts for): ``entity_code,cpf,name,email,oab_number,oab_uf`` — header row
+(names compared without case or surrounding spaces), dates ``dd/mm/aaaa`` or ``AAAA-MM-DD`` (or a date cell of an
+XLSX), the kind as its code (``oab``, ``municipio``, ``outra``) or as its label (what the export writes: "Seccional
+da OAB", "Município", "Outra entidade"), without regard to case or accents; CPF with or without punctuation, and
+with the leading zeros that Excel drops from a number put back; OAB number compared without leading zeros, empty
+OAB columns allowed. A cell that the portal's own export protected from spreadsheets (``'=…``,
+``portal.spreadsheet``) is read without that quote, so an exported file imported back stores the original text.
+(How the bytes become rows — encodings, separators, XLSX — is ``portal.spreadsheet_files``.)
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from portal.models import EntityKind
 from portal.spreadsheet import unquote_cell
 
 ENTITY_COLUMNS = ("code", "name", "kind", "uf", "act_number", "act_signed_on", "contact_email")
+#: Columns an entity file may add after ``ENTITY_COLUMNS`` (all of them, in this order, or none).
+ENTITY_OPTIONAL_COLUMNS = ("gex",)
 MEMBER_COLUMNS = ("entity_code", "cpf", "name", "email", "oab_number", "oab_uf")
 KINDS = ("oab", "municipio", "outra")
 #: What the export writes in the ``kind`` column: the labels staff see everywhere in the admin.
@@ -44,6 +47,7 @@ class EntityRecord:
     act_number: str
     act_signed_on: dt.date | None
     contact_email: str
+    gex: str | None = None  # the GEX code ("": none); None when the file has no ``gex`` column
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,13 @@ def column_names(headers: list[object] | None) -> list[str]:
     return [str(h if h is not None else "").lstrip("\ufeff").strip().lower() for h in headers or []]
 
 
-def check_columns(headers: list[object] | None, expected: tuple[str, ...]) -> None:
+def check_columns(headers: list[object] | None, expected: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
+    """The columns must be ``expected``, or ``expected`` followed by ``optional`` when the format has any."""
     found = column_names(headers)
-    if found != list(expected):
+    if found != list(expected) and not (optional and found == [*expected, *optional]):
         shown = ", ".join(h or "(vazia)" for h in found) or "(nenhuma)"
-        raise ValidationError(f"Colunas inesperadas: {shown}. Esperadas, nesta ordem: {', '.join(expected)}.")
+        extra = f" Opcional, ao final: {', '.join(optional)}." if optional else ""
+        raise ValidationError(f"Colunas inesperadas: {shown}. Esperadas, nesta ordem: {', '.join(expected)}.{extra}")
 
 
 def parse_kind(text: str) -> str | None:
@@ -111,6 +117,9 @@ def parse_entity_row(row: dict[str, Any]) -> EntityRecord:
             validate_email(values["contact_email"])
         except ValidationError:
             errors["contact_email"] = "E-mail inválido."
+    gex = cell_value(row, "gex") if "gex" in row else None
+    if gex and len(gex) > 40:
+        errors["gex"] = "Código da gerência-executiva com mais de 40 caracteres."
     if errors:
         raise ValidationError(errors)
     return EntityRecord(
@@ -121,6 +130,7 @@ def parse_entity_row(row: dict[str, Any]) -> EntityRecord:
         act_number=values["act_number"],
         act_signed_on=signed_on,
         contact_email=values["contact_email"],
+        gex=gex,
     )
 
 

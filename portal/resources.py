@@ -29,6 +29,7 @@ from portal.import_report import ImportProblem, ImportReport, line_of
 from portal.models import Member, Membership, OabRegistration, PartnerEntity
 from portal.partners_io import (
     ENTITY_COLUMNS,
+    ENTITY_OPTIONAL_COLUMNS,
     KIND_LABELS,
     MEMBER_COLUMNS,
     cell_value,
@@ -39,6 +40,7 @@ from portal.partners_io import (
 )
 from portal.spreadsheet import safe_dataset
 from portal.spreadsheet_files import is_blank
+from rollout.models import GerenciaExecutiva
 
 
 class SpreadsheetSafeResource(resources.ModelResource):  # type: ignore[misc]  # untyped library
@@ -62,8 +64,9 @@ class SpreadsheetSafeResource(resources.ModelResource):  # type: ignore[misc]  #
 class PartnerFileResource(SpreadsheetSafeResource):
     """What the entity and the member files share on import (see the module's docstring)."""
 
-    #: The file's columns, in order (``portal.partners_io``).
+    #: The file's columns, in order (``portal.partners_io``), and those it may add at the end.
     columns: tuple[str, ...] = ()
+    optional_columns: tuple[str, ...] = ()
 
     def get_result_class(self) -> type[ImportReport]:
         return ImportReport
@@ -76,13 +79,14 @@ class PartnerFileResource(SpreadsheetSafeResource):
 
     def import_data(self, dataset: tablib.Dataset, *args: Any, **kwargs: Any) -> ImportReport:
         try:
-            check_columns(dataset.headers, self.columns)
+            check_columns(dataset.headers, self.columns, self.optional_columns)
         except ValidationError as exc:
             report = ImportReport()
             report.diff_headers = self.get_diff_headers()
             report.append_base_error(ImportProblem(exc))
             return report
         dataset.headers = column_names(dataset.headers)
+        self.file_columns = tuple(dataset.headers)
         result: ImportReport = super().import_data(dataset, *args, **kwargs)
         return result
 
@@ -126,15 +130,20 @@ class KindWidget(widgets.Widget):  # type: ignore[misc]  # untyped library
 
 
 class EntityResource(PartnerFileResource):
+    """The optional ``gex`` column (a Gerência-Executiva's code) is imported only from a file that has it, and never
+    exported: the export keeps the format's seven columns."""
+
     columns = ENTITY_COLUMNS
+    optional_columns = ENTITY_OPTIONAL_COLUMNS
     kind = fields.Field(attribute="kind", column_name="kind", widget=KindWidget())
+    gex = fields.Field(attribute="gex", column_name="gex", widget=widgets.ForeignKeyWidget(GerenciaExecutiva, "code"))
     act_signed_on = fields.Field(
         attribute="act_signed_on", column_name="act_signed_on", widget=widgets.DateWidget("%d/%m/%Y")
     )
 
     class Meta:
         model = PartnerEntity
-        fields = ENTITY_COLUMNS
+        fields = (*ENTITY_COLUMNS, *ENTITY_OPTIONAL_COLUMNS)
         export_order = ENTITY_COLUMNS
         import_id_fields = ("code",)
         skip_unchanged = True
@@ -143,6 +152,15 @@ class EntityResource(PartnerFileResource):
 
     def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
         self._seen: dict[str, int] = {}
+        with_gex = "gex" in getattr(self, "file_columns", ())
+        self._gex_codes = set(GerenciaExecutiva.objects.values_list("code", flat=True)) if with_gex else set()
+
+    def get_import_fields(self) -> list[fields.Field]:
+        with_gex = "gex" in getattr(self, "file_columns", ())
+        return [f for f in super().get_import_fields() if with_gex or f.column_name != "gex"]
+
+    def get_export_fields(self, selected_fields: Any = None) -> list[fields.Field]:
+        return [f for f in super().get_export_fields(selected_fields) if f.column_name in ENTITY_COLUMNS]
 
     def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
         record = parse_entity_row(row)
@@ -161,6 +179,12 @@ class EntityResource(PartnerFileResource):
             act_signed_on=record.act_signed_on,
             contact_email=record.contact_email,
         )
+        if record.gex is not None:
+            if record.gex and record.gex not in self._gex_codes:
+                raise ValidationError(
+                    {"gex": f"Gerência-executiva desconhecida: {record.gex}. Cadastre-a antes de atribuí-la."}
+                )
+            row["gex"] = record.gex
 
 
 class MemberResource(PartnerFileResource):

@@ -24,7 +24,7 @@ from portal.admin_history import ScopedHistoryAdmin
 from portal.models import EntityKind, PartnerEntity, User
 from portal.permissions import scope_entities, visible_ufs
 from rollout import impact
-from rollout.models import EntityOverride, Reminder, Superintendencia, Wave, Webinar
+from rollout.models import EntityOverride, GerenciaExecutiva, Reminder, Superintendencia, Wave, Webinar
 
 CONFIRM_FIELD = "_impacto_confirmado"
 
@@ -204,6 +204,24 @@ class SuperintendenciaAdmin(admin.ModelAdmin[Superintendencia]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(GerenciaExecutiva)
+class GerenciaExecutivaAdmin(ScopedHistoryAdmin):
+    """The Gerências-Executivas under each superintendência: loaded by the management group (here or with
+    ``manage.py import_gex``); a superintendência's staff read those of their superintendência."""
+
+    list_display = ("name", "code", "superintendencia", "contact_email")
+    list_filter = ("superintendencia",)
+    list_select_related = ("superintendencia",)
+    search_fields = ("code", "name")
+    fields = ("code", "name", "superintendencia", "contact_email")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GerenciaExecutiva]:
+        queryset: QuerySet[GerenciaExecutiva] = super().get_queryset(request)
+        user: User = request.user  # type: ignore[assignment]  # the admin site lets in only staff accounts
+        ufs = visible_ufs(user)
+        return queryset if ufs is None else queryset.filter(superintendencia__consulta_group__user=user)
 
 
 @admin.register(Reminder)

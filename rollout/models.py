@@ -44,6 +44,27 @@ class Superintendencia(models.Model):
         return f"Superintendência {self.name}"
 
 
+class GerenciaExecutiva(models.Model):
+    """A Gerência-Executiva (GEX): a level under a superintendência that, in its area, notifies the entities of the
+    schedule (Art. 4). Loaded by staff (the admin, ``manage.py import_gex``); entities name theirs (``gex``)."""
+
+    code = models.SlugField("código", max_length=40, unique=True)
+    name = models.CharField("nome", max_length=120, unique=True)
+    superintendencia = models.ForeignKey(
+        Superintendencia, verbose_name="superintendência", on_delete=models.PROTECT, related_name="gerencias"
+    )
+    contact_email = models.EmailField("e-mail de contato", blank=True)
+    history = HistoricalRecords(verbose_name="histórico da gerência-executiva")
+
+    class Meta:
+        verbose_name = "gerência-executiva"
+        verbose_name_plural = "gerências-executivas"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Wave(models.Model):
     """A stage of the migration schedule: which kinds of entity of which UFs, and their window."""
 

@@ -58,7 +58,7 @@ from oidc.models import LogoutDelivery, SessionClient
 from portal.admin_history import ScopedHistoryAdmin
 from portal.models import EntitySelection, Member, Membership, PartnerEntity, User
 from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, regional_group_name
-from rollout.models import EntityOverride, Reminder, Superintendencia, Wave, Webinar
+from rollout.models import EntityOverride, GerenciaExecutiva, Reminder, Superintendencia, Wave, Webinar
 from rollout.regions import SUPERINTENDENCIAS
 from support.models import ReferenceLookup
 from support.roles import SUPPORT_GROUP
@@ -106,6 +106,8 @@ ADMINS: dict[str, AdminPolicy] = {
     "rollout.reminder": AdminPolicy(frozenset({VIEW}), scoped=True),
     # Webinars: a superintendência's staff read its own and the national ones (tests/rollout/test_webinar_admin.py)
     "rollout.webinar": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE}), scoped=True),
+    # Gerências-Executivas: loaded by the management group; a superintendência's staff read its own.
+    "rollout.gerenciaexecutiva": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE}), scoped=True),
     # The OpenID provider's clients: superusers only (no group is granted anything on them, whatever it holds).
     "oidc.client": AdminPolicy(frozenset({VIEW, ADD, CHANGE, DELETE})),
     # Back-channel logouts owed to clients and the session links behind them: read-only, retried by "Tentar agora".
@@ -124,6 +126,7 @@ _READING: dict[str, set[str]] = {
     "rollout.superintendencia": {VIEW},
     "rollout.reminder": {VIEW},
     "rollout.webinar": {VIEW},
+    "rollout.gerenciaexecutiva": {VIEW},
     "certauth.loginattempt": {VIEW},
     "managers.entitymanager": {VIEW},
     "portal.membership": {VIEW},
@@ -142,6 +145,7 @@ GRANTS: dict[str, dict[str, set[str]]] = {
         "rollout.wave": {VIEW, ADD, CHANGE, DELETE},
         "rollout.entityoverride": {VIEW, ADD, CHANGE, DELETE},
         "rollout.webinar": {VIEW, ADD, CHANGE, DELETE},
+        "rollout.gerenciaexecutiva": {VIEW, ADD, CHANGE, DELETE},
         "certauth.crlissuer": {VIEW},
         "certauth.trustedauthority": {VIEW},
         "certauth.truststoreimport": {VIEW},
@@ -559,6 +563,14 @@ def _build_rows() -> tuple[dict[str, dict[str | None, models.Model]], str]:
         webinar.title = f"Webinar {region.name}"  # a second version: reverting changes the title
         webinar.save()
         rows["rollout.webinar"][region.code] = webinar
+        gex = GerenciaExecutiva.objects.create(
+            code=f"gex-matriz-{region.code}",
+            name=f"GEX antiga {i}",
+            superintendencia=rows["rollout.superintendencia"][region.code],
+        )
+        gex.name = f"GEX {region.name}"  # a second version: reverting changes the name
+        gex.save()
+        rows["rollout.gerenciaexecutiva"][region.code] = gex
         rows["certauth.loginattempt"][region.code] = LoginAttempt.objects.create(
             reference=f"MATRIZ{i:04d}",
             method=LoginMethod.CERTIFICATE,
