@@ -106,6 +106,9 @@ class DigestSent(models.Model):
     sent_on = models.DateField("dia")
     sent_at = models.DateTimeField("enviado em", default=timezone.now)
     entities = models.PositiveIntegerField("entidades no resumo", default=0)
+    #: The (entity code, reminder step) pairs this summary covered, "CODE:step" separated by spaces: the next day's
+    #: summary goes out only when an entity reached a step not covered yet (no daily e-mail without news).
+    covered = models.TextField("etapas cobertas", blank=True)
 
     class Meta:
         verbose_name = "resumo enviado à associação"

@@ -47,3 +47,13 @@ def totals(rows: Iterable[tuple[int, int]]) -> Totals:
         members += m
         members_a3 += a3
     return Totals(entities, members, members_a3)
+
+
+def step_pairs(steps_by_entity: dict[str, int]) -> set[str]:
+    """``{"MUN-X": 7}`` → ``{"MUN-X:7"}``: what a summary covers."""
+    return {f"{code}:{step}" for code, step in steps_by_entity.items()}
+
+
+def digest_has_news(current: set[str], covered_before: str | None) -> bool:
+    """Whether a summary is due: some entity reached a reminder step the recipient's last summary did not cover."""
+    return bool(current - set((covered_before or "").split()))
