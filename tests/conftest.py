@@ -38,10 +38,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Each test starts with an empty cache (the status pages keep their figures for a minute)."""
+    """Each test starts with an empty cache, and the status pages' figures of the last minute forgotten."""
     from django.core.cache import cache
 
+    from portal.status.metrics import forget_recent_figures
+
     cache.clear()
+    forget_recent_figures()
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet
 
 from portal.models import EntityStatus, Membership, PartnerEntity
@@ -109,10 +108,15 @@ def _cache_key(ufs: Iterable[str] | None) -> str:
     return "portal.status.entity_figures:" + (",".join(sorted(ufs)) if ufs is not None else "*")
 
 
+#: The figures computed in this process in the last minute, by scope. A plain dict, not Django's local-memory cache:
+#: that one pickles on every set and get, and pickling 5,000 entities' figures cost ~100 ms of a page at full scale.
+_RECENT: dict[str, tuple[dt.datetime, tuple[EntityFigures, ...]]] = {}
+
+
 def forget_recent_figures() -> None:
-    """The next page of the country or of any superintendência computes its figures (the bench's cold requests;
-    clearing the whole cache would also drop what other parts of the portal keep there)."""
-    cache.delete_many([_cache_key(None), *(_cache_key(region.ufs) for region in SUPERINTENDENCIAS)])
+    """The next page of the country or of any superintendência computes its figures (tests, the bench's cold
+    requests)."""
+    _RECENT.clear()
 
 
 def recent_entity_figures(
@@ -122,11 +126,11 @@ def recent_entity_figures(
     aggregate every membership (hundreds of thousands of rows); several staff opening the pages in the same minute
     share one computation, and the pages say as of when the figures are."""
     key = _cache_key(ufs)
-    cached = cache.get(key)
+    cached = _RECENT.get(key)
     if cached is not None and dt.timedelta(0) <= at - cached[0] <= dt.timedelta(seconds=max_age_seconds):
-        return cached[0], cached[1]
+        return cached[0], list(cached[1])  # a list of its own: the figures themselves are frozen
     figures = entity_figures(at=at, ufs=ufs)
-    cache.set(key, (at, figures), max_age_seconds)
+    _RECENT[key] = (at, tuple(figures))
     return at, figures
 
 

@@ -218,3 +218,14 @@ def test_a_page_takes_a_new_snapshot_when_the_latest_is_too_old(entity_factory, 
     figures = metrics.entity_figures(at=later)
     assert TallySnapshot.objects.latest("pk").taken_at == later
     assert [f.members for f in figures] == [1]
+
+
+def test_the_figures_of_the_last_minute_are_reused_in_the_process_without_a_query(db, django_assert_num_queries):
+    at = START
+    first_at, first = metrics.recent_entity_figures(at=at)
+    with django_assert_num_queries(0):
+        again_at, again = metrics.recent_entity_figures(at=at + dt.timedelta(seconds=59))
+    assert (again_at, again) == (first_at, first)
+    again.clear()  # the caller's list is its own
+    assert metrics.recent_entity_figures(at=at + dt.timedelta(seconds=59))[1] == first
+    assert metrics.recent_entity_figures(at=at + dt.timedelta(seconds=61))[0] == at + dt.timedelta(seconds=61)
