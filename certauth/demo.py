@@ -69,6 +69,13 @@ DEMO_CERTIFICATES: tuple[DemoCertificate, ...] = (
         None,
     ),
     DemoCertificate(
+        "coordenador-aam",
+        "Coordenador da AAM (Associação Amazonense de Municípios): acompanha os municípios da associação, e-CPF A3",
+        PersonSpec("ROBERTO ALMEIDA COSTA", "28642091797", dt.date(1975, 11, 20)),
+        "final",
+        None,
+    ),
+    DemoCertificate(
         "servidor-inss",
         "Servidor do INSS (gestão de entidades): entra na administração com o próprio e-CPF A3",
         PersonSpec("RAFAEL MOREIRA DA SILVA", "50752917080"),

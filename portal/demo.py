@@ -61,6 +61,14 @@ ENTITIES = (
         "MUN-MANAUS", "Prefeitura Municipal de Manaus", EntityKind.MUNICIPIO, "AM", "ACT 44/2024", dt.date(2024, 9, 2)
     ),
     DemoEntity(
+        "MUN-PARINTINS",
+        "Prefeitura Municipal de Parintins",
+        EntityKind.MUNICIPIO,
+        "AM",
+        "ACT 46/2024",
+        dt.date(2024, 9, 2),
+    ),
+    DemoEntity(
         "AAM", "Associação Amazonense de Municípios", EntityKind.OUTRA, "AM", "ACT 45/2024", dt.date(2024, 9, 2)
     ),
     # The schedule in the demo: RS has no date yet (Anexo I); SC's wave ended, but the INSS extended its date.
@@ -100,6 +108,7 @@ MEMBERS: dict[str, tuple[str, str | None, bool]] = {
     "certificado-vencido": ("OAB-SP", None, True),
     "ainda-nao-valido": ("OAB-SP", None, True),
     "raiz-nao-confiavel": ("OAB-SP", None, True),
+    "coordenador-aam": ("AAM", None, True),
     "sem-autenticacao-cliente": ("MUN-MANAUS", None, True),
     "membro-inativo": ("MUN-MANAUS", None, False),
     "entidade-suspensa": ("OAB-PR", "77777PR", True),
@@ -171,6 +180,9 @@ def load_demo_data(*, today: dt.date | None = None, register_psc: bool = True) -
     from managers.demo import load_demo_managers  # the entity managers (issue 19): /gestao/
 
     load_demo_managers(entities, demo_domain=DEMO_DOMAIN)
+    from associations.demo import load_demo_associations  # the associations' coordinators (issue 19): /associacao/
+
+    load_demo_associations(entities, demo_domain=DEMO_DOMAIN)
     if register_psc:
         cloud_demo.register(settings.DEMO_PSC_PORT)
     else:

@@ -90,3 +90,10 @@ def test_the_page_makes_the_same_queries_whatever_the_number_of_entities(world, 
 def test_the_other_associations_coordinator_sees_only_theirs(world, certificate_client):
     text = certificate_client(OTHER_COORDINATOR).get("/associacao/ASSOC-SUL/", secure=True).content.decode()
     assert "Pelotas" in text and "Manaus" not in text
+
+
+def test_the_dashboard_links_coordinators_only(world, certificate_client):
+    coordinator_page = certificate_client(LAWYER).get("/painel/", secure=True).content.decode()
+    assert "Acompanhar as entidades da associação" in coordinator_page
+    outsider_page = certificate_client(OUTSIDER).get("/painel/", secure=True).content.decode()
+    assert "Acompanhar as entidades da associação" not in outsider_page
