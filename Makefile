@@ -119,7 +119,7 @@ fuzz: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	SECRET_KEY=mypy $(VENV)/bin/mypy certauth cloudauth portal rollout oidc patdemo managers support
+	SECRET_KEY=mypy $(VENV)/bin/mypy certauth cloudauth portal rollout oidc patdemo managers support associations
 
 clean:
 	rm -rf "$(PORTAL_VAR_DIR)" $(VENV) .pytest_cache
