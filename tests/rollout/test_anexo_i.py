@@ -203,3 +203,19 @@ def test_decisions_for_many_entities_takes_a_constant_number_of_queries(entity_f
     waves = all_waves()
     with django_assert_num_queries(1):  # waves given: only the overrides
         assert decisions_for(entities, at=at, waves=waves) == decisions
+
+
+def test_decisions_for_many_entities_read_every_override_and_keep_only_those_asked(entity_factory, monkeypatch):
+    from rollout import selectors
+
+    entities = [entity_factory(kind="oab", uf="SP") for _ in range(5)]
+    other = entity_factory(kind="oab", uf="SP")
+    for entity in (entities[1], other):
+        EntityOverride.objects.create(entity=entity, cutover_on=dt.date(2024, 9, 2), reason="prorrogação")
+    at = brt(2024, 6, 8)
+    few = decisions_for(entities, at=at)
+    monkeypatch.setattr(selectors, "MANY", 2)
+    many = decisions_for(entities, at=at)
+    assert many == few and set(many) == {e.pk for e in entities}
+    assert many[entities[1].pk].cutover_at == brt(2024, 9, 2)
+    assert many[entities[0].pk].cutover_at != brt(2024, 9, 2)
