@@ -75,8 +75,10 @@ def entity_rows(association: Association, *, at: dt.datetime) -> list[EntityRow]
     return rows
 
 
-def members_without_a3(association: Association) -> QuerySet[Membership]:
-    """Active members of the association's entities who have never logged in with A3 (one row per entity)."""
+def members_without_a3(association: Association) -> QuerySet[Membership, tuple[Any, ...]]:
+    """Active members of the association's entities who have never logged in with A3 (one row per entity): tuples
+    (entity name, entity code, member name, CPF, e-mail, last password login) — no model instances, for large
+    associations."""
     return (
         Membership.objects.filter(
             active=True,
@@ -84,14 +86,13 @@ def members_without_a3(association: Association) -> QuerySet[Membership]:
             member__first_a3_login_at__isnull=True,
             entity__in=entities_of(association),
         )
-        .select_related("member", "entity")
-        .only(
-            "member__name",
-            "member__email",
-            "member__cpf",
-            "member__last_password_login_at",
+        .order_by("entity__name", "member__name")
+        .values_list(
             "entity__name",
             "entity__code",
+            "member__name",
+            "member__cpf",
+            "member__email",
+            "member__last_password_login_at",
         )
-        .order_by("entity__name", "member__name")
     )

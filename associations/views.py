@@ -14,6 +14,7 @@ from associations.access import coordinator_page
 from associations.conf import settings as associations_settings
 from associations.models import Association
 from certauth.icp.clock import format_brasilia
+from certauth.icp.numbers import mask_cpf
 from portal.spreadsheet_files import excel_csv
 
 EXPORT_HEADERS = ("Entidade", "Código da entidade", "Nome", "CPF", "E-mail", "Último login com senha")
@@ -49,15 +50,8 @@ def pending_export(request: HttpRequest, *, association: Association, associatio
     """CSV for Excel in Portuguese: the members still without A3, to chase them (name and e-mail; the CPF masked)."""
     limit = associations_settings.EXPORT_MAX_ROWS
     rows = [
-        (
-            m.entity.name,
-            m.entity.code,
-            m.member.name,
-            m.member.masked_cpf,
-            m.member.email,
-            format_brasilia(m.member.last_password_login_at, seconds=False) if m.member.last_password_login_at else "",
-        )
-        for m in selectors.members_without_a3(association)[:limit]
+        (entity, code, name, mask_cpf(cpf), email, format_brasilia(last, seconds=False) if last else "")
+        for entity, code, name, cpf, email, last in selectors.members_without_a3(association)[:limit]
     ]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(excel_csv(EXPORT_HEADERS, rows), content_type="text/csv; charset=utf-8")
