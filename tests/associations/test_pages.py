@@ -97,3 +97,13 @@ def test_the_dashboard_links_coordinators_only(world, certificate_client):
     assert "Acompanhar as entidades da associação" in coordinator_page
     outsider_page = certificate_client(OUTSIDER).get("/painel/", secure=True).content.decode()
     assert "Acompanhar as entidades da associação" not in outsider_page
+
+
+def test_a_coordinator_of_two_associations_chooses_one(world, certificate_client):
+    Coordinator.objects.create(member=world.coordinator, association=world.sul)
+    client = certificate_client(LAWYER)
+    page = client.get("/associacao/", secure=True)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'href="/associacao/AAM/"' in text and 'href="/associacao/ASSOC-SUL/"' in text
+    assert "Pelotas" in client.get("/associacao/ASSOC-SUL/", secure=True).content.decode()
