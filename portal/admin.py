@@ -28,7 +28,7 @@ from portal.models import (
     PortalSession,
     User,
 )
-from portal.permissions import scope_entities, scope_members
+from portal.permissions import scope_entities, scope_members, visible_ufs
 from portal.resources import EntityResource, MemberResource
 from portal.services import set_entity_status
 from portal.session_access import end_sessions, members_users
@@ -126,6 +126,10 @@ class MembershipInline(admin.TabularInline[Membership, PartnerEntity]):
     autocomplete_fields = ("member",)
     fields = ("member", "active")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # A scoped writer (a GEX's management group) toggles "active" only: never points a row at someone else.
+        return ("member",) if visible_ufs(request.user) is not None else ()  # type: ignore[arg-type]
+
 
 class MemberMembershipInline(admin.TabularInline[Membership, Member]):
     model = Membership
@@ -133,6 +137,10 @@ class MemberMembershipInline(admin.TabularInline[Membership, Member]):
     autocomplete_fields = ("entity",)
     fields = ("entity", "active")
     verbose_name_plural = "entidades pelas quais atua"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # A scoped writer cannot move a membership to an entity outside its scope.
+        return ("entity",) if visible_ufs(request.user) is not None else ()  # type: ignore[arg-type]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         # A regional office sees its own entities among the member's, not the other superintendências'.
@@ -164,6 +172,13 @@ class PartnerEntityAdmin(ScopedHistoryAdmin, PartnerImportExportAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PartnerEntity]:
         return scope_entities(super().get_queryset(request), request.user)  # type: ignore[arg-type]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if visible_ufs(request.user) is None:  # type: ignore[arg-type]
+            return fields
+        # A scoped writer (a GEX's management group) keeps the entity where it is: inside its own scope.
+        return (*fields, "code", "uf", "gex")
 
     @admin.action(description="Suspender as entidades selecionadas", permissions=["change"])
     def suspend(self, request: HttpRequest, queryset: QuerySet[PartnerEntity]) -> None:

@@ -36,6 +36,13 @@ class PartnerImportExportAdmin(ImportExportModelAdmin):  # type: ignore[misc]  #
     import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
 
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # A file's rows are not checked against the admin's scope: a scoped writer (a GEX's management group, which
+        # may change its own entities) does not import.
+        from portal.permissions import visible_ufs
+
+        return bool(super().has_import_permission(request)) and visible_ufs(request.user) is None  # type: ignore[arg-type]
+
     def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
         if isinstance(e, UnreadableFile):
             form.add_error("import_file", str(e))

@@ -8,6 +8,10 @@
 - "Superintendência <X> — consulta" (one per superintendência): reads only the entities of its UFs, their
   members, their login attempts and their per-entity dates, and the schedule (the admin shows them the national
   webinars and their superintendência's) and their superintendência's Gerências-Executivas.
+- "GEX <nome> — consulta" (one per Gerência-Executiva): reads what a superintendência's group reads, but only for the
+  entities assigned to the GEX (``portal.permissions.entity_scope``).
+- "GEX <nome> — gestão": that, and changes those entities (not their code, UF or GEX), their members, memberships
+  and OAB registrations; adds no entity or member and exports no personal data.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
-from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, regional_group_name
+from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, gex_group_names, regional_group_name
 
 STATUS_PERMISSION = "view_migration_status"  # the status pages (/acompanhamento/), scoped like the admin
 _PARTNER_MODELS = ("partnerentity", "member", "membership", "oabregistration")
@@ -38,13 +42,7 @@ def _permissions(*spec: tuple[str, str, tuple[str, ...]]) -> list[Permission]:
 def ensure_groups(**kwargs: Any) -> None:
     """post_migrate receiver (idempotent)."""
     view = ("view",)
-    reading = [
-        *[("portal", m, view) for m in (*_PARTNER_MODELS, *_HISTORY_MODELS)],
-        ("certauth", "loginattempt", view),
-        ("rollout", "superintendencia", view),
-        *[("rollout", m, view) for m in (*_SCHEDULE_MODELS, *_SCHEDULE_HISTORY)],
-        ("rollout", "reminder", view),
-    ]
+    reading = _reading()
     management = _permissions(
         ("portal", "partnerentity", ("add", "change", "view")),
         ("portal", "member", ("add", "change", "view")),
@@ -76,6 +74,47 @@ def ensure_groups(**kwargs: Any) -> None:
         if region.consulta_group_id != group.pk:
             region.consulta_group = group
             region.save(update_fields=["consulta_group"])
+    from rollout.models import GerenciaExecutiva
+
+    for gex in GerenciaExecutiva.objects.select_related("consulta_group", "gestao_group"):
+        ensure_gex_groups(gex)
+
+
+def _reading() -> list[tuple[str, str, tuple[str, ...]]]:
+    view = ("view",)
+    return [
+        *[("portal", m, view) for m in (*_PARTNER_MODELS, *_HISTORY_MODELS)],
+        ("certauth", "loginattempt", view),
+        ("rollout", "superintendencia", view),
+        *[("rollout", m, view) for m in (*_SCHEDULE_MODELS, *_SCHEDULE_HISTORY)],
+        ("rollout", "reminder", view),
+    ]
+
+
+def ensure_gex_groups(gex: Any) -> None:
+    """A Gerência-Executiva's two groups, named after it (renamed with it), with their permissions."""
+    consulta_name, gestao_name = gex_group_names(gex.name)
+    reading = _reading()
+    management = [
+        *reading,
+        ("portal", "partnerentity", ("change",)),
+        ("portal", "member", ("change",)),
+        ("portal", "membership", ("change",)),
+        ("portal", "oabregistration", ("add", "change", "delete")),
+    ]
+    changed = []
+    for field, name, spec in (("consulta_group", consulta_name, reading), ("gestao_group", gestao_name, management)):
+        group = getattr(gex, field)
+        if group is None:
+            group, _ = Group.objects.get_or_create(name=name)
+            setattr(gex, field, group)
+            changed.append(field)
+        elif group.name != name:
+            group.name = name
+            group.save(update_fields=["name"])
+        group.permissions.set(_permissions(*spec))
+    if changed:
+        type(gex).objects.filter(pk=gex.pk).update(**{f: getattr(gex, f) for f in changed})
 
 
 def _group(name: str, permissions: list[Permission]) -> Group:

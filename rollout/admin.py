@@ -209,7 +209,8 @@ class SuperintendenciaAdmin(admin.ModelAdmin[Superintendencia]):
 @admin.register(GerenciaExecutiva)
 class GerenciaExecutivaAdmin(ScopedHistoryAdmin):
     """The Gerências-Executivas under each superintendência: loaded by the management group (here or with
-    ``manage.py import_gex``); a superintendência's staff read those of their superintendência."""
+    ``manage.py import_gex``); a superintendência's staff read those of their superintendência, a GEX's staff their
+    own. Its two staff groups are made and named by ``portal.groups.ensure_gex_groups`` (not edited here)."""
 
     list_display = ("name", "code", "superintendencia", "contact_email")
     list_filter = ("superintendencia",)
@@ -220,8 +221,11 @@ class GerenciaExecutivaAdmin(ScopedHistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[GerenciaExecutiva]:
         queryset: QuerySet[GerenciaExecutiva] = super().get_queryset(request)
         user: User = request.user  # type: ignore[assignment]  # the admin site lets in only staff accounts
-        ufs = visible_ufs(user)
-        return queryset if ufs is None else queryset.filter(superintendencia__consulta_group__user=user)
+        if visible_ufs(user) is None:
+            return queryset
+        return queryset.filter(
+            Q(superintendencia__consulta_group__user=user) | Q(consulta_group__user=user) | Q(gestao_group__user=user)
+        ).distinct()
 
 
 @admin.register(Reminder)

@@ -54,7 +54,28 @@ class GerenciaExecutiva(models.Model):
         Superintendencia, verbose_name="superintendência", on_delete=models.PROTECT, related_name="gerencias"
     )
     contact_email = models.EmailField("e-mail de contato", blank=True)
-    history = HistoricalRecords(verbose_name="histórico da gerência-executiva")
+    #: Its staff: read-only, and management of its entities and their members (``portal.groups``).
+    consulta_group = models.OneToOneField(
+        Group,
+        verbose_name="grupo de consulta",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="gex_consulta",
+    )
+    gestao_group = models.OneToOneField(
+        Group,
+        verbose_name="grupo de gestão",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="gex_gestao",
+    )
+    history = HistoricalRecords(
+        verbose_name="histórico da gerência-executiva", excluded_fields=["consulta_group", "gestao_group"]
+    )
 
     class Meta:
         verbose_name = "gerência-executiva"

@@ -1,4 +1,5 @@
-"""Open password sessions follow schedule changes at their next request (``portal.session_access``)."""
+"""Open password sessions follow schedule changes at their next request (``portal.session_access``); a
+Gerência-Executiva gets its staff groups when saved (``portal.groups.ensure_gex_groups``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.dispatch import receiver
 
 from portal.models import Member
 from portal.session_access import members_users, request_recheck
-from rollout.models import EntityOverride, Wave
+from rollout.models import EntityOverride, GerenciaExecutiva, Wave
 
 
 @receiver(post_save, sender=Wave, dispatch_uid="rollout.recheck_wave")
@@ -23,3 +24,12 @@ def _wave_changed(sender: Any, instance: Wave, **kwargs: Any) -> None:
 @receiver(post_delete, sender=EntityOverride, dispatch_uid="rollout.recheck_override_deleted")
 def _override_changed(sender: Any, instance: EntityOverride, **kwargs: Any) -> None:
     request_recheck(user_ids=members_users(Member.objects.filter(memberships__entity_id=instance.entity_id)))
+
+
+@receiver(post_save, sender=GerenciaExecutiva, dispatch_uid="rollout.gex_groups")
+def _gex_saved(sender: Any, instance: GerenciaExecutiva, raw: bool = False, **kwargs: Any) -> None:
+    # Its staff groups ("GEX <nome> — consulta" and "— gestão") exist as soon as it does, and follow its name.
+    if not raw:
+        from portal.groups import ensure_gex_groups
+
+        ensure_gex_groups(instance)

@@ -57,7 +57,7 @@ from oidc import clients
 from oidc.models import LogoutDelivery, SessionClient
 from portal.admin_history import ScopedHistoryAdmin
 from portal.models import EntitySelection, Member, Membership, PartnerEntity, User
-from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, regional_group_name
+from portal.permissions import MANAGEMENT_GROUP, NATIONAL_VIEW_GROUP, gex_group_names, regional_group_name
 from rollout.models import EntityOverride, GerenciaExecutiva, Reminder, Superintendencia, Wave, Webinar
 from rollout.regions import SUPERINTENDENCIAS
 from support.models import ReferenceLookup
@@ -161,6 +161,16 @@ GRANTS: dict[str, dict[str, set[str]]] = {
         "oidc.sessionclient": {VIEW},
     },
     "regional": _READING,
+    # A Gerência-Executiva's groups (portal.groups.ensure_gex_groups): the regional reading, scoped to its entities
+    # (associations and entity managers are not granted to them); its management group changes those entities and
+    # their members.
+    "gex-consulta": {k: v for k, v in _READING.items() if not k.startswith(("associations.", "managers."))},
+    "gex-gestao": {
+        **{k: v for k, v in _READING.items() if not k.startswith(("associations.", "managers."))},
+        "portal.partnerentity": {VIEW, CHANGE, EXPORT},
+        "portal.member": {VIEW, CHANGE},
+        "portal.membership": {VIEW, CHANGE},
+    },
     "suporte": {},  # the support desk: the lookup page only (support/), nothing in the admin
 }
 
@@ -172,6 +182,7 @@ class Actor:
     superuser: bool = False
     region: str | None = None  # a superintendência's code: its staff see only its UFs
     no_region: bool = False  # a group with no superintendência and no national scope sees no row of a scoped admin
+    gex: bool = False  # a GEX's staff (``region``: its superintendência) see only the entities assigned to the GEX
 
     def may(self, model: str, verb: str | None) -> bool:
         offered = ADMINS[model].offers
@@ -179,15 +190,30 @@ class Actor:
             return True
         if self.superuser:
             return verb in offered
-        grants = GRANTS["regional" if self.region else self.name]
+        grants = GRANTS["regional" if self.region and not self.gex else self.name]
         return verb in offered and verb in grants.get(model, set())
 
+
+#: The Gerência-Executiva of the GEX actors: the first superintendência's, holding that superintendência's entity.
+MATRIX_GEX = f"GEX {SUPERINTENDENCIAS[0].name}"
+#: Scoped admins whose rows belong to a superintendência, not to an entity: a GEX's staff see none of them.
+BY_SUPERINTENDENCIA = frozenset(
+    {
+        "rollout.superintendencia",
+        "rollout.reminder",
+        "rollout.webinar",
+        "associations.association",
+        "associations.coordinator",
+    }
+)
 
 ACTORS: tuple[Actor, ...] = (
     Actor("gestao", (MANAGEMENT_GROUP,)),
     Actor("consulta-nacional", (NATIONAL_VIEW_GROUP,)),
     *(Actor(f"regional-{r.code}", (regional_group_name(r.name),), region=r.code) for r in SUPERINTENDENCIAS),
     Actor("suporte", (SUPPORT_GROUP,), no_region=True),
+    Actor("gex-consulta", (gex_group_names(MATRIX_GEX)[0],), region=SUPERINTENDENCIAS[0].code, gex=True),
+    Actor("gex-gestao", (gex_group_names(MATRIX_GEX)[1],), region=SUPERINTENDENCIAS[0].code, gex=True),
     Actor("superusuario", superuser=True),
 )
 ACTOR = {actor.name: actor for actor in ACTORS}
@@ -240,6 +266,8 @@ EXCEPTIONS: dict[tuple[str, str, str], Answer] = {
     ("rollout.wave", "revert", "POST"): Answer(200),
     ("rollout.entityoverride", "revert", "POST"): Answer(200),
     # deleting an entity would delete its reminders, a record nobody may delete (not even a superuser)
+    # a GEX with entities is not deleted (PROTECT): the page says which entities keep it
+    ("rollout.gerenciaexecutiva", "delete", "POST"): Answer(200),
     ("portal.partnerentity", "delete", "POST"): Answer(403),
 }
 # Bulk actions (POST to the changelist): the verb each needs, and what it answers when allowed.
@@ -444,6 +472,7 @@ def expected(cell: Cell) -> tuple[Answer, str]:
         sees = any(actor.may(m, VIEW) for m in ADMINS if m.startswith(f"{app_label}."))
         return (Answer(200), "allowed") if sees else (Answer(404), "refused")
     in_scope = cell.scope != "out" and not (actor.no_region and ADMINS[cell.admin].scoped)
+    in_scope = in_scope and not (actor.gex and cell.admin in BY_SUPERINTENDENCIA)
     if cell.kind.startswith("action:"):
         needs, allowed = ACTIONS[cell.kind.removeprefix("action:")]
         if not actor.may(cell.admin, VIEW):
@@ -571,6 +600,8 @@ def _build_rows() -> tuple[dict[str, dict[str | None, models.Model]], str]:
         gex.name = f"GEX {region.name}"  # a second version: reverting changes the name
         gex.save()
         rows["rollout.gerenciaexecutiva"][region.code] = gex
+        if i == 0:  # the GEX actors' GEX: this superintendência's entity is assigned to it
+            PartnerEntity.objects.filter(pk=entity.pk).update(gex=gex)
         rows["certauth.loginattempt"][region.code] = LoginAttempt.objects.create(
             reference=f"MATRIZ{i:04d}",
             method=LoginMethod.CERTIFICATE,
@@ -939,7 +970,7 @@ def test_admin_permission_matrix(cell: Cell, world: World) -> None:
     assert response.status_code == answer.status, f"{outcome}: expected {answer.status}, got {response.status_code}"
     if markers and response.status_code == 200:
         body = response.content.decode()
-        if cell.scope == "out":
+        if cell.scope == "out" or (ACTOR[cell.actor].gex and cell.admin in BY_SUPERINTENDENCIA):
             assert not [m for m in markers if m in body], "a row out of scope is listed"
         else:
             assert markers[0] in body, "the row in scope is not listed"

@@ -8,10 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.test import Client
 
-from portal.models import PartnerEntity
+from portal.models import PartnerEntity, User
+from portal.permissions import scope_entities
 from portal.resources import EntityResource
 from rollout.models import GerenciaExecutiva, Superintendencia
 
@@ -133,3 +136,59 @@ def test_an_entity_row_that_only_changes_its_gex_is_an_update(
     problems, summary = import_entities(f"{ENTITY_HEADER},gex\nOAB-SP,OAB SP,oab,SP,,,,gex-sp-centro\n")
     assert problems == [] and "1 atualizada" in summary
     assert PartnerEntity.objects.get(code="OAB-SP").gex == gex_centro
+
+
+def test_a_gex_gets_its_two_staff_groups_named_after_it_and_renamed_with_it(gex_centro: GerenciaExecutiva) -> None:
+    gex_centro.refresh_from_db()
+    assert gex_centro.consulta_group is not None and gex_centro.gestao_group is not None
+    assert (gex_centro.consulta_group.name, gex_centro.gestao_group.name) == (
+        "GEX São Paulo — Centro — consulta",
+        "GEX São Paulo — Centro — gestão",
+    )
+    gex_centro.name = "GEX São Paulo — Sé"
+    gex_centro.save()
+    assert set(Group.objects.filter(name__startswith="GEX ").values_list("name", flat=True)) == {
+        "GEX São Paulo — Sé — consulta",
+        "GEX São Paulo — Sé — gestão",
+    }
+    assert gex_centro.gestao_group.permissions.filter(codename="change_partnerentity").exists()
+    assert not gex_centro.consulta_group.permissions.filter(codename__startswith="change_").exists()
+
+
+def test_gex_staff_see_only_the_entities_assigned_to_their_gex(
+    gex_centro: GerenciaExecutiva, entity_factory: Callable[..., PartnerEntity], staff_factory: Callable[..., User]
+) -> None:
+    mine = entity_factory(uf="SP", gex=gex_centro)
+    entity_factory(uf="SP")  # same UF, no GEX
+    gex_centro.refresh_from_db()
+    user = staff_factory(groups=(gex_centro.consulta_group.name,))  # type: ignore[union-attr]
+    assert list(scope_entities(PartnerEntity.objects.all(), user)) == [mine]
+
+
+def test_a_gex_manager_edits_its_entity_but_cannot_move_it_out_of_its_gex(
+    gex_centro: GerenciaExecutiva,
+    entity_factory: Callable[..., PartnerEntity],
+    staff_factory: Callable[..., User],
+    staff_login: Callable[[User], Client],
+) -> None:
+    entity = entity_factory(code="OAB-SP", name="OAB SP", uf="SP", gex=gex_centro)
+    gex_centro.refresh_from_db()
+    client = staff_login(staff_factory(groups=(gex_centro.gestao_group.name,)))  # type: ignore[union-attr]
+    url = f"/admin/portal/partnerentity/{entity.pk}/change/"
+    page = client.get(url, secure=True)
+    assert page.status_code == 200
+    form = {
+        "name": "OAB SP (nova)",
+        "kind": "oab",
+        "uf": "RJ",
+        "gex": "",
+        "code": "OUTRA",
+        "status": "active",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, form, secure=True)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entity.refresh_from_db()
+    assert (entity.name, entity.code, entity.uf, entity.gex) == ("OAB SP (nova)", "OAB-SP", "SP", gex_centro)
+    assert client.get("/admin/portal/partnerentity/import/", secure=True).status_code == 403
