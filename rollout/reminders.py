@@ -1,7 +1,8 @@
 """``manage.py rollout remind``: the e-mails of the Portaria's monitoring stage, each sent once.
 
 - Before an entity's cutover, at the most urgent step reached (``rollout.reminder_rule``): its contacts get a
-  summary, and each active member who never logged in with an A3 certificate gets a personal reminder.
+  summary (copied to the contact e-mail of its Gerência-Executiva, if it has one), and each active member who never
+  logged in with an A3 certificate gets a personal reminder.
 - Once after the cutover (only within ``ROLLOUT_REMINDER_AFTER_DAYS``): the members who lost access, and the
   contacts.
 - Members whose certificate expires within ``ROLLOUT_CERTIFICATE_EXPIRY_DAYS``: a reminder to renew it.
@@ -130,7 +131,7 @@ def cutover_reminders(at: dt.datetime) -> list[Outgoing]:
     steps = validated_steps(settings.REMINDER_DAYS)
     after_days = int(settings.REMINDER_AFTER_DAYS)
     today = at.astimezone(BRASILIA).date()
-    entities = list(PartnerEntity.objects.filter(status=EntityStatus.ACTIVE).order_by("code"))
+    entities = list(PartnerEntity.objects.filter(status=EntityStatus.ACTIVE).select_related("gex").order_by("code"))
     decisions = decisions_for(entities, at=at)
     due: list[tuple[PartnerEntity, Decision, Reminder.Kind, int]] = []
     for entity in entities:
@@ -258,6 +259,13 @@ def _entity_messages(
         )
         for address in dict.fromkeys(_address(e) for e in entity.contact_emails)
     ]
+    gex = entity.gex
+    if before and gex is not None and gex.contact_email.strip():
+        # Art. 4: the GEX notifies the entities of its area; it gets a copy of each of their summaries.
+        address = _address(gex.contact_email)
+        if address not in {m.recipient for m in messages}:
+            copy = {**summary, "gex_copy": gex.name}
+            messages.append(Outgoing(kind, step, entity, None, address, cutover_on, "lembrete_entidade", copy))
     messages.extend(
         Outgoing(
             kind,
