@@ -177,6 +177,9 @@ def load_demo_data(*, today: dt.date | None = None, register_psc: bool = True) -
         _load_staff(load, username, by_slug[slug].spec, group)
     load_demo_refusals(now=timezone.now())  # refusals with known references, for the support desk's lookup
     load_demo_webinars(today or timezone.localdate())
+    from rollout.demo_gex import load_demo_gexs  # the Gerências-Executivas (issue 19 §1)
+
+    load_demo_gexs(entities, demo_domain=DEMO_DOMAIN)
     from managers.demo import load_demo_managers  # the entity managers (issue 19): /gestao/
 
     load_demo_managers(entities, demo_domain=DEMO_DOMAIN)
