@@ -9,7 +9,7 @@ import threading
 import pytest
 from django.db import connection
 
-from certauth import crl_store
+from certauth import crl_postgresql, crl_sqlite, crl_store
 from certauth.icp.builder import RevokedEntry
 from certauth.icp.crl import CrlError, key_id
 from certauth.models import Crl, CrlFile, CrlIssuer, RevokedSerial
@@ -41,8 +41,8 @@ def tables_like(pattern: str) -> set[str]:
 
 @pytest.mark.django_db
 def test_every_serial_is_indexed_as_the_login_formats_it(pki, monkeypatch):
-    monkeypatch.setattr(crl_store, "BATCH", 700)  # several COPY writes (PostgreSQL)
-    monkeypatch.setattr(crl_store, "SQLITE_BATCH", 700)  # several batches (SQLite)
+    monkeypatch.setattr(crl_postgresql, "BATCH", 700)  # several COPY writes (PostgreSQL)
+    monkeypatch.setattr(crl_sqlite, "BATCH", 700)  # several batches (SQLite)
     load(pki, number=1)
     current = CrlIssuer.objects.get(key_id=key_id(pki.oab.certificate)).current_id
     stored = list(RevokedSerial.objects.filter(crl_id=current).values_list("serial", flat=True))
@@ -91,14 +91,14 @@ def test_a_load_failing_after_its_serials_are_written_leaves_nothing_of_it(pki, 
     before = partitions() if postgresql else set()
     load(pki, number=1)
     first = Crl.objects.get().pk
-    bulk = "_copy_serials" if postgresql else "_insert_serials_in_batches"
-    original = getattr(crl_store, bulk)
+    bulk, name = (crl_postgresql, "copy_serials") if postgresql else (crl_sqlite, "insert_serials")
+    original = getattr(bulk, name)
 
     def write_then_fail(crl_id, serials):
         original(crl_id, serials)
         raise RuntimeError("interrupted after the serials were written")
 
-    monkeypatch.setattr(crl_store, bulk, write_then_fail)
+    monkeypatch.setattr(bulk, name, write_then_fail)
     with pytest.raises(RuntimeError):
         load(pki, number=2, serials=[7, 8])
     assert Crl.objects.count() == 1 and CrlFile.objects.count() == 1

@@ -8,7 +8,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
-from certauth import crl_store
+from certauth import crl_postgresql, crl_sqlite, crl_store
 from certauth.icp.builder import RevokedEntry
 from certauth.icp.crl import CrlError, key_id
 from certauth.models import Crl, CrlFile, CrlIssuer, CrlState, RevokedSerial
@@ -144,8 +144,8 @@ def test_a_failed_load_leaves_no_rows_behind(pki, monkeypatch):
 
 @pytest.mark.django_db
 def test_large_crl_is_loaded_in_batches_and_looked_up(pki, monkeypatch):
-    monkeypatch.setattr(crl_store, "BATCH", 1000)
-    monkeypatch.setattr(crl_store, "SQLITE_BATCH", 1000)
+    monkeypatch.setattr(crl_postgresql, "BATCH", 1000)
+    monkeypatch.setattr(crl_sqlite, "BATCH", 1000)
     load(pki, pki.oab, number=1, revoked=range(10_000, 15_500))
     assert RevokedSerial.objects.count() == 5_500
     key = key_id(pki.oab.certificate)

@@ -11,7 +11,7 @@ from cryptography import x509
 from django.db import connection
 from django.test import Client
 
-from certauth import crl_store
+from certauth import crl_postgresql, crl_sqlite, crl_store
 from certauth.icp.builder import RevokedEntry
 from certauth.icp.crl import key_id
 from certauth.icp.errors import Reason
@@ -146,8 +146,8 @@ def test_session_is_rechecked_after_the_interval(proxy_client, login_with, publi
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_logins_keep_succeeding_while_crls_are_replaced(certauth_settings, crls, member_factory, pki, monkeypatch):
-    monkeypatch.setattr(crl_store, "BATCH", 2_000)
-    monkeypatch.setattr(crl_store, "SQLITE_BATCH", 2_000)
+    monkeypatch.setattr(crl_postgresql, "BATCH", 2_000)
+    monkeypatch.setattr(crl_sqlite, "BATCH", 2_000)
     member_factory()
     leaf = pki.issue(LAWYER)
     header = escaped(leaf.certificate)
