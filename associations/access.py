@@ -16,15 +16,11 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
 
 from associations import rules
 from associations.models import Association, Coordinator
-from certauth import audit
-from certauth.icp.clock import format_brasilia
 from portal.models import User
-from portal.next_url import login_links
+from portal.refusals import Refusal, render_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -69,35 +65,26 @@ def coordinator_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 
 _REFUSALS = {
-    rules.A3_REQUIRED: (
-        "Entre com o certificado digital A3 para acompanhar as entidades",
-        "O acompanhamento das entidades da associação exige o certificado digital A3 (token, cartão ou em nuvem). "
-        "Você entrou com CPF e senha: entre com o seu certificado para continuar.",
-    ),
-    rules.NOT_A_COORDINATOR: (
-        "Você não é coordenador de uma associação",
-        "Esta área é dos coordenadores das associações de entidades parceiras, nomeados pelo INSS. Se a sua "
-        "associação precisa de um coordenador, ela deve pedir a nomeação à Superintendência Regional do INSS.",
-    ),
+    each.code: each
+    for each in (
+        Refusal(
+            rules.A3_REQUIRED,
+            "Entre com o certificado digital A3 para acompanhar as entidades",
+            "O acompanhamento das entidades da associação exige o certificado digital A3 (token, cartão ou em nuvem). "
+            "Você entrou com CPF e senha: entre com o seu certificado para continuar.",
+            show_certificate_login=True,
+        ),
+        Refusal(
+            rules.NOT_A_COORDINATOR,
+            "Você não é coordenador de uma associação",
+            "Esta área é dos coordenadores das associações de entidades parceiras, nomeados pelo INSS. Se a sua "
+            "associação precisa de um coordenador, ela deve pedir a nomeação à Superintendência Regional do INSS.",
+            back_to_dashboard=True,
+        ),
+    )
 }
 
 
 def refusal(request: HttpRequest, code: str) -> HttpResponse:
-    """The refusal page: what to do, and the screenshot facts (code, reference, date and time in Brasília)."""
-    title, explanation = _REFUSALS[code]
-    reference = audit.new_reference()
-    context = {
-        "status": 403,
-        "code": code,
-        "title": title,
-        "explanation": explanation,
-        "reference": reference,
-        "when": format_brasilia(timezone.now()),
-        "certificate_needed": code == rules.A3_REQUIRED,
-        **login_links(request.get_full_path()),
-    }
-    response = render(request, "associations/refused.html", context, status=403)
-    response["X-Error-Code"] = code
-    response["X-Reference"] = reference
-    logger.info("associations: %s refused to user %s (reference %s)", code, request.user.pk, reference)
-    return response
+    """The refusal page (what to do, and the screenshot facts: code, reference, date and time in Brasília), logged."""
+    return render_refusal(request, _REFUSALS[code], logger=logger)

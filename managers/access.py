@@ -16,15 +16,11 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
 
-from certauth import audit
-from certauth.icp.clock import format_brasilia
 from managers import rules
 from managers.models import EntityManager
 from portal.models import EntityStatus, PartnerEntity, User
-from portal.next_url import login_links
+from portal.refusals import Refusal, render_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -76,36 +72,27 @@ def manager_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 
 _REFUSALS = {
-    rules.A3_REQUIRED: (
-        "Entre com o certificado digital A3 para gerenciar membros",
-        "A gestão dos membros da entidade exige o certificado digital A3 (token, cartão ou em nuvem), mesmo antes "
-        "da data em que o A3 passa a ser obrigatório para a entidade. Você entrou com CPF e senha: entre com o seu "
-        "certificado para continuar.",
-    ),
-    rules.NOT_A_MANAGER: (
-        "Você não é gestor de uma entidade",
-        "Esta área é dos gestores das entidades parceiras, nomeados pelo INSS. Se a sua entidade precisa de um "
-        "gestor, ela deve pedir a nomeação à Superintendência Regional do INSS.",
-    ),
+    each.code: each
+    for each in (
+        Refusal(
+            rules.A3_REQUIRED,
+            "Entre com o certificado digital A3 para gerenciar membros",
+            "A gestão dos membros da entidade exige o certificado digital A3 (token, cartão ou em nuvem), mesmo antes "
+            "da data em que o A3 passa a ser obrigatório para a entidade. Você entrou com CPF e senha: entre com o seu "
+            "certificado para continuar.",
+            show_certificate_login=True,
+        ),
+        Refusal(
+            rules.NOT_A_MANAGER,
+            "Você não é gestor de uma entidade",
+            "Esta área é dos gestores das entidades parceiras, nomeados pelo INSS. Se a sua entidade precisa de um "
+            "gestor, ela deve pedir a nomeação à Superintendência Regional do INSS.",
+            back_to_dashboard=True,
+        ),
+    )
 }
 
 
 def refusal(request: HttpRequest, code: str) -> HttpResponse:
-    """The refusal page: what to do, and the screenshot facts (code, reference, date and time in Brasília)."""
-    title, explanation = _REFUSALS[code]
-    reference = audit.new_reference()
-    context = {
-        "status": 403,
-        "code": code,
-        "title": title,
-        "explanation": explanation,
-        "reference": reference,
-        "when": format_brasilia(timezone.now()),
-        "certificate_needed": code == rules.A3_REQUIRED,
-        **login_links(request.get_full_path()),
-    }
-    response = render(request, "managers/refused.html", context, status=403)
-    response["X-Error-Code"] = code
-    response["X-Reference"] = reference
-    logger.info("managers: %s refused to user %s (reference %s)", code, request.user.pk, reference)
-    return response
+    """The refusal page (what to do, and the screenshot facts: code, reference, date and time in Brasília), logged."""
+    return render_refusal(request, _REFUSALS[code], logger=logger)

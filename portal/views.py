@@ -24,6 +24,7 @@ from oidc.models import Client
 from portal import next_url
 from portal.context_processors import portal as portal_links
 from portal.entity_choice import after_login, entity_required
+from portal.refusals import Refusal, render_refusal
 from portal.selectors import dashboard_context
 from portal.session_keys import METHOD
 from rollout.notices import entity_schedule
@@ -84,15 +85,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 def _error(request: HttpRequest, status: int, title: str, explanation: str) -> HttpResponse:
     """Generic error pages: the same screenshot-ready facts as the certificate error page."""
-    context = {
-        "status": status,
-        "code": f"HTTP_{status}",
-        "title": title,
-        "explanation": explanation,
-        "reference": audit.new_reference(),
-        "when": format_brasilia(timezone.now()),
-    }
-    return render(request, "portal/error.html", context, status=status)
+    return render_refusal(request, Refusal(f"HTTP_{status}", title, explanation, status=status))
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
