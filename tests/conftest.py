@@ -252,3 +252,49 @@ def staff_login(certauth_settings: Any, crls: None, pki: TestPki) -> Callable[[U
         return client
 
     return login
+
+
+# ---------------------------------------------------------------------------------------------- the demo (make run)
+
+
+@pytest.fixture(scope="module")
+def demo_pki(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The demo's PKI (what ``make run`` builds), for localhost, built once a module."""
+    from certauth.demo import build_demo_pki
+
+    return build_demo_pki(
+        tmp_path_factory.mktemp("demo"),
+        now=dt.datetime.now(dt.UTC),
+        hostnames=("localhost",),
+        crl_base_urls=("http://localhost:8480/lcr",),
+    )
+
+
+@pytest.fixture
+def loaded_demo(demo_pki: Any, settings: Any, db: None) -> Any:
+    """The demo's data loaded (twice: ``load_demo`` must change nothing the second time) and its CRLs imported; the
+    portal trusts the demo PKI and its proxy secret is the tests'."""
+    from django.core.management import call_command
+
+    settings.CERTAUTH_TRUST_ROOTS = [str(demo_pki.root)]
+    settings.CERTAUTH_INTERMEDIATES = [str(demo_pki.intermediates)]
+    settings.CERTAUTH_PROXY_SECRET = PROXY_SECRET
+    call_command("load_demo")
+    call_command("load_demo")
+    call_command("crl", "import", *sorted(demo_pki.crl_dir.glob("*.crl")))
+    return demo_pki
+
+
+@pytest.fixture
+def demo_login(loaded_demo: Any) -> Callable[[str], Client]:
+    """``demo_login(slug)`` → a client whose session came from that demo certificate, through the proxy."""
+    from certauth.icp.trust import load_pem_files
+
+    def login(slug: str) -> Client:
+        leaf = load_pem_files([Path(loaded_demo.user_dir(slug)) / "certificado.pem"])[0]
+        client = Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost")
+        response = client.get("/entrar/certificado/", HTTP_X_SSL_CLIENT_CERT=escaped(leaf), secure=True)
+        assert response.status_code == 302, response.get("X-Error-Code")
+        return client
+
+    return login
