@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
-from django.db import connections, router, transaction
+from django.db import router, transaction
 from django.db.models import QuerySet
 
+from certauth.statements import Update
 from portal.models import Member, PartnerEntity, User
 
 
@@ -46,35 +46,19 @@ def record_member_login(
 
 
 def _certificate_login_dates(*, user_id: int, at: dt.datetime, not_after: dt.datetime | None) -> None:
-    """The certificate login's UPDATE, on every login: SQL built once (the ORM compiling this UPDATE with its
-    COALESCE cost twice its execution); values converted by the fields themselves."""
-    alias = router.db_for_write(Member)
-    connection = connections[alias]
-    field = Member._meta.get_field
-    params = [
-        field("last_certificate_login_at").get_db_prep_save(at, connection),  # type: ignore[union-attr]
-        field("certificate_not_after").get_db_prep_save(not_after, connection),  # type: ignore[union-attr]
-        field("first_a3_login_at").get_db_prep_save(at, connection),  # type: ignore[union-attr]
-        user_id,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_certificate_login_sql(alias), params)
+    """The certificate login's UPDATE, on every login, through a prepared statement (the ORM compiling this UPDATE
+    with its COALESCE cost twice its execution): the last login and the certificate's expiry move, the first A3
+    login is written once."""
+    values = {"last_certificate_login_at": at, "certificate_not_after": not_after, "first_a3_login_at": at}
+    _LOGIN_DATES.execute(values, where={"user_id": user_id}, using=router.db_for_write(Member))
 
 
-@functools.cache
-def _certificate_login_sql(alias: str) -> str:
-    quote = connections[alias].ops.quote_name
-    column = {name: quote(str(Member._meta.get_field(name).column)) for name in _LOGIN_DATE_FIELDS}  # type: ignore[union-attr]
-    # Identifiers from the model's metadata, quoted by the backend; values are parameters.
-    return (
-        f"UPDATE {quote(Member._meta.db_table)} SET {column['last_certificate_login_at']} = %s, "  # noqa: S608
-        f"{column['certificate_not_after']} = %s, "
-        f"{column['first_a3_login_at']} = COALESCE({column['first_a3_login_at']}, %s) "
-        f"WHERE {column['user']} = %s"
-    )
-
-
-_LOGIN_DATE_FIELDS = ("last_certificate_login_at", "certificate_not_after", "first_a3_login_at", "user")
+_LOGIN_DATES = Update(
+    Member,
+    fields=("last_certificate_login_at", "certificate_not_after"),
+    keep_first=("first_a3_login_at",),
+    where=("user",),
+)
 
 
 def set_entity_status(entities: QuerySet[PartnerEntity], status: str, *, reason: str) -> int:
