@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from glob import glob
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from cryptography import x509
@@ -608,3 +609,53 @@ def launch_chromium(
     context.set_default_timeout(min(ACTION_TIMEOUT_MS, navigation_timeout_ms))
     context.set_default_navigation_timeout(navigation_timeout_ms)
     return browser, context
+
+
+# ---------------------------------------------------------------------------------------------- pages the tests share
+
+
+@pytest.fixture
+def password_session_member(entity_factory: Callable[..., Any], member_factory: Callable[..., Any]) -> Any:
+    """Lúcia Fernandes, a member of OAB-RS with a password the served portal accepts (Anexo I: RS "a definir": the
+    password still opens a session)."""
+    from tests.e2e.test_password_login import with_password
+
+    member = member_factory("31415926590", name="Lúcia Fernandes", entity=entity_factory(code="OAB-RS", uf="RS"))
+    with_password(member)
+    return member
+
+
+def login_with_password(browser: TokenBrowser, stack: E2EStack, member: Any) -> None:
+    """The portal's password form, filled as a person types it (the CPF with its dots and dash) and sent."""
+    from tests.e2e.test_password_login import PASSWORD
+
+    page = browser.page
+    cpf = member.cpf
+    browser.goto(f"{stack.portal}/entrar/senha/")
+    page.fill("#id_cpf", f"{cpf[:3]}.{cpf[3:6]}.{cpf[6:9]}-{cpf[9:]}")
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Entrar").click()
+
+
+def assert_refused_with_the_certificate_login(browser: TokenBrowser, url: str, code: str) -> None:
+    """``url`` answers 403 with ``code`` (the header and the page's code), and the page's certificate login comes
+    back to it (``next`` is its path)."""
+    from playwright.sync_api import expect
+
+    response = browser.goto(url)
+    assert response is not None and response.status == 403, (url, response and response.status)
+    assert response.header_value("x-error-code") == code
+    expect(browser.page.locator("#codigo-erro")).to_have_text(code)
+    back_here = re.compile(re.escape(urlencode({"next": urlsplit(url).path})) + "$")
+    expect(browser.page.locator("#entrar-certificado")).to_have_attribute("href", back_here)
+
+
+def keep_screenshots(shots: Path, variable: str) -> None:
+    """The test's screenshots copied to the folder the environment variable ``variable`` names, when it is set (for
+    a person to look at them)."""
+    folder = os.environ.get(variable)
+    if folder:
+        Path(folder).mkdir(exist_ok=True)
+        for shot in shots.glob("*.png"):
+            shutil.copy(shot, Path(folder) / shot.name)

@@ -5,9 +5,6 @@ session gets COORDINATOR_A3_REQUIRED with its facts on screen."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +14,9 @@ from django.utils import timezone
 from associations.models import AssociatedEntity, Association, Coordinator
 from portal.models import EntityKind, Member, Membership
 from rollout.models import EntityOverride
+from tests.e2e.browser.conftest import assert_refused_with_the_certificate_login, keep_screenshots, login_with_password
 from tests.e2e.browser.test_layout import axe, look_at
-from tests.e2e.browser.test_token_login import login_with_token
+from tests.e2e.browser.test_token_login import assert_facts_on_screen, login_with_token
 from tests.e2e.conftest import E2EStack
 from tests.managers.conftest import valid_cpf
 
@@ -30,14 +28,7 @@ except ImportError:  # the browser_tools fixture skips, or fails under PORTAL_RE
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 #: ASSOCIATIONS_SCREENSHOTS=<folder> keeps the screenshots there (for a person to look at them).
-KEEP_SHOTS = Path(os.environ["ASSOCIATIONS_SCREENSHOTS"]) if os.environ.get("ASSOCIATIONS_SCREENSHOTS") else None
-
-
-def _keep(tmp_path: Path) -> None:
-    if KEEP_SHOTS:
-        KEEP_SHOTS.mkdir(exist_ok=True)
-        for shot in tmp_path.glob("*.png"):
-            shutil.copy(shot, KEEP_SHOTS / shot.name)
+KEEP_SHOTS = "ASSOCIATIONS_SCREENSHOTS"
 
 
 def _association(entity_factory: Any) -> Association:
@@ -81,38 +72,21 @@ def test_a_coordinator_follows_the_associations_entities(
     with page.expect_download() as download:
         page.click("#exportar-sem-a3")
     assert download.value.suggested_filename.startswith("sem-a3-AAM-")
-    _keep(tmp_path)
+    keep_screenshots(tmp_path, KEEP_SHOTS)
     assert not problems, "\n".join(problems)
 
 
 def test_a_coordinators_password_session_gets_the_a3_required_page_with_its_facts_on_screen(
-    e2e_stack: E2EStack, launch_browser: Any, member_factory: Any, entity_factory: Any, tmp_path: Path
+    e2e_stack: E2EStack, launch_browser: Any, password_session_member: Any, entity_factory: Any, tmp_path: Path
 ) -> None:
-    from tests.e2e.test_password_login import PASSWORD, with_password
-
-    entity = entity_factory(code="OAB-RS", uf="RS")  # Anexo I: RS "a definir": the password still opens a session
-    coordinator = member_factory("31415926590", name="Lúcia Fernandes", entity=entity)
-    with_password(coordinator)
-    Coordinator.objects.create(member=coordinator, association=_association(entity_factory))
+    Coordinator.objects.create(member=password_session_member, association=_association(entity_factory))
     browser = launch_browser(None)
     page = browser.page
-    browser.goto(f"{e2e_stack.portal}/entrar/senha/")
-    page.fill("#id_cpf", "314.159.265-90")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Entrar").click()
-    response = browser.goto(f"{e2e_stack.portal}/associacao/AAM/")
-    assert response is not None and response.status == 403
-    assert response.header_value("x-error-code") == "COORDINATOR_A3_REQUIRED"
-    expect(page.locator("#codigo-erro")).to_have_text("COORDINATOR_A3_REQUIRED")
-    expect(page.locator("#entrar-certificado")).to_have_attribute("href", re.compile(r"next=%2Fassociacao%2FAAM%2F$"))
+    login_with_password(browser, e2e_stack, password_session_member)
+    assert_refused_with_the_certificate_login(browser, f"{e2e_stack.portal}/associacao/AAM/", "COORDINATOR_A3_REQUIRED")
+    assert_facts_on_screen(page, "COORDINATOR_A3_REQUIRED", tmp_path)
     # The title's icon overflow is the error pages' own (portal.css's .erro__titulo), as the managers' test notes.
     problems = [p for p in look_at(page, "associacao-recusa-senha", tmp_path) if "i.fas.fa-exclamation-circle" not in p]
     problems += axe(page, e2e_stack.portal, "associacao-recusa-senha")
-    for width, height in ((1280, 800), (360, 640)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.locator("#referencia").evaluate("element => element.scrollIntoView({block: 'center'})")
-        for fact in ("codigo-erro", "referencia", "data-hora"):
-            expect(page.locator(f"#{fact}"), f"{fact} at {width}x{height}").to_be_in_viewport()
-    _keep(tmp_path)
+    keep_screenshots(tmp_path, KEEP_SHOTS)
     assert not problems, "\n".join(problems)

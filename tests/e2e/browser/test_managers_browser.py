@@ -3,9 +3,7 @@ at 1280×800 and 360×640 (nothing cut or overflowing, axe-core) on the way."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +11,9 @@ import pytest
 
 from managers.models import EntityManager
 from portal.models import Member, Membership
+from tests.e2e.browser.conftest import assert_refused_with_the_certificate_login, keep_screenshots, login_with_password
 from tests.e2e.browser.test_layout import axe, look_at
-from tests.e2e.browser.test_token_login import login_with_token
+from tests.e2e.browser.test_token_login import assert_facts_on_screen, login_with_token
 from tests.e2e.conftest import E2EStack
 from tests.managers.conftest import valid_cpf
 
@@ -28,7 +27,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 NEW = valid_cpf(360000001)
 BULK = valid_cpf(360000002)
 #: MANAGERS_SCREENSHOTS=<folder> keeps the screenshots there (for a person to look at them).
-KEEP_SHOTS = Path(os.environ["MANAGERS_SCREENSHOTS"]) if os.environ.get("MANAGERS_SCREENSHOTS") else None
+KEEP_SHOTS = "MANAGERS_SCREENSHOTS"
 
 
 def test_a_manager_adds_a_member_and_deactivates_them(
@@ -81,45 +80,22 @@ def test_a_manager_adds_a_member_and_deactivates_them(
     problems += look_at(page, "gestao-planilha-resultado", tmp_path, tables=("#tabela-resultado",))
     problems += axe(page, e2e_stack.portal, "gestao-planilha-resultado")
 
-    if KEEP_SHOTS:
-        KEEP_SHOTS.mkdir(exist_ok=True)
-        for shot in tmp_path.glob("*.png"):
-            shutil.copy(shot, KEEP_SHOTS / shot.name)
+    keep_screenshots(tmp_path, KEEP_SHOTS)
     assert not problems, "\n".join(problems)
 
 
 def test_a_managers_password_session_gets_the_a3_required_page_with_its_facts_on_screen(
-    e2e_stack: E2EStack, launch_browser: Any, member_factory: Any, entity_factory: Any, tmp_path: Path
+    e2e_stack: E2EStack, launch_browser: Any, password_session_member: Any, tmp_path: Path
 ) -> None:
-    from tests.e2e.test_password_login import PASSWORD, with_password
-
-    entity = entity_factory(code="OAB-RS", uf="RS")  # Anexo I: RS "a definir": the password still opens a session
-    manager = member_factory("31415926590", name="Lúcia Fernandes", entity=entity)
-    with_password(manager)
-    EntityManager.objects.create(member=manager, entity=entity)
+    EntityManager.objects.create(member=password_session_member, entity=password_session_member.entities.get())
     browser = launch_browser(None)
     page = browser.page
-    browser.goto(f"{e2e_stack.portal}/entrar/senha/")
-    page.fill("#id_cpf", "314.159.265-90")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Entrar").click()
-    response = browser.goto(f"{e2e_stack.portal}/gestao/")
-    assert response is not None and response.status == 403
-    assert response.header_value("x-error-code") == "MANAGER_A3_REQUIRED"
-    expect(page.locator("#codigo-erro")).to_have_text("MANAGER_A3_REQUIRED")
-    expect(page.locator("#entrar-certificado")).to_have_attribute("href", re.compile(r"next=%2Fgestao%2F$"))
+    login_with_password(browser, e2e_stack, password_session_member)
+    assert_refused_with_the_certificate_login(browser, f"{e2e_stack.portal}/gestao/", "MANAGER_A3_REQUIRED")
+    assert_facts_on_screen(page, "MANAGER_A3_REQUIRED", tmp_path)
     # The title's icon is drawn wider than its box on every error page of the portal (portal.css's .erro__titulo, not
     # this page's): seen, left to the layout's owners; nothing is cut (the screenshots show it whole).
     problems = [p for p in look_at(page, "gestao-recusa-senha", tmp_path) if "i.fas.fa-exclamation-circle" not in p]
     problems += axe(page, e2e_stack.portal, "gestao-recusa-senha")
-    for width, height in ((1280, 800), (360, 640)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.locator("#referencia").evaluate("element => element.scrollIntoView({block: 'center'})")
-        for fact in ("codigo-erro", "referencia", "data-hora"):
-            expect(page.locator(f"#{fact}"), f"{fact} at {width}x{height}").to_be_in_viewport()
-    if KEEP_SHOTS:
-        KEEP_SHOTS.mkdir(exist_ok=True)
-        for shot in tmp_path.glob("*.png"):
-            shutil.copy(shot, KEEP_SHOTS / shot.name)
+    keep_screenshots(tmp_path, KEEP_SHOTS)
     assert not problems, "\n".join(problems)
