@@ -9,7 +9,7 @@
   members, their login attempts and their per-entity dates, and the schedule (the admin shows them the national
   webinars and their superintendência's) and their superintendência's Gerências-Executivas.
 - "GEX <nome> — consulta" (one per Gerência-Executiva): reads what a superintendência's group reads, but only for the
-  entities assigned to the GEX (``portal.permissions.entity_scope``).
+  entities assigned to the GEX (``portal.permissions.entity_scope``), and follows the GEX on the status pages.
 - "GEX <nome> — gestão": that, and changes those entities (not their code, UF or GEX), their members, memberships
   and OAB registrations; adds no entity or member and exports no personal data.
 """
@@ -102,6 +102,7 @@ def ensure_gex_groups(gex: Any) -> None:
         ("portal", "membership", ("change",)),
         ("portal", "oabregistration", ("add", "change", "delete")),
     ]
+    status = list(Permission.objects.filter(content_type__app_label="portal", codename=STATUS_PERMISSION))
     changed = []
     for field, name, spec in (("consulta_group", consulta_name, reading), ("gestao_group", gestao_name, management)):
         group = getattr(gex, field)
@@ -112,7 +113,7 @@ def ensure_gex_groups(gex: Any) -> None:
         elif group.name != name:
             group.name = name
             group.save(update_fields=["name"])
-        group.permissions.set(_permissions(*spec))
+        group.permissions.set(_permissions(*spec) + status)
     if changed:
         type(gex).objects.filter(pk=gex.pk).update(**{f: getattr(gex, f) for f in changed})
 

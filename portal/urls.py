@@ -22,6 +22,7 @@ portal_patterns = (
         path("orientacoes/", rollout_views.guidance_page, name="guidance"),
         path("acompanhamento/", status_views.overview, name="status_overview"),
         path("acompanhamento/entidade/<str:code>/", status_views.entity, name="status_entity"),
+        path("acompanhamento/gex/<slug:code>/", status_views.gex, name="status_gex"),
         path("acompanhamento/<slug:code>/", status_views.region, name="status_region"),
     ],
     "portal",

@@ -13,7 +13,7 @@ Definitions (also on the pages):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from portal.models import EntityStatus, Membership, PartnerEntity
 from portal.status import tally
 from rollout import schedule
-from rollout.regions import SUPERINTENDENCIAS, Region, region_for_uf
+from rollout.regions import SUPERINTENDENCIAS, Region, region_by_code, region_for_uf
 from rollout.selectors import decisions_for
 
 PASSWORD_RECENT_DAYS = 30
@@ -39,6 +39,7 @@ class EntityFigures:
     kind: str
     uf: str
     region: str  #: superintendência code
+    gex: str  #: Gerência-Executiva code ("" for none)
     decision: schedule.Decision
     members: int
     members_a3: int
@@ -73,9 +74,9 @@ class EntityFigures:
 
 
 @dataclass(slots=True)
-class RegionFigures:
-    region: Region
-    waves: list[str] = field(default_factory=list)
+class Totals:
+    """A grouping's figures: the sum of its entities' (a superintendência, a Gerência-Executiva, the country)."""
+
     entities: int = 0
     entities_ready: int = 0
     entities_password: int = 0
@@ -104,8 +105,34 @@ class RegionFigures:
         self.expiring_soon += entity.expiring_soon
 
 
-def _cache_key(ufs: Iterable[str] | None) -> str:
-    return "portal.status.entity_figures:" + (",".join(sorted(ufs)) if ufs is not None else "*")
+@dataclass(slots=True)
+class RegionFigures(Totals):
+    region: Region = field(kw_only=True)
+    waves: list[str] = field(default_factory=list, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Gex:
+    """A Gerência-Executiva as the status pages show it (``code`` empty: the entities assigned to none)."""
+
+    code: str
+    name: str
+    region: Region | None
+
+
+#: The row of a superintendência's entities that no Gerência-Executiva has (yet).
+NO_GEX_NAME = "Sem gerência-executiva"
+
+
+@dataclass(slots=True)
+class GexFigures(Totals):
+    gex: Gex = field(kw_only=True)
+
+
+def _cache_key(ufs: Iterable[str] | None, gexes: Iterable[int]) -> str:
+    if ufs is None:
+        return "portal.status.entity_figures:*"
+    return f"portal.status.entity_figures:{','.join(sorted(ufs))}|{','.join(map(str, sorted(gexes)))}"
 
 
 #: The figures computed in this process in the last minute, by scope. A plain dict, not Django's local-memory cache:
@@ -120,16 +147,21 @@ def forget_recent_figures() -> None:
 
 
 def recent_entity_figures(
-    *, at: dt.datetime, ufs: Iterable[str] | None = None, max_age_seconds: int = CACHE_SECONDS
+    *,
+    at: dt.datetime,
+    ufs: Iterable[str] | None = None,
+    gexes: Iterable[int] = (),
+    max_age_seconds: int = CACHE_SECONDS,
 ) -> tuple[dt.datetime, list[EntityFigures]]:
     """``entity_figures`` as computed at most ``max_age_seconds`` ago (per process), and when. The country's figures
     aggregate every membership (hundreds of thousands of rows); several staff opening the pages in the same minute
     share one computation, and the pages say as of when the figures are."""
-    key = _cache_key(ufs)
+    gexes = tuple(gexes)
+    key = _cache_key(ufs, gexes)
     cached = _RECENT.get(key)
     if cached is not None and dt.timedelta(0) <= at - cached[0] <= dt.timedelta(seconds=max_age_seconds):
         return cached[0], list(cached[1])  # a list of its own: the figures themselves are frozen
-    figures = entity_figures(at=at, ufs=ufs)
+    figures = entity_figures(at=at, ufs=ufs, gexes=gexes)
     _RECENT[key] = (at, tuple(figures))
     return at, figures
 
@@ -164,18 +196,22 @@ def counted(*, at: dt.datetime, memberships: QuerySet[Membership, Any]) -> dict[
     }
 
 
-def entity_figures(*, at: dt.datetime, ufs: Iterable[str] | None = None) -> list[EntityFigures]:
-    """Every active entity (of these UFs) with its figures: the entities, their maintained figures corrected for
-    what changed since the snapshot (``portal.status.tally``: four queries whatever the number of members), waves
-    and overrides."""
-    entities = PartnerEntity.objects.filter(status=EntityStatus.ACTIVE).only(
-        "id", "code", "name", "kind", "uf", "act_signed_on"
+def entity_figures(
+    *, at: dt.datetime, ufs: Iterable[str] | None = None, gexes: Iterable[int] = ()
+) -> list[EntityFigures]:
+    """Every active entity (of these UFs, and those assigned to these Gerências-Executivas; ``ufs=None``: every
+    entity) with its figures: the entities, their maintained figures corrected for what changed since the snapshot
+    (``portal.status.tally``: four queries whatever the number of members), waves and overrides."""
+    entities = (
+        PartnerEntity.objects.filter(status=EntityStatus.ACTIVE)
+        .select_related("gex")
+        .only("id", "code", "name", "kind", "uf", "act_signed_on", "gex__code")
     )
     memberships = Membership.objects.all()
     if ufs is not None:
-        ufs = list(ufs)
-        entities = entities.filter(uf__in=ufs)
-        memberships = memberships.filter(entity__uf__in=ufs)
+        ufs, gexes = list(ufs), list(gexes)
+        entities = entities.filter(Q(uf__in=ufs) | Q(gex__in=gexes))
+        memberships = memberships.filter(Q(entity__uf__in=ufs) | Q(entity__gex__in=gexes))
 
     def recount(at: dt.datetime, entity_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         # 0 (no entity has it) keeps the query when there is nothing to recount: the same queries every time
@@ -196,6 +232,7 @@ def entity_figures(*, at: dt.datetime, ufs: Iterable[str] | None = None) -> list
                 kind=entity.kind,
                 uf=entity.uf,
                 region=region.code if region else "",
+                gex=entity.gex.code if entity.gex else "",
                 decision=decisions[entity.pk],
                 members=row.get("members", 0),
                 members_a3=row.get("members_a3", 0),
@@ -212,13 +249,43 @@ def region_figures(
     entities: Iterable[EntityFigures], regions: Iterable[Region], waves: dict[str, list[str]]
 ) -> list[RegionFigures]:
     """The entities' figures summed per superintendência, with the schedule's waves of each."""
-    by_code = {region.code: RegionFigures(region, waves.get(region.code, [])) for region in regions}
+    by_code = {region.code: RegionFigures(region=region, waves=waves.get(region.code, [])) for region in regions}
     for entity in entities:
         if entity.region in by_code:
             by_code[entity.region].add(entity)
     return list(by_code.values())
 
 
-def visible_regions(ufs: set[str] | None) -> list[Region]:
+def gexes(*, region: Region | None = None, ids: Iterable[int] | None = None) -> dict[int, Gex]:
+    """The Gerências-Executivas (by id) of a superintendência, or these ones, by name (one query)."""
+    from rollout.models import GerenciaExecutiva
+
+    found = GerenciaExecutiva.objects.select_related("superintendencia").order_by("name")
+    if region is not None:
+        found = found.filter(superintendencia__code=region.code)
+    if ids is not None:
+        found = found.filter(pk__in=list(ids))
+    return {
+        gex.pk: Gex(gex.code, gex.name, region_by_code(gex.superintendencia.code))
+        for gex in found.only("code", "name", "superintendencia__code")
+    }
+
+
+def gex_figures(
+    entities: Iterable[EntityFigures], gexes: Iterable[Gex], *, unassigned: Region | None = None
+) -> list[GexFigures]:
+    """The entities' figures summed per Gerência-Executiva (every one listed, with or without entities); with
+    ``unassigned``, a last row for that superintendência's entities assigned to none (when there are any)."""
+    by_code = {gex.code: GexFigures(gex=gex) for gex in gexes}
+    rest = GexFigures(gex=Gex("", NO_GEX_NAME, unassigned))
+    for entity in entities:
+        if entity.gex in by_code:
+            by_code[entity.gex].add(entity)
+        elif unassigned is not None and not entity.gex and entity.region == unassigned.code:
+            rest.add(entity)
+    return [*by_code.values(), *([rest] if rest.entities else [])]
+
+
+def visible_regions(ufs: Collection[str] | None) -> list[Region]:
     """The superintendências whose UFs a user may see (all for ``None``)."""
-    return [r for r in SUPERINTENDENCIAS if ufs is None or set(r.ufs) <= ufs]
+    return [r for r in SUPERINTENDENCIAS if ufs is None or set(r.ufs) <= set(ufs)]

@@ -14,9 +14,7 @@ from certauth.messages import TEXTS
 from portal.status import metrics
 from rollout.schedule import BRASILIA
 
-REGION_HEADERS = (
-    "superintendência",
-    "etapas",
+_TOTALS_HEADERS = (
     "entidades",
     "entidades prontas (A3)",
     "entidades usando senha",
@@ -28,24 +26,32 @@ REGION_HEADERS = (
     "adesão (%)",
     "certificados vencendo em 30 dias",
 )
+REGION_HEADERS = ("superintendência", "etapas", *_TOTALS_HEADERS)
+GEX_HEADERS = ("gerência-executiva", "código", "superintendência", *_TOTALS_HEADERS)
+
+
+def _totals_cells(t: metrics.Totals) -> list[Any]:
+    adoption = round(100 * t.adoption, 1) if t.adoption is not None else ""
+    return [
+        t.entities,
+        t.entities_ready,
+        t.entities_password,
+        t.entities_without_login,
+        t.members,
+        t.members_a3,
+        t.members_never,
+        t.at_risk,
+        adoption,
+        t.expiring_soon,
+    ]
 
 
 def region_row(r: metrics.RegionFigures) -> list[Any]:
-    adoption = round(100 * r.adoption, 1) if r.adoption is not None else ""
-    return [
-        r.region.name,
-        "; ".join(r.waves),
-        r.entities,
-        r.entities_ready,
-        r.entities_password,
-        r.entities_without_login,
-        r.members,
-        r.members_a3,
-        r.members_never,
-        r.at_risk,
-        adoption,
-        r.expiring_soon,
-    ]
+    return [r.region.name, "; ".join(r.waves), *_totals_cells(r)]
+
+
+def gex_row(g: metrics.GexFigures) -> list[Any]:
+    return [g.gex.name, g.gex.code, g.gex.region.name if g.gex.region else "", *_totals_cells(g)]
 
 
 SORTS: dict[str, Callable[[metrics.EntityFigures, dt.datetime], Any]] = {
@@ -63,8 +69,12 @@ SORTS: dict[str, Callable[[metrics.EntityFigures, dt.datetime], Any]] = {
 }
 
 
+#: The ``gex`` filter's value for the entities assigned to no Gerência-Executiva.
+NO_GEX = "-"
+
+
 def filtered(entities: list[metrics.EntityFigures], params: Any, now: dt.datetime) -> list[metrics.EntityFigures]:
-    phase, kind, uf = params.get("fase", ""), params.get("tipo", ""), params.get("uf", "")
+    phase, kind, uf, gex = params.get("fase", ""), params.get("tipo", ""), params.get("uf", ""), params.get("gex", "")
     search = params.get("busca", "").strip().lower()
     rows = [
         e
@@ -72,6 +82,7 @@ def filtered(entities: list[metrics.EntityFigures], params: Any, now: dt.datetim
         if (not phase or e.decision.phase.value == phase)
         and (not kind or e.kind == kind)
         and (not uf or e.uf == uf)
+        and (not gex or e.gex == ("" if gex == NO_GEX else gex))
         and (not search or search in e.code.lower() or search in e.name.lower())
         and (params.get("risco") != "1" or e.at_risk > 0)
         and (params.get("senha") != "1" or e.uses_password)
@@ -113,6 +124,7 @@ ENTITY_HEADERS = (
     "nunca entraram",
     "último login com senha",
     "certificados vencendo em 30 dias",
+    "gerência-executiva",
 )
 
 
@@ -134,6 +146,7 @@ def entity_row(e: metrics.EntityFigures, now: dt.datetime) -> list[Any]:
         e.members_never,
         e.last_password_login_at.astimezone(BRASILIA).strftime("%d/%m/%Y %H:%M") if e.last_password_login_at else "",
         e.expiring_soon,
+        e.gex,
     ]
 
 

@@ -1,4 +1,5 @@
-"""The migration status pages for INSS staff: the country, one superintendência, one entity (+ CSV/XLSX)."""
+"""The migration status pages for INSS staff: the country, a superintendência, a Gerência-Executiva, an entity, each
+with its CSV/XLSX downloads."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from certauth.icp.numbers import mask_cpf
 from certauth.models import LoginAttempt, LoginMethod, Outcome
 from portal.models import Membership, PartnerEntity
 from portal.status import charts, exports, metrics, series, tables
-from portal.status.access import status_view
+from portal.status.access import StatusScope, status_view
 from rollout.models import Wave
-from rollout.regions import SUPERINTENDENCIAS, Region, region_by_code
+from rollout.regions import SUPERINTENDENCIAS, Region, region_by_code, region_for_uf
 from rollout.schedule import BRASILIA, Phase
 from rollout.selectors import decision_for
 
@@ -96,81 +97,120 @@ def _charts(data: series.Series, regions: list[Region]) -> dict[str, Any]:
     }
 
 
+def _scope(request: HttpRequest) -> StatusScope:
+    scope: StatusScope = request.status_scope  # type: ignore[attr-defined]
+    return scope
+
+
 @require_safe
 @status_view
 def overview(request: HttpRequest) -> HttpResponse:
+    """The country by superintendência (those the user sees whole), and the Gerências-Executivas the user sees
+    outside them (a GEX's staff: theirs only)."""
     now = timezone.now()
-    ufs: set[str] | None = request.visible_ufs  # type: ignore[attr-defined]
-    regions = metrics.visible_regions(ufs)
+    scope = _scope(request)
+    regions = metrics.visible_regions(scope.ufs)
+    region_codes = {r.code for r in regions}
+    own_gexes = (
+        {}
+        if scope.national
+        else {
+            pk: gex
+            for pk, gex in metrics.gexes(ids=scope.gexes).items()
+            if gex.region is None or gex.region.code not in region_codes
+        }
+    )
     as_of, entities = metrics.recent_entity_figures(
-        at=now, ufs=None if ufs is None else {u for r in regions for u in r.ufs}
+        at=now,
+        ufs=None if scope.national else {u for r in regions for u in r.ufs},
+        gexes=own_gexes,
     )
     rows = metrics.region_figures(entities, regions, _waves_by_region())
-    total = metrics.RegionFigures(Region("brasil", "Total", ()))
+    gex_rows = metrics.gex_figures(entities, own_gexes.values())
+    total = metrics.RegionFigures(region=Region("brasil", "Total", ()))
     for entity in entities:
-        if any(entity.region == r.code for r in regions):
+        if entity.region in region_codes:
             total.add(entity)
     fmt = _export_format(request)
+    if fmt and request.GET.get("tabela") == "gex":
+        return exports.download("acompanhamento-gex", tables.GEX_HEADERS, [tables.gex_row(g) for g in gex_rows], fmt)
     if fmt:
         return exports.download(
             "acompanhamento-superintendencias", tables.REGION_HEADERS, [tables.region_row(r) for r in rows], fmt
         )
-    data = series.build(
-        today=now.astimezone(BRASILIA).date(), regions=None if ufs is None else [r.code for r in regions]
-    )
-    context = {
+    context: dict[str, Any] = {
         "rows": rows,
+        "gex_rows": gex_rows,
         "total": total,
         "now": now,
         "as_of": as_of,
-        "national": ufs is None,
-        **_charts(data, regions),
+        "national": scope.national,
     }
+    if regions:  # the charts are per superintendência: none for a GEX's staff
+        data = series.build(
+            today=now.astimezone(BRASILIA).date(), regions=None if scope.national else [r.code for r in regions]
+        )
+        context.update(_charts(data, regions))
     return render(request, "portal/status/overview.html", context)
 
 
 def _visible_region(request: HttpRequest, code: str) -> Region:
     region = region_by_code(code)
-    ufs: set[str] | None = request.visible_ufs  # type: ignore[attr-defined]
-    if region is None or (ufs is not None and not set(region.ufs) <= ufs):
+    if region is None or not _scope(request).sees_region(region):
         raise Http404("Superintendência não encontrada.")
     return region
 
 
-@require_safe
-@status_view
-def region(request: HttpRequest, code: str) -> HttpResponse:
-    now = timezone.now()
-    chosen = _visible_region(request, code)
-    as_of, entities = metrics.recent_entity_figures(at=now, ufs=chosen.ufs)
-    rows = tables.filtered(entities, request.GET, now)
-    fmt = _export_format(request)
-    if fmt:
-        return exports.download(
-            f"acompanhamento-{chosen.code}", tables.ENTITY_HEADERS, [tables.entity_row(e, now) for e in rows], fmt
-        )
-    figures = metrics.region_figures(entities, [chosen], _waves_by_region())[0]
+def _entity_table(request: HttpRequest, rows: list[metrics.EntityFigures], now: dt.datetime) -> dict[str, Any]:
+    """The context of the entities' table (``_entities.html``): a page of the filtered rows, sorting and filters."""
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("pagina"))
     query = request.GET.copy()
     query.pop("pagina", None)
     sort_query = query.copy()
     sort_query.pop("ordem", None)
-    data = series.build(today=now.astimezone(BRASILIA).date(), regions=[chosen.code])
-    context = {
-        "region": chosen,
-        "figures": figures,
-        "as_of": as_of,
+    return {
         "page": page,
         "rows": [(e, e.days_left(now)) for e in page.object_list],
         "count": len(rows),
-        "now": now,
         "params": request.GET,
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
         "order": request.GET.get("ordem", "dias"),
         "phases": [(p.value, p.label) for p in Phase],
         "columns": tables.COLUMNS,
+        "no_gex": tables.NO_GEX,
         "expiry_days": metrics.EXPIRY_SOON_DAYS,
+    }
+
+
+@require_safe
+@status_view
+def region(request: HttpRequest, code: str) -> HttpResponse:
+    """A superintendência: its figures, its Gerências-Executivas, its entities (filtered, sorted, paged)."""
+    now = timezone.now()
+    chosen = _visible_region(request, code)
+    as_of, entities = metrics.recent_entity_figures(at=now, ufs=chosen.ufs)
+    gex_rows = metrics.gex_figures(entities, metrics.gexes(region=chosen).values(), unassigned=chosen)
+    fmt = _export_format(request)
+    if fmt and request.GET.get("tabela") == "gex":
+        return exports.download(
+            f"acompanhamento-{chosen.code}-gex", tables.GEX_HEADERS, [tables.gex_row(g) for g in gex_rows], fmt
+        )
+    rows = tables.filtered(entities, request.GET, now)
+    if fmt:
+        return exports.download(
+            f"acompanhamento-{chosen.code}", tables.ENTITY_HEADERS, [tables.entity_row(e, now) for e in rows], fmt
+        )
+    figures = metrics.region_figures(entities, [chosen], _waves_by_region())[0]
+    data = series.build(today=now.astimezone(BRASILIA).date(), regions=[chosen.code])
+    context = {
+        "region": chosen,
+        "figures": figures,
+        "gex_rows": gex_rows,
+        "as_of": as_of,
+        "now": now,
+        "ufs": chosen.ufs,
+        **_entity_table(request, rows, now),
         **_charts(data, [chosen]),
     }
     return render(request, "portal/status/region.html", context)
@@ -178,13 +218,48 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_safe
 @status_view
+def gex(request: HttpRequest, code: str) -> HttpResponse:
+    """A Gerência-Executiva: its figures and its entities (filtered, sorted, paged), for the staff of its
+    superintendência and its own."""
+    from rollout.models import GerenciaExecutiva
+
+    now = timezone.now()
+    found = GerenciaExecutiva.objects.filter(code=code).select_related("superintendencia").first()
+    parent = region_by_code(found.superintendencia.code) if found is not None else None
+    if found is None or not _scope(request).sees_gex(found.pk, parent):
+        raise Http404("Gerência-Executiva não encontrada.")
+    chosen = metrics.Gex(found.code, found.name, parent)
+    as_of, entities = metrics.recent_entity_figures(at=now, ufs=(), gexes=(found.pk,))
+    rows = tables.filtered(entities, request.GET, now)
+    fmt = _export_format(request)
+    if fmt:
+        return exports.download(
+            f"acompanhamento-{found.code}", tables.ENTITY_HEADERS, [tables.entity_row(e, now) for e in rows], fmt
+        )
+    context = {
+        "gex": chosen,
+        "contact_email": found.contact_email,
+        "figures": metrics.gex_figures(entities, [chosen])[0],
+        "region": parent if parent is not None and _scope(request).sees_region(parent) else None,
+        "parent": parent,
+        "as_of": as_of,
+        "now": now,
+        "ufs": sorted({e.uf for e in entities}),
+        **_entity_table(request, rows, now),
+    }
+    return render(request, "portal/status/gex.html", context)
+
+
+@require_safe
+@status_view
 def entity(request: HttpRequest, code: str) -> HttpResponse:
     now = timezone.now()
-    found = PartnerEntity.objects.filter(code=code).first()
-    ufs: set[str] | None = request.visible_ufs  # type: ignore[attr-defined]
-    if found is None or (ufs is not None and found.uf not in ufs):
+    found = PartnerEntity.objects.filter(code=code).select_related("gex").first()
+    scope = _scope(request)
+    if found is None or not scope.sees_entity(found.uf, found.gex_id):
         raise Http404("Entidade não encontrada.")
     decision = decision_for(found, at=now)
+    parent = region_for_uf(found.uf)
     table = request.GET.get("tabela", "membros")
     fmt = _export_format(request)
     # A download reads only its own table (the refusals of a big entity need none of its members' certificates).
@@ -255,6 +330,8 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
         "rejected": [(a, tables.title(a.code), mask_cpf(a.cpf) if a.cpf else "") for a in rejected],
         "last_rejection": last_rejection["at"],
         "now": now,
-        "region": next((r for r in SUPERINTENDENCIAS if found.uf in r.ufs), None),
+        "region": parent if parent is not None and scope.sees_region(parent) else None,
+        "parent": parent,
+        "gex": found.gex,
     }
     return render(request, "portal/status/entity.html", context)
