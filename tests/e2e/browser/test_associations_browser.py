@@ -14,9 +14,9 @@ from django.utils import timezone
 from associations.models import AssociatedEntity, Association, Coordinator
 from portal.models import EntityKind, Member, Membership
 from rollout.models import EntityOverride
-from tests.e2e.browser.conftest import assert_refused_with_the_certificate_login, keep_screenshots, login_with_password
+from tests.e2e.browser.conftest import a3_required_page_problems, keep_screenshots
 from tests.e2e.browser.test_layout import axe, look_at
-from tests.e2e.browser.test_token_login import assert_facts_on_screen, login_with_token
+from tests.e2e.browser.test_token_login import login_with_token
 from tests.e2e.conftest import E2EStack
 from tests.managers.conftest import valid_cpf
 
@@ -80,13 +80,14 @@ def test_a_coordinators_password_session_gets_the_a3_required_page_with_its_fact
     e2e_stack: E2EStack, launch_browser: Any, password_session_member: Any, entity_factory: Any, tmp_path: Path
 ) -> None:
     Coordinator.objects.create(member=password_session_member, association=_association(entity_factory))
-    browser = launch_browser(None)
-    page = browser.page
-    login_with_password(browser, e2e_stack, password_session_member)
-    assert_refused_with_the_certificate_login(browser, f"{e2e_stack.portal}/associacao/AAM/", "COORDINATOR_A3_REQUIRED")
-    assert_facts_on_screen(page, "COORDINATOR_A3_REQUIRED", tmp_path)
-    # The title's icon overflow is the error pages' own (portal.css's .erro__titulo), as the managers' test notes.
-    problems = [p for p in look_at(page, "associacao-recusa-senha", tmp_path) if "i.fas.fa-exclamation-circle" not in p]
-    problems += axe(page, e2e_stack.portal, "associacao-recusa-senha")
+    problems = a3_required_page_problems(
+        launch_browser(None),
+        e2e_stack,
+        password_session_member,
+        f"{e2e_stack.portal}/associacao/AAM/",
+        "COORDINATOR_A3_REQUIRED",
+        "associacao-recusa-senha",
+        tmp_path,
+    )
     keep_screenshots(tmp_path, KEEP_SHOTS)
     assert not problems, "\n".join(problems)

@@ -11,9 +11,9 @@ import pytest
 
 from managers.models import EntityManager
 from portal.models import Member, Membership
-from tests.e2e.browser.conftest import assert_refused_with_the_certificate_login, keep_screenshots, login_with_password
+from tests.e2e.browser.conftest import a3_required_page_problems, keep_screenshots
 from tests.e2e.browser.test_layout import axe, look_at
-from tests.e2e.browser.test_token_login import assert_facts_on_screen, login_with_token
+from tests.e2e.browser.test_token_login import login_with_token
 from tests.e2e.conftest import E2EStack
 from tests.managers.conftest import valid_cpf
 
@@ -88,14 +88,14 @@ def test_a_managers_password_session_gets_the_a3_required_page_with_its_facts_on
     e2e_stack: E2EStack, launch_browser: Any, password_session_member: Any, tmp_path: Path
 ) -> None:
     EntityManager.objects.create(member=password_session_member, entity=password_session_member.entities.get())
-    browser = launch_browser(None)
-    page = browser.page
-    login_with_password(browser, e2e_stack, password_session_member)
-    assert_refused_with_the_certificate_login(browser, f"{e2e_stack.portal}/gestao/", "MANAGER_A3_REQUIRED")
-    assert_facts_on_screen(page, "MANAGER_A3_REQUIRED", tmp_path)
-    # The title's icon is drawn wider than its box on every error page of the portal (portal.css's .erro__titulo, not
-    # this page's): seen, left to the layout's owners; nothing is cut (the screenshots show it whole).
-    problems = [p for p in look_at(page, "gestao-recusa-senha", tmp_path) if "i.fas.fa-exclamation-circle" not in p]
-    problems += axe(page, e2e_stack.portal, "gestao-recusa-senha")
+    problems = a3_required_page_problems(
+        launch_browser(None),
+        e2e_stack,
+        password_session_member,
+        f"{e2e_stack.portal}/gestao/",
+        "MANAGER_A3_REQUIRED",
+        "gestao-recusa-senha",
+        tmp_path,
+    )
     keep_screenshots(tmp_path, KEEP_SHOTS)
     assert not problems, "\n".join(problems)
