@@ -21,7 +21,6 @@ import datetime
 import http.client
 import os
 import secrets
-import socket
 import ssl
 import statistics
 import subprocess
@@ -33,6 +32,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BASE_DIR))
+
+from bench.machine import free_port  # noqa: E402
 
 UPSTREAM_CONFIG = """
 pid {prefix}/nginx.pid;
@@ -63,12 +64,6 @@ http {{
     }}
 }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Session:

@@ -59,6 +59,7 @@ BASE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BASE_DIR))
 
 from bench import databases, machine  # noqa: E402
+from bench.machine import children, cpu_seconds, free_port  # noqa: E402
 from certauth.icp.builder import Issued, PersonSpec, PkiBuilder  # noqa: E402
 
 PASSWORD = "uma senha longa de carga"  # noqa: S105  (bench accounts in a throw-away database)
@@ -71,12 +72,6 @@ KINDS = (
     "page /painel/ (session)",
     "page /cronograma/",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def valid_cpf(base: int) -> str:
@@ -92,28 +87,10 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-    return found
-
-
 def busy_seconds() -> float:
     """CPU time the whole machine spent busy (every process; /proc/stat)."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------------------------------------- the client

@@ -21,7 +21,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import ssl
 import statistics
 import subprocess
@@ -34,17 +33,12 @@ BASE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BASE_DIR))
 
 from bench import databases, machine  # noqa: E402
+from bench.machine import free_port  # noqa: E402
 
 CASES = (
     ("reference", "nginx answers itself after the mTLS handshake", "/", 302),
     ("ours", "full certificate login (Django validates, binds, audits)", "/entrar/certificado/", 302),
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def request(context: ssl.SSLContext, port: int, path: str) -> tuple[int, float]:

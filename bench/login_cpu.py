@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import importlib.util
 import json
 import os
 import secrets
@@ -43,6 +44,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parents[1]
@@ -54,31 +56,19 @@ TIMEOUT = 30.0
 USER = "advogada-oab-sp"  # the demo lawyer (demo_pki): one active membership, lands on /painel/
 
 
-# ---------------------------------------------------------------------------------------------- /proc
+def _this_checkouts_machine() -> ModuleType:
+    """bench/machine.py of THIS checkout (free port, workers, their CPU from /proc), loaded by its path: the child
+    process runs in the measured commit's tree, whose ``bench/`` may not have it, and keeps ``bench/`` off
+    ``sys.path`` (:func:`child_main`)."""
+    spec = importlib.util.spec_from_file_location("a3_bench_machine", BENCH_DIR / "machine.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {BENCH_DIR / 'machine.py'}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-    return sorted(found)
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+machine = _this_checkouts_machine()
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -180,11 +170,11 @@ def in_threads(clients: int, count: int, one: Callable[[int], float]) -> tuple[l
 
 
 def measured(gunicorn: int, nginx: int, clients: int, count: int, one: Callable[[int], float]) -> dict[str, Any]:
-    workers, nginx_workers = children(gunicorn), children(nginx)
-    before = cpu_seconds(workers), cpu_seconds(nginx_workers)
+    workers, nginx_workers = machine.children(gunicorn), machine.children(nginx)
+    before = machine.cpu_seconds(workers), machine.cpu_seconds(nginx_workers)
     latencies, errors, wall = in_threads(clients, count, one)
-    after = cpu_seconds(workers), cpu_seconds(nginx_workers)
-    replaced = set(children(gunicorn)) != set(workers)
+    after = machine.cpu_seconds(workers), machine.cpu_seconds(nginx_workers)
+    replaced = set(machine.children(gunicorn)) != set(workers)
     done = len(latencies)
     return {
         "requests": count,
@@ -245,7 +235,7 @@ def run_child(tree: Path, var: Path, args: argparse.Namespace, results: dict[str
         "OIDC_GATEWAY_SECRET": secrets.token_urlsafe(32),
         "CERTAUTH_CRL_FETCH_ON_LOGIN": "0",  # the demo CRLs are loaded; no fetch during the measurement
         **{
-            name: str(free_port())
+            name: str(machine.free_port())
             for name in (
                 "PORTAL_PORT",
                 "CERT_LOGIN_PORT",
@@ -532,7 +522,7 @@ def main() -> int:
         return child_main()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sys.path.insert(0, str(BASE_DIR))
-    from bench import databases, machine
+    from bench import databases
 
     databases.add_argument(parser)
     parser.add_argument("--against", help="also measure this commit (a git worktree), e.g. 75f2a1e or HEAD~20")

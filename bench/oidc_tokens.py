@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 BASE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.login import free_port  # noqa: E402
+from bench.machine import free_port  # noqa: E402
 
 CLIENT_ID = "bench-pat"
 SECRET = secrets.token_urlsafe(32)

@@ -21,7 +21,6 @@ import json
 import os
 import pstats
 import secrets
-import socket
 import ssl
 import subprocess
 import sys
@@ -33,6 +32,7 @@ BASE_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BASE_DIR))
 
 from bench import databases  # noqa: E402
+from bench.machine import children, cpu_seconds, free_port  # noqa: E402
 
 #: (label, file suffix, function name): cumulative time of that function per login. Indented rows are parts of the
 #: row above them.
@@ -71,12 +71,6 @@ PACKAGES: tuple[tuple[str, str], ...] = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def login(context: ssl.SSLContext, port: int) -> None:
     connection = http.client.HTTPSConnection("localhost", port, context=context, timeout=10)
     connection.request("GET", "/entrar/certificado/", headers={"Connection": "close"})
@@ -85,19 +79,6 @@ def login(context: ssl.SSLContext, port: int) -> None:
     connection.close()
     if response.status != 302:
         raise SystemExit(f"login: HTTP {response.status} {response.getheader('X-Error-Code')}")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
-def worker_pids(master: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout
-    return [int(pid) for pid in out.split()]
 
 
 def measure(kind: str, count: int, top: int) -> dict[str, float | str]:
@@ -156,7 +137,7 @@ def measure(kind: str, count: int, top: int) -> dict[str, float | str]:
             with stack:
                 for _ in range(30):
                     login(context, site.login_port)
-                workers = worker_pids(stack.processes["gunicorn"].pid)  # after the warm-up: every worker forked
+                workers = children(stack.processes["gunicorn"].pid)  # after the warm-up: every worker forked
                 before_cpu, before_django = cpu_seconds(workers), _django_totals(profile_dir)
                 for _ in range(count):
                     login(context, site.login_port)

@@ -46,6 +46,7 @@ from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives.serialization import Encoding  # noqa: E402
 
 from bench import databases  # noqa: E402
+from bench.machine import children, cpu_seconds, free_port  # noqa: E402
 from certauth.icp.builder import PersonSpec, PkiBuilder, RevokedEntry  # noqa: E402
 
 NGINX_NATIVE = """
@@ -72,12 +73,6 @@ http {{
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def median_ms(fn, rounds: int) -> float:
     samples = []
     for _ in range(rounds):
@@ -92,22 +87,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout
-    return [int(p) for p in out.split()]
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def s_time(port: int, path: str, files: dict[str, Path], seconds: int, clients: int) -> float:
