@@ -298,3 +298,55 @@ def demo_login(loaded_demo: Any) -> Callable[[str], Client]:
         return client
 
     return login
+
+
+# ---------------------------------------------------------------------------------------------- clients of one person
+
+
+def valid_cpf(n: int) -> str:
+    """The CPF whose first nine digits are ``n`` (zero-padded), with its two check digits."""
+    digits = [int(c) for c in f"{n:09d}"]
+    for _ in range(2):
+        total = sum(d * w for d, w in zip(digits, range(len(digits) + 1, 1, -1), strict=True))
+        digits.append(total * 10 % 11 % 10)
+    return "".join(map(str, digits))
+
+
+@pytest.fixture
+def certificate_client(certauth_settings: Any, crls: None, pki: TestPki) -> Callable[[PersonSpec], Client]:
+    """``certificate_client(spec)`` → a client whose session came from that person's A3 certificate (through the
+    proxy; the OAB AC issues a lawyer's, the final AC anyone else's)."""
+
+    def login(spec: PersonSpec) -> Client:
+        client = Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost")
+        issuer = pki.oab if spec.oab else pki.final
+        certificate = pki.issue(spec, issuer)
+        response = client.get(
+            "/entrar/certificado/", HTTP_X_SSL_CLIENT_CERT=escaped(certificate.certificate), secure=True
+        )
+        assert response.status_code == 302, response.get("X-Error-Code")
+        return client
+
+    return login
+
+
+@pytest.fixture
+def password_client(certauth_settings: Any) -> Callable[[Member], Client]:
+    """``password_client(member)`` → a client logged in with CPF + ``MEMBER_PASSWORD``. The member's entities move to
+    RS ("a definir" in Anexo I: the password still opens a session; the tests' entities elsewhere may be past their
+    cutover)."""
+
+    def login(member: Member) -> Client:
+        user = member.user or User.objects.create_user(username=member.cpf)
+        user.set_password(MEMBER_PASSWORD)
+        user.save()
+        if member.user_id != user.pk:
+            member.user = user
+            member.save()
+        member.entities.update(uf="RS")
+        client = Client(HTTP_HOST="localhost")
+        response = client.post("/entrar/senha/", {"cpf": member.cpf, "password": MEMBER_PASSWORD}, secure=True)
+        assert response.status_code == 302, response.get("X-Error-Code")
+        return client
+
+    return login
