@@ -90,6 +90,13 @@ DEMO_CERTIFICATES: tuple[DemoCertificate, ...] = (
         None,
     ),
     DemoCertificate(
+        "servidor-gex-manaus",
+        "Servidor da Gerência-Executiva Manaus: acompanha só as entidades da sua gerência (/acompanhamento/)",
+        PersonSpec("MARCOS VINICIUS ARAUJO", "60417129815"),
+        "final",
+        None,
+    ),
+    DemoCertificate(
         "suporte-inss",
         "Atendente do suporte do INSS: consulta tentativas pela referência da tela de erro (/suporte/consulta/)",
         PersonSpec("BEATRIZ NASCIMENTO", "41829365070"),

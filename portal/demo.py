@@ -18,7 +18,7 @@ from certauth.icp.numbers import mask_cpf, normalize_oab_number
 from cloudauth import demo as cloud_demo
 from cloudauth.models import Provider
 from portal.models import EntityKind, EntityStatus, Member, Membership, OabRegistration, PartnerEntity, User
-from portal.permissions import MANAGEMENT_GROUP, regional_group_name
+from portal.permissions import MANAGEMENT_GROUP, gex_group_names, regional_group_name
 from portal.services import member_user
 from rollout.demo import load_demo_webinars
 from rollout.models import EntityOverride
@@ -30,6 +30,9 @@ STAFF: dict[str, tuple[str, str]] = {
     "servidor-inss": ("rafael.moreira", MANAGEMENT_GROUP),
     "servidora-sudeste-1": ("patricia.lopes", regional_group_name("Sudeste I")),
 }
+#: A Gerência-Executiva's staff (issue 19): "GEX Manaus — consulta", the entities of the GEX only (admin and status
+#: pages). Loaded after the demo's GEXs, which make the group.
+GEX_STAFF: dict[str, tuple[str, str]] = {"servidor-gex-manaus": ("marcos.araujo", gex_group_names("GEX Manaus")[0])}
 #: The support desk of the demo (issue 19): the lookup by reference only (/suporte/consulta/), nothing in the admin.
 SUPPORT_STAFF: dict[str, tuple[str, str]] = {"suporte-inss": ("beatriz.nascimento", SUPPORT_GROUP)}
 
@@ -180,6 +183,8 @@ def load_demo_data(*, today: dt.date | None = None, register_psc: bool = True) -
     from rollout.demo_gex import load_demo_gexs  # the Gerências-Executivas (issue 19 §1)
 
     load_demo_gexs(entities, demo_domain=DEMO_DOMAIN)
+    for slug, (username, group) in GEX_STAFF.items():
+        _load_staff(load, username, by_slug[slug].spec, group)
     from managers.demo import load_demo_managers  # the entity managers (issue 19): /gestao/
 
     load_demo_managers(entities, demo_domain=DEMO_DOMAIN)

@@ -105,6 +105,30 @@ def test_demo_staff_enter_the_admin_with_their_certificates_each_with_their_scop
 
 
 @pytest.mark.django_db
+def test_demo_gex_staff_follow_their_gex_only_on_the_status_pages_and_in_the_admin(demo_pki, settings):
+    settings.CERTAUTH_TRUST_ROOTS = [str(demo_pki.root)]
+    settings.CERTAUTH_INTERMEDIATES = [str(demo_pki.intermediates)]
+    settings.CERTAUTH_PROXY_SECRET = PROXY_SECRET
+    call_command("load_demo")
+    call_command("crl", "import", *sorted(demo_pki.crl_dir.glob("*.crl")))
+    leaf = load_pem_files([Path(demo_pki.user_dir("servidor-gex-manaus")) / "certificado.pem"])[0]
+    client = Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost")
+    login = client.get(
+        "/entrar/certificado/", {"next": "/acompanhamento/"}, HTTP_X_SSL_CLIENT_CERT=escaped(leaf), secure=True
+    )
+    assert login["Location"].endswith("/acompanhamento/")
+
+    overview = client.get("/acompanhamento/", secure=True).content.decode()
+    assert 'id="gex-gex-manaus"' in overview and "gex-sao-paulo-centro" not in overview
+    gex_page = client.get("/acompanhamento/gex/gex-manaus/", secure=True).content.decode()
+    assert "MUN-MANAUS" in gex_page and "OAB-SP" not in gex_page
+    assert client.get("/acompanhamento/gex/gex-sao-paulo-centro/", secure=True).status_code == 404
+    assert client.get("/acompanhamento/norte-centro-oeste/", secure=True).status_code == 404
+    admin = client.get("/admin/portal/partnerentity/", secure=True).content.decode()
+    assert "MUN-MANAUS" in admin and "OAB-SP" not in admin
+
+
+@pytest.mark.django_db
 def test_demo_password_members_show_each_phase_of_the_schedule(settings):
     from portal.demo import DEMO_PASSWORD, EXTENSION_DAYS, PASSWORD_MEMBERS
 

@@ -177,10 +177,22 @@ def goto(browser: TokenBrowser, url: str) -> None:
 def status_data(entity_factory: Any) -> None:
     """Entities and members in three superintendências with the same count of A3 members, refusals with long reasons
     and logins of every method today: what makes the tables and charts of the status pages full."""
+    from rollout.models import GerenciaExecutiva, Superintendencia
+
     now = timezone.now()
+    gex = GerenciaExecutiva.objects.create(
+        code="gex-sao-paulo-centro",
+        name="GEX São Paulo — Centro e Zona Leste Metropolitana",
+        superintendencia=Superintendencia.objects.get(code="sudeste-1"),
+        contact_email="gex.sp.centro@inss.example",
+    )
     for n, uf in enumerate(("SP", "RJ", "MG")):
         entity = entity_factory(
-            code=f"OAB-{uf}-0001", name=f"OAB {uf} — Subseção 0001 de nome bem comprido", uf=uf, kind=EntityKind.OAB
+            code=f"OAB-{uf}-0001",
+            name=f"OAB {uf} — Subseção 0001 de nome bem comprido",
+            uf=uf,
+            kind=EntityKind.OAB,
+            gex=gex if uf == "SP" else None,
         )
         for m in range(3):
             member = Member.objects.create(
@@ -249,8 +261,11 @@ def test_status_pages_show_every_column_and_readable_charts_on_a_phone_and_a_com
     problems += look_at(page, "acompanhamento", tmp_path, tables=("#superintendencias",), charts=True)
     problems += axe(page, e2e_stack.portal, "acompanhamento")
     goto(browser, f"{e2e_stack.portal}/acompanhamento/sudeste-1/")
-    problems += look_at(page, "acompanhamento-sudeste-1", tmp_path, tables=("#entidades",), charts=True)
+    problems += look_at(page, "acompanhamento-sudeste-1", tmp_path, tables=("#gerencias", "#entidades"), charts=True)
     problems += axe(page, e2e_stack.portal, "acompanhamento-sudeste-1")
+    goto(browser, f"{e2e_stack.portal}/acompanhamento/gex/gex-sao-paulo-centro/")
+    problems += look_at(page, "acompanhamento-gex", tmp_path, tables=("#entidades",))
+    problems += axe(page, e2e_stack.portal, "acompanhamento-gex")
     goto(browser, f"{e2e_stack.portal}/acompanhamento/entidade/OAB-SP-0001/")
     problems += look_at(page, "acompanhamento-entidade", tmp_path, tables=("#tabela-membros", "#tabela-recusas"))
     problems += axe(page, e2e_stack.portal, "acompanhamento-entidade")
