@@ -190,6 +190,10 @@ class Command(BaseCommand):
         ]
         if demo_pki:
             lines.append("                           (com os certificados servidor-inss ou servidora-sudeste-1)")
+            lines.append(
+                f"  Acompanhamento da migração: {settings.PORTAL_BASE_URL}/acompanhamento/ (servidor-inss: o país; "
+                "servidora-sudeste-1: Sudeste I; servidor-gex-manaus: a GEX Manaus)"
+            )
         if stand_in:
             lines.append(f"  Portal de Atendimento (demonstração, cliente OpenID): {stand_in_base_url()}/")
         pki = DemoPki(Path(settings.DEMO_PKI_DIR))
