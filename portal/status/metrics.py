@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Max, Q, QuerySet
 
@@ -196,6 +196,16 @@ def counted(*, at: dt.datetime, memberships: QuerySet[Membership, Any]) -> dict[
     }
 
 
+class _Entity(NamedTuple):
+    pk: int
+    code: str
+    name: str
+    kind: str
+    uf: str
+    act_signed_on: dt.date | None
+    gex: str | None  #: its GEX's code
+
+
 def entity_figures(
     *, at: dt.datetime, ufs: Iterable[str] | None = None, gexes: Iterable[int] = ()
 ) -> list[EntityFigures]:
@@ -218,7 +228,8 @@ def entity_figures(
         return counted(at=at, memberships=memberships.filter(entity_id__in=[0, *entity_ids]))
 
     counts = tally.entity_counts(at=at, entities=entities, recount=recount)
-    entity_list = list(entities)
+    # Tuples, not model instances: 5,000 entities cost ~50 ms more as instances on every cold page.
+    entity_list = [_Entity(*row) for row in entities.values_list(*_Entity._fields[:-1], "gex__code")]
     decisions = decisions_for(entity_list, at=at)
     figures = []
     for entity in entity_list:
@@ -232,7 +243,7 @@ def entity_figures(
                 kind=entity.kind,
                 uf=entity.uf,
                 region=region.code if region else "",
-                gex=entity.gex.code if entity.gex else "",
+                gex=entity.gex or "",
                 decision=decisions[entity.pk],
                 members=row.get("members", 0),
                 members_a3=row.get("members_a3", 0),
