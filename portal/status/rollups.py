@@ -2,8 +2,8 @@
 
 A day (Brasília time) is consolidated once it is over — its audit rows and first A3 logins never change afterwards —
 so charts read a few hundred ``DayStat`` rows instead of millions of audit rows. ``manage.py status_rollup`` fills
-every missing day (daily from cron, and at ``make run``); the pages fill the last few missing days themselves, and
-count today live.
+every missing day (daily from cron, and at ``make run``); the pages only read: they count today live, and the last
+few days not consolidated yet the same way, without writing them.
 """
 
 from __future__ import annotations
@@ -33,12 +33,17 @@ def _region(uf: str | None) -> str:
     return region.code if region else ""
 
 
+def regions_by_entity() -> dict[str, str]:
+    """Entity code → superintendência code (every entity: an attempt names the entity it was for)."""
+    return {code: _region(uf) for code, uf in PartnerEntity.objects.order_by().values_list("code", "uf")}
+
+
 def count_day(day: dt.date, *, entity_regions: dict[str, str] | None = None) -> Counter[Key]:
     """The day's events by (superintendência code, kind, key): accepted logins by method, refusals by code, first A3
     logins. An attempt belongs to the entity it names, else to an entity of the member with its CPF."""
     start, end = day_bounds(day)
     if entity_regions is None:
-        entity_regions = {code: _region(uf) for code, uf in PartnerEntity.objects.order_by().values_list("code", "uf")}
+        entity_regions = regions_by_entity()
     rows = list(
         LoginAttempt.objects.filter(created_at__gte=start, created_at__lt=end)
         .values_list("outcome", "method", "code", "organization_code", "cpf")
@@ -125,8 +130,8 @@ def consolidate_days(days: list[dt.date]) -> int:
     """Consolidate these days (one map of entities for all of them); how many this process wrote."""
     if not days:
         return 0
-    entity_regions = {code: _region(uf) for code, uf in PartnerEntity.objects.order_by().values_list("code", "uf")}
-    return sum(consolidate(day, entity_regions=entity_regions) for day in days)
+    regions = regions_by_entity()
+    return sum(consolidate(day, entity_regions=regions) for day in days)
 
 
 def consolidate_missing(today: dt.date, *, since: dt.date | None = None) -> int:

@@ -1,4 +1,7 @@
-"""Week-by-week series for the charts, from the consolidated days plus today counted live (constant queries)."""
+"""Week-by-week series for the charts, from the consolidated days plus today counted live (constant queries).
+
+Read-only: the pages never consolidate. Days ``status_rollup`` has not consolidated yet are counted live like today
+(the last ``LIVE_DAYS``; older ones are left out and the page says how many)."""
 
 from __future__ import annotations
 
@@ -9,13 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
 from portal.models import DayStat
-from portal.status import rollups
+from portal.status import rollups, tally
 
 WEEKS = 26
-#: The pages consolidate at most this many missing days themselves (``status_rollup`` does the rest).
-SELF_CONSOLIDATE_DAYS = 7
+#: Days not consolidated yet that the pages count live, read-only (the last ones before today); older missing days
+#: are left out of the charts until ``status_rollup`` consolidates them (the page says how many).
+LIVE_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +29,9 @@ class Series:
     first_a3_cumulative: dict[str, list[int]]  #: region code → members with an A3 login, at the end of each week
     logins: dict[str, list[int]]  #: method → accepted logins per week
     rejections: list[tuple[str, int]]  #: code → refusals in the last 30 days
-    missing_days: int  #: days not consolidated yet (figures before today may be incomplete)
+    missing_days: int  #: days not consolidated yet and not counted live (figures before today may be incomplete)
+    #: no valid per-entity snapshot: the figures were counted from the members (``status_rollup`` has not run)
+    without_snapshot: bool = False
 
 
 def monday(day: dt.date) -> dt.date:
@@ -39,8 +46,7 @@ def build(*, today: dt.date, regions: Collection[str] | None) -> Series:
     """``regions``: superintendência codes to count (None: all, events without an entity included)."""
     first_week = monday(today) - dt.timedelta(weeks=WEEKS - 1)
     missing = rollups.missing_days(today, since=first_week)
-    recent = [day for day in missing if day >= today - dt.timedelta(days=SELF_CONSOLIDATE_DAYS)]
-    rollups.consolidate_days(recent)
+    live = [day for day in missing if day >= today - dt.timedelta(days=LIVE_DAYS)]
     weeks = [first_week + dt.timedelta(weeks=n) for n in range(WEEKS)]
     since = today - dt.timedelta(days=30)
     stats = DayStat.objects.filter(day__gte=first_week, day__lt=today)
@@ -60,15 +66,18 @@ def build(*, today: dt.date, regions: Collection[str] | None) -> Series:
         logins[method][index[monday(day)]] += n
     for code, n in _summed(stats.filter(kind=DayStat.Kind.REJECTION, day__gte=since), "key"):
         rejections[code] += n
-    for (region, kind, key), n in rollups.count_day(today).items():
-        if regions is not None and region not in regions:
-            continue
-        if kind == DayStat.Kind.FIRST_A3:
-            first_a3[region][index[monday(today)]] += n
-        elif kind == DayStat.Kind.LOGIN:
-            logins[key][index[monday(today)]] += n
-        else:
-            rejections[key] += n
+    entity_regions = rollups.regions_by_entity()
+    for day in [*live, today]:  # counted, not written
+        week = index[monday(day)]
+        for (region, kind, key), n in rollups.count_day(day, entity_regions=entity_regions).items():
+            if regions is not None and region not in regions:
+                continue
+            if kind == DayStat.Kind.FIRST_A3:
+                first_a3[region][week] += n
+            elif kind == DayStat.Kind.LOGIN:
+                logins[key][week] += n
+            elif day >= since:
+                rejections[key] += n
     baseline: Counter[str] = Counter(
         {row["region"]: row["total"] for row in before.values("region").annotate(total=Sum("count")).order_by()}
     )
@@ -81,4 +90,5 @@ def build(*, today: dt.date, regions: Collection[str] | None) -> Series:
             total += n
             values.append(total)
         cumulative[region] = values
-    return Series(weeks, cumulative, dict(logins), rejections.most_common(), len(missing) - len(recent))
+    without_snapshot = tally.valid_snapshot(at=timezone.now()) is None
+    return Series(weeks, cumulative, dict(logins), rejections.most_common(), len(missing) - len(live), without_snapshot)

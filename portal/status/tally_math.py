@@ -13,6 +13,7 @@ entity's last password login leaves it, the entity must be recounted from the me
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,8 +23,22 @@ MICROSECOND = dt.timedelta(microseconds=1)
 
 
 def micros(value: dt.datetime | None) -> int | None:
-    """An aware instant as µs since the epoch (exact: no float on the way)."""
-    return None if value is None else (value - EPOCH) // MICROSECOND
+    """An aware instant as µs since the epoch (exact: no float on the way; integer arithmetic rather than a timedelta
+    division, several times faster over thousands of values)."""
+    if value is None:
+        return None
+    since = value - EPOCH
+    return (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
+
+
+#: ``date.toordinal()`` of the epoch.
+_EPOCH_DAY = EPOCH.toordinal()
+
+
+def naive_utc_micros(value: dt.datetime) -> int:
+    """A naive datetime read as UTC (SQLite's columns), as µs since the epoch."""
+    seconds = (value.toordinal() - _EPOCH_DAY) * 86_400 + value.hour * 3_600 + value.minute * 60 + value.second
+    return seconds * 1_000_000 + value.microsecond
 
 
 def instant(value: int | None) -> dt.datetime | None:
@@ -35,7 +50,8 @@ def encode(values: Iterable[int]) -> str:
 
 
 def decode(text: str) -> list[int]:
-    return [int(v) for v in text.split(",")] if text else []
+    """The instants :func:`encode` wrote, sorted as it wrote them."""
+    return list(map(int, text.split(","))) if text else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +93,9 @@ class Windows:
 
 @dataclass(slots=True)
 class Tally:
+    """An entity's sums; ``password_logins`` and ``expiries`` are kept sorted (read by bisection: thousands of
+    entities per page)."""
+
     members: int = 0
     members_a3: int = 0
     members_never: int = 0
@@ -90,10 +109,10 @@ class Tally:
         self.members_never += mark.never
         if mark.last_password is not None and (self.last_password is None or mark.last_password > self.last_password):
             self.last_password = mark.last_password
-        if windows.keeps_password(mark.last_password):
-            self.password_logins.append(mark.last_password)  # type: ignore[arg-type]  # checked by keeps_password
-        if windows.keeps_expiry(mark.not_after):
-            self.expiries.append(mark.not_after)  # type: ignore[arg-type]
+        if mark.last_password is not None and windows.keeps_password(mark.last_password):
+            insort(self.password_logins, mark.last_password)
+        if mark.not_after is not None and windows.keeps_expiry(mark.not_after):
+            insort(self.expiries, mark.not_after)
 
     def remove(self, mark: Mark, windows: Windows) -> bool:
         """Take ``mark`` out; False when the tally did not hold it (then recount the entity)."""
@@ -113,10 +132,10 @@ class Tally:
         return held
 
     def password_recent(self, at: int, recent: int) -> int:
-        return sum(1 for v in self.password_logins if v >= at - recent)
+        return len(self.password_logins) - bisect_left(self.password_logins, at - recent)
 
     def expiring(self, at: int, soon: int) -> int:
-        return sum(1 for v in self.expiries if at <= v < at + soon)
+        return bisect_left(self.expiries, at + soon) - bisect_left(self.expiries, at)
 
 
 def tallies(marks: Iterable[Mark], windows: Windows) -> dict[int, Tally]:

@@ -207,17 +207,27 @@ def test_a_login_notes_no_change_and_keeps_its_single_update(member_factory):
     assert TallyChange.objects.count() == noted
 
 
-def test_a_page_takes_a_new_snapshot_when_the_latest_is_too_old(entity_factory, member_factory, time_machine):
+def test_figures_without_a_valid_snapshot_are_counted_from_the_members_and_nothing_is_written(
+    entity_factory, member_factory, time_machine
+):
     time_machine.move_to(START, tick=False)
-    member_factory("52601815906")
-    metrics.entity_figures(at=START)
-    first = TallySnapshot.objects.get()
-    metrics.entity_figures(at=START + tally.VALID - dt.timedelta(seconds=1))
-    assert TallySnapshot.objects.get() == first
-    later = START + tally.VALID + dt.timedelta(seconds=1)
-    figures = metrics.entity_figures(at=later)
-    assert TallySnapshot.objects.latest("pk").taken_at == later
+    entity = entity_factory()
+    member_factory("52601815906", entity=entity)
+    with CaptureQueriesContext(connection) as queries:
+        figures = metrics.entity_figures(at=START)  # no snapshot at all
     assert [f.members for f in figures] == [1]
+    assert not TallySnapshot.objects.exists()
+    call_command("status_rollup", stdout=io.StringIO())
+    first = TallySnapshot.objects.get()
+    member_factory("08301661305", entity=entity)  # a second member of the same entity (a change noted for the snapshot)
+    assert [f.members for f in metrics.entity_figures(at=START + tally.VALID - dt.timedelta(seconds=1))] == [2]
+    later = START + tally.VALID + dt.timedelta(seconds=1)  # the job did not run for too long: no valid snapshot
+    with CaptureQueriesContext(connection) as stale:
+        figures = metrics.entity_figures(at=later)
+    assert [f.members for f in figures] == [2]
+    assert TallySnapshot.objects.get() == first
+    for sql in (q["sql"] for q in [*queries.captured_queries, *stale.captured_queries]):
+        assert sql.lstrip().upper().startswith(("SELECT", "WITH")), sql
 
 
 def test_the_figures_of_the_last_minute_are_reused_in_the_process_without_a_query(db, django_assert_num_queries):
