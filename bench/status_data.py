@@ -2,15 +2,17 @@
 
     .venv/bin/python bench/status_data.py [--scale 1.0] [--seed 1] [--migrate]
 
-At scale 1.0: 5,000 partner entities over the 27 UFs (weighted by population; ~70% OAB, 25% municípios, 5% others;
-a few suspended or ended), 200,000 members (~40 per entity, ~5% in two entities) and 2,000,000 login attempts over
-the last 365 days (~75% accepted certificate logins, 15% accepted password logins, 10% refusals with a realistic
-spread of codes). Member dates agree with the audit: ~55% of members have a first A3 login spread over the last two
-years (and an accepted certificate attempt at that instant and at their last certificate login when those fall in
-the audit's year), ~30% only logged in with a password in the last 90 days, ~15% never logged in; the certificate of
-an A3 member expires between 30 days ago and three years from now. Rows lie as an imported database's would: 80% of
-the members entity by entity, the rest joined later. Rows are written with ``cursor.executemany`` in big batches, one
-transaction per table (no ORM ``save()``, no history rows, no user accounts for members).
+At scale 1.0: 5,000 partner entities over the 27 UFs (weighted by population; ~70% OAB, 25% municípios, 5% others; a
+few suspended or ended; 100 Gerências-Executivas spread over the superintendências in proportion to their entities,
+~90% of the entities in a GEX of their superintendência, the rest in none), 200,000 members (~40 per entity, ~5% in
+two entities) and 2,000,000 login attempts over the last 365 days (~75% accepted certificate logins, 15% accepted
+password logins, 10% refusals with a realistic spread of codes). Member dates agree with the audit: ~55% of members
+have a first A3 login spread over the last two years (and an accepted certificate attempt at that instant and at
+their last certificate login when those fall in the audit's year), ~30% only logged in with a password in the last
+90 days, ~15% never logged in; the certificate of an A3 member expires between 30 days ago and three years from now.
+Rows lie as an imported database's would: 80% of the members entity by entity, the rest joined later. Rows are
+written with ``cursor.executemany`` in big batches, one transaction per table (no ORM ``save()``, no history rows,
+no user accounts for members).
 
 ``generate()`` appends to whatever the database holds (existing CPFs and entity codes are avoided). The command line
 fills the database of the current settings (``PORTAL_VAR_DIR`` / ``DATABASE_URL``); run ``manage.py migrate`` first,
@@ -65,6 +67,9 @@ REJECTIONS = (
     ("CERT_NO_CPF", 0.01, "certificate"),
 )
 ACCEPTED_CERTIFICATE, ACCEPTED_PASSWORD = 0.75, 0.15
+#: Gerências-Executivas per entity (INSS has ~100 for ~5,000 partner entities) and the entities assigned to one.
+GEX_PER_ENTITY = 100 / 5000
+IN_GEX = 0.9
 #: Members added after the initial import (entity by entity) of the others.
 LATER_JOINERS = 0.2
 DETAILS = {
@@ -316,6 +321,17 @@ def _existing(table: str, column: str) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def _apportion(total: int, weights: dict[str, int]) -> dict[str, int]:
+    """``total`` split in proportion to ``weights`` (largest remainders), at least one each."""
+    keys = [k for k, w in weights.items() if w > 0]
+    whole = sum(weights[k] for k in keys)
+    exact = {k: max(1.0, total * weights[k] / whole) for k in keys}
+    shares = {k: int(v) for k, v in exact.items()}
+    for k in sorted(keys, key=lambda k: exact[k] - shares[k], reverse=True)[: max(0, total - sum(shares.values()))]:
+        shares[k] += 1
+    return shares
+
+
 def _lognormal_cum(rng: random.Random, params: Sequence[tuple[float, float]]) -> list[float]:
     total, cum = 0.0, []
     for scale, sigma in params:
@@ -400,6 +416,48 @@ def generate(
                 else f"Associação de Apoio ao Segurado {n:04d} ({uf})"
             )
 
+        # ------------------------------------------------------------ Gerências-Executivas
+        from rollout.regions import SUPERINTENDENCIAS, region_for_uf
+
+        entity_region = [(region_for_uf(uf) or SUPERINTENDENCIAS[0]).code for uf in entity_uf]
+        per_region = {r.code: entity_region.count(r.code) for r in SUPERINTENDENCIAS}
+        gex_count = max(len(SUPERINTENDENCIAS), round(entities * GEX_PER_ENTITY))
+        gex_quota = _apportion(gex_count, per_region)
+        taken_gex = _existing("rollout_gerenciaexecutiva", "code")
+        region_names = {r.code: r.name for r in SUPERINTENDENCIAS}
+        gex_codes: dict[str, list[str]] = {}
+        gex_rows = []
+        for region, quota in gex_quota.items():
+            n = 0
+            for _ in range(quota):
+                while True:
+                    n += 1
+                    code = f"gex-{region}-{n:02d}"
+                    if code not in taken_gex:
+                        break
+                gex_codes.setdefault(region, []).append(code)
+                gex_rows.append((code, f"GEX {region_names[region]} {n:02d} (bench)", f"{code}@bench.invalid"))
+        region_ids = _ids("rollout_superintendencia", "code", 0)
+        log(f"Generating {gex_count} Gerências-Executivas…")
+        since_gex = _max_id("rollout_gerenciaexecutiva")
+        timed(
+            "rollout_gerenciaexecutiva",
+            ("code", "name", "contact_email", "superintendencia_id"),
+            (
+                (code, name, email, region_ids[code.removeprefix("gex-").rsplit("-", 1)[0]])
+                for code, name, email in gex_rows
+            ),
+        )
+        gex_ids = _ids("rollout_gerenciaexecutiva", "code", since_gex)
+        # Each GEX gets a share of its superintendência's entities (lognormal sizes); 10% of the entities get none.
+        gex_cum = {region: _lognormal_cum(rng, [(1.0, 0.5)] * len(codes)) for region, codes in gex_codes.items()}
+        entity_gex: list[int | None] = [
+            gex_ids[rng.choices(gex_codes[region], cum_weights=gex_cum[region])[0]]
+            if region in gex_codes and rng.random() < IN_GEX
+            else None
+            for region in entity_region
+        ]
+
         def entity_rows() -> Iterator[tuple[Any, ...]]:
             for i in range(entities):
                 signed = (now - dt.timedelta(days=rng.randint(30, 4 * 365))).date()
@@ -419,6 +477,7 @@ def generate(
                     to_dt(created),
                     to_dt(created + rng.randint(0, 300) * DAY),
                     "",
+                    entity_gex[i],
                 )
 
         log(f"Generating {entities:,} entities, {members:,} members, {attempts:,} login attempts (seed {seed})…")
@@ -427,7 +486,7 @@ def generate(
             "portal_partnerentity",
             (
                 "code name kind uf act_number act_signed_on act_ends_on status contact_email phone notes created_at "
-                "updated_at other_emails"
+                "updated_at other_emails gex_id"
             ).split(),
             entity_rows(),
         )

@@ -11,14 +11,18 @@ scale 1.0, 5,000 entities, 200,000 members, 2,000,000 login attempts. The pages 
 session is what a certificate login leaves: ``force_login`` with certauth's backend plus the certificate it records
 in the session (``certauth.sessions.SessionCertificate``) — the pages refuse other sessions.
 
-"Cold" is the first computation of a page at the start of a day, the per-process figures cache cleared: the daily
-job (``status_rollup``, cron) consolidated the days up to the day before yesterday (a page with charts consolidates
-yesterday itself) and took the per-entity snapshot a day ago (``portal.status.tally``: the page applies the logins
-of the last day to it — the most it ever has to). Then the median and p95 of ``--warm`` warm requests
+"Cold" is the first computation of a page on a normal day, the per-process figures cache cleared
+(``metrics.forget_recent_figures``): the daily job (``status_rollup``, cron, after midnight) has run — every day up
+to yesterday consolidated, the per-entity snapshot taken at the start of the day (00:00, Brasília) — and the page
+applies the day's logins so far to it (``portal.status.tally``). Then the median and p95 of ``--warm`` warm requests
 (``time.perf_counter`` around ``client.get``), the SQL queries of one more request (``CaptureQueriesContext``) and
 their database time (each SELECT run again with its rows fetched: the capture times ``execute`` only, while SQLite
-computes most of a query as its rows are fetched), and the response size. Before that, on the freshly loaded
-database where nothing is consolidated yet, the very first request and the full ``status_rollup`` are timed.
+computes most of a query as its rows are fetched), and the response size.
+
+Reported apart, labelled "before the daily job" and not judged against the target: the same pages when the job has
+not run yet today (the snapshot a day old, so a whole day of logins to apply; yesterday not consolidated, so
+counted live). And, before any of that, on the freshly loaded database (no snapshot, nothing consolidated): the very
+first request — the pages only read, so it counts the figures from the members — and the job's full run.
 ``--no-analyze`` skips ANALYZE after the load on SQLite (``status_rollup`` runs it daily; PostgreSQL keeps
 statistics itself).
 
@@ -49,6 +53,8 @@ sys.path.insert(0, str(BASE_DIR))
 from bench import databases  # noqa: E402
 
 TARGET_MS = 300.0
+#: The label of the pages measured before the daily job ran (reported, not judged against the target).
+BEFORE_JOB = "before the daily job: "
 SLOW_QUERY_MS = 20.0
 
 
@@ -124,7 +130,7 @@ def measure(result: dict[str, Any], warm: int) -> None:
     from portal.models import DayStat, DayStatDone, EntityStatus, Membership, PartnerEntity, User
     from portal.status import metrics, rollups, series, tally
     from rollout.regions import SUPERINTENDENCIAS
-    from rollout.schedule import BRASILIA
+    from rollout.schedule import BRASILIA, midnight
 
     user = User.objects.create_superuser(username="bench-servidor-nacional", email="", password=None, cpf="50752917080")
     client = Client(HTTP_HOST="localhost")
@@ -181,42 +187,48 @@ def measure(result: dict[str, Any], warm: int) -> None:
 
     certificate_session()
     today = timezone.now().astimezone(BRASILIA).date()
+    yesterday = today - dt.timedelta(days=1)
 
-    # The freshly loaded database, nothing consolidated yet: the very first request, then the daily job's full run.
+    # The freshly loaded database, no snapshot and nothing consolidated yet: the very first request (read-only: the
+    # figures counted from the members, the last days counted live), then the daily job's full run.
     # (reset_queries() before each capture: the request clears the query log when it starts, which would hide
     # queries from a capture entered with a non-empty log.)
     reset_queries()
     with CaptureQueriesContext(connection) as queries:
         first_ms, _ = get("/acompanhamento/")
-    done = DayStatDone.objects.count()
+    written = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "DELETE"))]
+    if written:
+        raise SystemExit(f"the first request wrote: {written[0][:200]}")
     start = time.perf_counter()
     # status_rollup of the days the charts show (26 weeks; on a busy machine the whole year of audit rows takes
     # minutes and changes no page's time: days before read as one sum)
     consolidated = rollups.consolidate_missing(today, since=series.monday(today) - dt.timedelta(weeks=series.WEEKS))
     rollup_s = time.perf_counter() - start
-    # The job's snapshot of the per-entity figures, dated a day ago: each page applies a whole day of logins to it
-    # (the most it ever has to, the job running daily). The data is as of now, so the figures stay exact.
-    snapshot = tally.take_snapshot(at=timezone.now() - dt.timedelta(days=1))
-    result["first_request"] = {"ms": first_ms, "queries": len(queries), "days": done}
+    # The job's snapshot of the per-entity figures, taken at the start of the day (Brasília): each page applies the
+    # day's logins so far to it. The data is as of now, so the figures stay exact.
+    snapshot = tally.take_snapshot(at=midnight(today))
+    result["first_request"] = {"ms": first_ms, "queries": len(queries)}
     result["rollup"] = {"seconds": rollup_s, "days": consolidated, "daystats": DayStat.objects.count()}
     result["snapshot"] = {"seconds": snapshot.seconds, "memberships": snapshot.memberships}
     print(
-        f"[scale {result['scale']}] first request ever (nothing consolidated): {first_ms:,.0f} ms, "
-        f"{len(queries)} queries, consolidated {done} days; status_rollup then consolidated {consolidated} days "
+        f"[scale {result['scale']}] first request ever (no snapshot, nothing consolidated; it writes nothing): "
+        f"{first_ms:,.0f} ms, {len(queries)} queries; status_rollup then consolidated {consolidated} days "
         f"in {rollup_s:.1f} s and took the per-entity snapshot ({snapshot.memberships:,} memberships) in "
         f"{snapshot.seconds:.1f} s",
         flush=True,
     )
 
+    active = PartnerEntity.objects.filter(status=EntityStatus.ACTIVE)
     entity_count = {r.code: 0 for r in SUPERINTENDENCIAS}
-    for uf, n in (
-        PartnerEntity.objects.filter(status=EntityStatus.ACTIVE).values_list("uf").annotate(n=Count("id")).order_by()
-    ):
+    for uf, n in active.values_list("uf").annotate(n=Count("id")).order_by():
         for region in SUPERINTENDENCIAS:
             if uf in region.ufs:
                 entity_count[region.code] += n
     largest_region = max(entity_count, key=lambda code: entity_count[code])
     smallest_region = min(entity_count, key=lambda code: entity_count[code])
+    largest_gex = (
+        active.filter(gex__isnull=False).values_list("gex__code").annotate(n=Count("id")).order_by("-n", "gex__code")
+    ).first()
     largest_entity = (
         Membership.objects.filter(entity__status=EntityStatus.ACTIVE)
         .values_list("entity__code")
@@ -224,14 +236,18 @@ def measure(result: dict[str, Any], warm: int) -> None:
         .order_by("-n")
         .first()
     )
-    assert largest_entity is not None
+    assert largest_entity is not None and largest_gex is not None
     entity_code, entity_members = largest_entity
+    gex_code, gex_entities = largest_gex
     result["largest_region"] = {"code": largest_region, "entities": entity_count[largest_region]}
+    result["largest_gex"] = {"code": gex_code, "entities": gex_entities}
     result["largest_entity"] = {"code": entity_code, "members": entity_members}
     region_label = f"{largest_region} ({entity_count[largest_region]} entities)"
     small_label = f"{smallest_region} ({entity_count[smallest_region]} entities)"
+    gex_label = f"{gex_code} ({gex_entities} entities)"
     entity_label = f"{entity_code} ({entity_members} members)"
     region_path, entity_path = f"/acompanhamento/{largest_region}/", f"/acompanhamento/entidade/{entity_code}/"
+    gex_path = f"/acompanhamento/gex/{gex_code}/"
     refusals = "tabela=recusas&exportar=csv"
     pages = [  # (the same for every scale, label, path)
         ("overview", "overview", "/acompanhamento/"),
@@ -241,18 +257,19 @@ def measure(result: dict[str, Any], warm: int) -> None:
         ("largest region, p.2 by name", f"region {region_label} p.2 ordem=nome", f"{region_path}?ordem=nome&pagina=2"),
         ("largest region csv", f"region {region_label} csv", f"{region_path}?exportar=csv"),
         ("largest region xlsx", f"region {region_label} xlsx", f"{region_path}?exportar=xlsx"),
+        ("largest region GEX table csv", f"region {region_label} GEX csv", f"{region_path}?tabela=gex&exportar=csv"),
         ("smallest region", f"region {small_label}", f"/acompanhamento/{smallest_region}/"),
+        ("largest GEX", f"GEX {gex_label}", gex_path),
+        ("largest GEX csv", f"GEX {gex_label} csv", f"{gex_path}?exportar=csv"),
+        ("largest GEX xlsx", f"GEX {gex_label} xlsx", f"{gex_path}?exportar=xlsx"),
         ("largest entity", f"entity {entity_label}", entity_path),
         ("largest entity csv", f"entity {entity_label} csv", f"{entity_path}?exportar=csv"),
         ("largest entity xlsx", f"entity {entity_label} xlsx", f"{entity_path}?exportar=xlsx"),
         ("largest entity refusals csv", f"entity {entity_code} refusals csv", f"{entity_path}?{refusals}"),
     ]
-    yesterday = today - dt.timedelta(days=1)
-    for key, name, path in pages:
+
+    def page(key: str, name: str, path: str, *, judged: bool) -> None:
         certificate_session()
-        # the start of a day: yesterday not consolidated yet (the cron job runs after midnight)
-        DayStat.objects.filter(day=yesterday).delete()
-        DayStatDone.objects.filter(day=yesterday).delete()
         metrics.forget_recent_figures()  # the figures computed, not reused from the per-process minute-long cache
         reset_queries()
         with CaptureQueriesContext(connection) as capture:
@@ -268,6 +285,7 @@ def measure(result: dict[str, Any], warm: int) -> None:
             "key": key,
             "name": name,
             "path": path,
+            "judged": judged,
             "cold_ms": cold_ms,
             "cold_queries": len(cold_queries),
             "cold_sql": sorted(
@@ -291,6 +309,17 @@ def measure(result: dict[str, Any], warm: int) -> None:
         for ms, sql in row["cold_sql"]:  # where a cold request's database time went (execute only)
             print(f"      cold SQL {ms:6.0f} ms  {sql}", flush=True)
 
+    for key, name, path in pages:  # a normal day: the daily job has run
+        page(key, name, path, judged=True)
+
+    # Before the daily job ran today (reported, not judged): yesterday not consolidated (counted live by the pages
+    # with charts) and the snapshot of the start of yesterday (a whole day of logins to apply).
+    DayStat.objects.filter(day=yesterday).delete()
+    DayStatDone.objects.filter(day=yesterday).delete()
+    tally.take_snapshot(at=midnight(yesterday))
+    for key, name, path in pages[:1] + pages[3:4] + pages[9:10]:
+        page(f"{BEFORE_JOB}{key}", f"{BEFORE_JOB}{name}", path, judged=False)
+
 
 def short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -306,17 +335,22 @@ def report(results: list[dict[str, Any]]) -> None:
         print(f"scale {r['scale']}: {rows}; database {r['database_mb']:,.0f} MB")
         print(f"   load: {load} (total {sum(r['load_seconds'].values()):.1f} s)")
         print(
-            f"   first request ever, nothing consolidated: {r['first_request']['ms']:,.0f} ms "
-            f"({r['first_request']['queries']} queries, {r['first_request']['days']} days consolidated); "
-            f"status_rollup of the remaining {r['rollup']['days']} days: {r['rollup']['seconds']:.1f} s; "
+            f"   first request ever (no snapshot, nothing consolidated; read-only): {r['first_request']['ms']:,.0f} ms "
+            f"({r['first_request']['queries']} queries); "
+            f"status_rollup of {r['rollup']['days']} days: {r['rollup']['seconds']:.1f} s; "
             f"per-entity snapshot: {r['snapshot']['seconds']:.1f} s"
         )
     for r in results:
         after = ", after ANALYZE" if r["analyze"] and r.get("database") == "sqlite" else ""
         print(
             f"\n=== {label}: pages at scale {r['scale']}{after} (largest superintendência: "
-            f"{r['largest_region']['code']}, {r['largest_region']['entities']} active entities; largest entity "
+            f"{r['largest_region']['code']}, {r['largest_region']['entities']} active entities; largest GEX "
+            f"{r['largest_gex']['code']}, {r['largest_gex']['entities']} active entities; largest entity "
             f"{r['largest_entity']['code']}, {r['largest_entity']['members']} members) ==="
+        )
+        print(
+            "(a normal day: status_rollup ran after midnight — yesterday consolidated, snapshot of 00:00 Brasília; "
+            f'rows "{BEFORE_JOB}…": the job has not run yet today — snapshot a day old, yesterday counted live)'
         )
         print(f"{'page':<60} {'cold':>9} {'median':>9} {'p95':>9} {'queries':>8} {'cold q':>7} {'SQL':>8} {'size':>10}")
         for p in r["pages"]:
@@ -367,13 +401,18 @@ def side_by_side(by_kind: dict[str, list[dict[str, Any]]], kinds: list[str]) -> 
             rows.append((f"{key}: {what} ({scales})", figures))
     print(f"\n=== Status pages, scale {largest}, side by side (server time through the test client) ===")
     print(databases.side_by_side(rows, kinds))
-    print(f"\n=== Target: the first computation (cold, cache cleared) under {TARGET_MS:.0f} ms at scale {largest} ===")
+    print(
+        f"\n=== Target: the first computation (cold, cache cleared) under {TARGET_MS:.0f} ms at scale {largest}, on a "
+        f'normal day (the daily job has run); "{BEFORE_JOB}…" rows are reported, not judged ==='
+    )
     verdicts = []
     for index, key in enumerate(keys):
         figures = {}
         for kind, results in by_kind.items():
-            cold = results[-1]["pages"][index]["cold_ms"]
-            figures[kind] = f"{'PASS' if cold < TARGET_MS else 'FAIL'} {cold:,.0f} ms"
+            row = results[-1]["pages"][index]
+            cold = row["cold_ms"]
+            verdict = ("PASS" if cold < TARGET_MS else "FAIL") if row.get("judged", True) else "(not judged)"
+            figures[kind] = f"{verdict} {cold:,.0f} ms"
         verdicts.append((key, figures))
     print(databases.side_by_side(verdicts, kinds))
 
