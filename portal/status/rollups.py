@@ -42,14 +42,17 @@ def count_day(day: dt.date, *, entity_regions: dict[str, str] | None = None) -> 
     """The day's events by (superintendência code, kind, key): accepted logins by method, refusals by code, first A3
     logins. An attempt belongs to the entity it names, else to an entity of the member with its CPF."""
     start, end = day_bounds(day)
-    if entity_regions is None:
-        entity_regions = regions_by_entity()
     rows = list(
         LoginAttempt.objects.filter(created_at__gte=start, created_at__lt=end)
         .values_list("outcome", "method", "code", "organization_code", "cpf")
         .annotate(n=Count("id"))
         .order_by()
     )
+    if entity_regions is None:  # the entities the day's attempts name, not all of them (a page counts today live)
+        named = {org for _, _, _, org, _, _ in rows if org}
+        entity_regions = {
+            code: _region(uf) for code, uf in PartnerEntity.objects.filter(code__in=named).values_list("code", "uf")
+        }
     member_regions = _member_regions(
         # LENGTH(): no index serves it, so SQLite takes the day's range on created_at instead of walking every
         # attempt without an entity (most of the audit) by the entity-code index

@@ -66,10 +66,9 @@ def build(*, today: dt.date, regions: Collection[str] | None) -> Series:
         logins[method][index[monday(day)]] += n
     for code, n in _summed(stats.filter(kind=DayStat.Kind.REJECTION, day__gte=since), "key"):
         rejections[code] += n
-    entity_regions = rollups.regions_by_entity()
     for day in [*live, today]:  # counted, not written
         week = index[monday(day)]
-        for (region, kind, key), n in rollups.count_day(day, entity_regions=entity_regions).items():
+        for (region, kind, key), n in rollups.count_day(day).items():
             if regions is not None and region not in regions:
                 continue
             if kind == DayStat.Kind.FIRST_A3:
