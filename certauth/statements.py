@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 Quote = Callable[[str], str]
@@ -28,22 +29,25 @@ class _Statement:
 
     def __init__(self, model: type[Model]) -> None:
         self.model = model
-        self._sql: dict[str, str] = {}
+        self._sql: dict[tuple[str, str], str] = {}
 
     def build(self, quote: Quote) -> str:
         raise NotImplementedError
 
     def sql(self, using: str = DEFAULT_DB_ALIAS) -> str:
-        connection = connections[using]
-        key = f"{using}:{connection.vendor}"
-        if key not in self._sql:
-            self._sql[key] = self.build(connection.ops.quote_name)
-        return self._sql[key]
+        return self._sql_for(connections[using])
 
-    def run(self, params: list[Any], using: str) -> int:
+    def _sql_for(self, connection: BaseDatabaseWrapper) -> str:
+        key = (connection.alias, connection.vendor)
+        sql = self._sql.get(key)
+        if sql is None:
+            sql = self._sql[key] = self.build(connection.ops.quote_name)
+        return sql
+
+    def run(self, params: list[Any], connection: BaseDatabaseWrapper) -> int:
         """The number of rows the statement wrote."""
-        with connections[using].cursor() as cursor:
-            cursor.execute(self.sql(using), params)
+        with connection.cursor() as cursor:
+            cursor.execute(self._sql_for(connection), params)
             return int(cursor.rowcount)
 
     def field(self, name: str) -> Field[Any, Any]:
@@ -56,14 +60,20 @@ class _Statement:
     def table(self, quote: Quote) -> str:
         return quote(self.model._meta.db_table)
 
-    def check_names(self, values: Mapping[str, Any], fields: Iterable[Field[Any, Any]], *, all_: bool) -> None:
-        names = {field.attname for field in fields}
-        unknown = set(values) - names
+    def check_names(self, values: Mapping[str, Any], names: frozenset[str], *, every: bool) -> None:
+        """``values`` name only these columns (with ``every``, each of them): a misspelt name is an error, not a
+        column silently left as it was. (Runs on every login: the common case is one set comparison.)"""
+        given = values.keys()
+        if given == names if every else given <= names:
+            return
+        unknown = given - names
         if unknown:
             raise TypeError(f"{self.model.__name__}: no column for {', '.join(sorted(unknown))}")
-        missing = names - set(values) if all_ else set()
-        if missing:
-            raise TypeError(f"{self.model.__name__}: missing {', '.join(sorted(missing))}")
+        raise TypeError(f"{self.model.__name__}: missing {', '.join(sorted(names - given))}")
+
+
+def attnames(fields: Iterable[Field[Any, Any]]) -> frozenset[str]:
+    return frozenset(field.attname for field in fields)
 
 
 class Insert(_Statement):
@@ -79,6 +89,7 @@ class Insert(_Statement):
             for field in model._meta.concrete_fields
             if not (field.primary_key and field.get_internal_type() in ("AutoField", "BigAutoField", "SmallAutoField"))
         ]
+        self.names = attnames(self.fields)
 
     def build(self, quote: Quote) -> str:
         columns = ", ".join(quote(str(field.column)) for field in self.fields)
@@ -92,7 +103,7 @@ class Insert(_Statement):
     def execute(self, values: Mapping[str, Any], *, using: str = DEFAULT_DB_ALIAS) -> int:
         """Insert the row (``values`` by attribute name, e.g. ``user_id``; missing ones take the field's default);
         the number of rows inserted (0: skipped conflict)."""
-        self.check_names(values, self.fields, all_=False)
+        self.check_names(values, self.names, every=False)
         connection = connections[using]
         params = [
             field.get_db_prep_save(
@@ -100,7 +111,7 @@ class Insert(_Statement):
             )
             for field in self.fields
         ]
-        return self.run(params, using)
+        return self.run(params, connection)
 
 
 class Update(_Statement):
@@ -117,6 +128,7 @@ class Update(_Statement):
         self.fields = [self.field(name) for name in fields]
         self.keep_first = [self.field(name) for name in keep_first]
         self.where = [self.field(name) for name in where]
+        self.value_names, self.where_names = attnames([*self.fields, *self.keep_first]), attnames(self.where)
         if not self.fields and not self.keep_first:
             raise ValueError(f"{model.__name__}: an UPDATE that sets nothing")
         if not self.where:
@@ -133,10 +145,9 @@ class Update(_Statement):
     def execute(self, values: Mapping[str, Any], *, where: Mapping[str, Any], using: str = DEFAULT_DB_ALIAS) -> int:
         """Update the rows (``values`` and ``where`` by attribute name, e.g. ``user_id``; every one required);
         the number of rows changed."""
-        self.check_names(values, [*self.fields, *self.keep_first], all_=True)
-        self.check_names(where, self.where, all_=True)
+        self.check_names(values, self.value_names, every=True)
+        self.check_names(where, self.where_names, every=True)
         connection = connections[using]
-        params = [field.get_db_prep_save(values[field.attname], connection) for field in self.fields]
-        params += [field.get_db_prep_save(values[field.attname], connection) for field in self.keep_first]
+        params = [field.get_db_prep_save(values[field.attname], connection) for field in self.fields + self.keep_first]
         params += [field.get_db_prep_value(where[field.attname], connection) for field in self.where]
-        return self.run(params, using)
+        return self.run(params, connection)
