@@ -62,7 +62,7 @@ from rollout.models import EntityOverride, GerenciaExecutiva, Reminder, Superint
 from rollout.regions import SUPERINTENDENCIAS
 from support.models import ReferenceLookup
 from support.roles import SUPPORT_GROUP
-from tests.conftest import PROXY_SECRET
+from tests.conftest import PROXY_SECRET, valid_cpf
 from tests.pki import escaped
 
 pytestmark = pytest.mark.django_db
@@ -497,14 +497,6 @@ def expected(cell: Cell) -> tuple[Answer, str]:
 
 
 # --- the rows and the clients, once for the module ----------------------------------------------------------------
-
-
-def valid_cpf(n: int) -> str:
-    digits = [int(c) for c in f"{n:09d}"]
-    for _ in range(2):
-        total = sum(d * w for d, w in zip(digits, range(len(digits) + 1, 1, -1), strict=True))
-        digits.append(total * 10 % 11 % 10)
-    return "".join(map(str, digits))
 
 
 @dataclass
