@@ -1,4 +1,4 @@
-"""Who may manage which entity, now: every manager page goes through :func:`manager_page`.
+"""Who may manage which entity, now: every manager page goes through ``manager_page``.
 
 A manager's appointment counts while it is active, the member active, their membership in the entity active and the
 entity active. The session must have been made with an A3 certificate (token, card or cloud): a password session is
@@ -9,18 +9,15 @@ entity the user does not manage answers 404, as does a member who is not the ent
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
 
 from managers import rules
 from managers.models import EntityManager
+from portal.appointments import appointee_page
 from portal.models import EntityStatus, PartnerEntity, User
-from portal.refusals import Refusal, render_refusal
+from portal.refusals import Refusal
 
 logger = logging.getLogger(__name__)
 
@@ -38,37 +35,6 @@ def managed_entities(user: User | Any) -> QuerySet[PartnerEntity]:
         entity__memberships__active=True,
     )
     return PartnerEntity.objects.filter(pk__in=appointments.values("entity_id")).order_by("name")
-
-
-def session_method(request: HttpRequest) -> str | None:
-    """The login method of the request's session: the certificate's (validated on every request by certauth's
-    middleware), else None (a password session, or staff without a certificate)."""
-    certificate = getattr(request, "session_certificate", None)
-    return certificate.method if certificate is not None else None
-
-
-def manager_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """For the manager pages: anonymous → the login; not a manager → 403 ``MANAGER_NOT_APPOINTED``; a manager's
-    password session → 403 ``MANAGER_A3_REQUIRED`` (with the certificate login, coming back here); then the view gets
-    ``entities`` (those managed), and with a ``code`` argument the entity itself (404 if not one of them)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, code: str | None = None, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        entities = list(managed_entities(request.user))
-        if not entities:
-            return refusal(request, rules.NOT_A_MANAGER)
-        if not rules.may_manage(session_method(request)):
-            return refusal(request, rules.A3_REQUIRED)
-        if code is None:
-            return view(request, *args, entities=entities, **kwargs)
-        entity = next((e for e in entities if e.code == code), None)
-        if entity is None:
-            raise Http404("Entidade não encontrada.")
-        return view(request, *args, entity=entity, entities=entities, **kwargs)
-
-    return wrapper
 
 
 _REFUSALS = {
@@ -92,7 +58,16 @@ _REFUSALS = {
     )
 }
 
-
-def refusal(request: HttpRequest, code: str) -> HttpResponse:
-    """The refusal page (what to do, and the screenshot facts: code, reference, date and time in Brasília), logged."""
-    return render_refusal(request, _REFUSALS[code], logger=logger)
+#: The manager pages' guard (portal.appointments): anonymous → the login; not a manager → 403
+#: ``MANAGER_NOT_APPOINTED``; a manager's password session → 403 ``MANAGER_A3_REQUIRED`` (with the certificate login,
+#: coming back here); then the view gets ``entities`` (those managed), and with a ``code`` argument the ``entity``
+#: itself (404 if not one of them).
+manager_page = appointee_page(
+    appointed=managed_entities,
+    may_act=rules.may_manage,
+    not_appointed=_REFUSALS[rules.NOT_A_MANAGER],
+    a3_required=_REFUSALS[rules.A3_REQUIRED],
+    logger=logger,
+    names=("entities", "entity"),
+    not_found="Entidade não encontrada.",
+)
