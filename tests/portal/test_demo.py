@@ -84,39 +84,16 @@ def test_each_demo_certificate_logs_in_or_is_refused_as_announced(demo_pki, sett
     assert Member.objects.filter(first_a3_login_at__isnull=False).count() == 4  # the members among those logging in
 
 
-@pytest.mark.django_db
-def test_demo_staff_enter_the_admin_with_their_certificates_each_with_their_scope(demo_pki, settings):
-    settings.CERTAUTH_TRUST_ROOTS = [str(demo_pki.root)]
-    settings.CERTAUTH_INTERMEDIATES = [str(demo_pki.intermediates)]
-    settings.CERTAUTH_PROXY_SECRET = PROXY_SECRET
-    call_command("load_demo")
-    call_command("crl", "import", *sorted(demo_pki.crl_dir.glob("*.crl")))
+def test_demo_staff_enter_the_admin_with_their_certificates_each_with_their_scope(demo_login):
     seen = {}
     for slug in STAFF:
-        leaf = load_pem_files([Path(demo_pki.user_dir(slug)) / "certificado.pem"])[0]
-        client = Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost")
-        login = client.get(
-            "/entrar/certificado/", {"next": "/admin/"}, HTTP_X_SSL_CLIENT_CERT=escaped(leaf), secure=True
-        )
-        assert login["Location"].endswith("/admin/")
-        page = client.get("/admin/portal/partnerentity/", secure=True).content.decode()
+        page = demo_login(slug).get("/admin/portal/partnerentity/", secure=True).content.decode()
         seen[slug] = {code for code in ("OAB-SP", "OAB-RJ", "MUN-MANAUS") if code in page}
     assert seen == {"servidor-inss": {"OAB-SP", "OAB-RJ", "MUN-MANAUS"}, "servidora-sudeste-1": {"OAB-SP"}}
 
 
-@pytest.mark.django_db
-def test_demo_gex_staff_follow_their_gex_only_on_the_status_pages_and_in_the_admin(demo_pki, settings):
-    settings.CERTAUTH_TRUST_ROOTS = [str(demo_pki.root)]
-    settings.CERTAUTH_INTERMEDIATES = [str(demo_pki.intermediates)]
-    settings.CERTAUTH_PROXY_SECRET = PROXY_SECRET
-    call_command("load_demo")
-    call_command("crl", "import", *sorted(demo_pki.crl_dir.glob("*.crl")))
-    leaf = load_pem_files([Path(demo_pki.user_dir("servidor-gex-manaus")) / "certificado.pem"])[0]
-    client = Client(HTTP_X_PROXY_SECRET=PROXY_SECRET, HTTP_HOST="localhost")
-    login = client.get(
-        "/entrar/certificado/", {"next": "/acompanhamento/"}, HTTP_X_SSL_CLIENT_CERT=escaped(leaf), secure=True
-    )
-    assert login["Location"].endswith("/acompanhamento/")
+def test_demo_gex_staff_follow_their_gex_only_on_the_status_pages_and_in_the_admin(demo_login):
+    client = demo_login("servidor-gex-manaus")
 
     overview = client.get("/acompanhamento/", secure=True).content.decode()
     assert 'id="gex-gex-manaus"' in overview and "gex-sao-paulo-centro" not in overview
