@@ -140,8 +140,8 @@ def take_snapshot(*, at: dt.datetime) -> TallySnapshot:
                     members_a3=tally.members_a3,
                     members_never=tally.members_never,
                     last_password_login_at=instant(tally.last_password),
-                    password_logins=encode(tally.password_logins),
-                    certificate_expiries=encode(tally.expiries),
+                    password_logins=encode(tally.password_logins, tally.password_sure),
+                    certificate_expiries=encode(tally.expiries, tally.expiries_sure),
                 )
                 for entity_id, tally in found.items()
             ),
@@ -244,10 +244,13 @@ def entity_counts(
             f'certificate_expiries FROM "{EntityTally._meta.db_table}" WHERE snapshot = %s AND entity_id IN ({scope})',
             [snapshot.pk, *params],
         )
-        found: dict[int, Tally] = {
-            entity_id: Tally(members, a3, never, _datetime(last), decode(passwords), decode(expiries))
-            for entity_id, members, a3, never, last, passwords, expiries in cursor.fetchall()
-        }
+        found: dict[int, Tally] = {}
+        for entity_id, members, a3, never, last, passwords, expiries in cursor.fetchall():
+            password_sure, password_logins = decode(passwords)
+            expiries_sure, expiry_list = decode(expiries)
+            found[entity_id] = Tally(
+                members, a3, never, _datetime(last), password_logins, expiry_list, password_sure, expiries_sure
+            )
     changes = TallyChange.objects.filter(at__gte=snapshot.taken_at - MARGIN, entity_id__isnull=False)
     changed_entities = {e for e in changes.values_list("entity_id", flat=True) if e is not None}
     old, new = _changes(snapshot)

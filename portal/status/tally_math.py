@@ -45,13 +45,17 @@ def instant(value: int | None) -> dt.datetime | None:
     return None if value is None else EPOCH + dt.timedelta(microseconds=value)
 
 
-def encode(values: Iterable[int]) -> str:
-    return ",".join(str(v) for v in sorted(values))
+def encode(values: Iterable[int], sure: int = 0) -> str:
+    """Instants an entity keeps, and how many more it counts without listing them: ``"<sure>;<instant>,…"``
+    (without ``"<sure>;"`` when there are none such)."""
+    listed = ",".join(str(v) for v in sorted(values))
+    return f"{sure};{listed}" if sure else listed
 
 
-def decode(text: str) -> list[int]:
-    """The instants :func:`encode` wrote, sorted as it wrote them."""
-    return list(map(int, text.split(","))) if text else []
+def decode(text: str) -> tuple[int, list[int]]:
+    """What :func:`encode` wrote: the count of instants not listed, and the listed ones, sorted."""
+    sure, _, listed = text.rpartition(";")
+    return int(sure) if sure else 0, list(map(int, listed.split(","))) if listed else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +91,26 @@ class Windows:
     def keeps_expiry(self, value: int | None) -> bool:
         return value is not None and self.taken <= value < self.taken + self.soon + self.valid
 
+    # Of those, the ones that count at every instant the snapshot answers for are counted, not listed: a password
+    # login less than ``recent - valid`` before it was taken (recent until its end), an expiry from ``taken + valid``
+    # to ``taken + soon`` (soon from its start to its end). Only the edges of the windows are listed (a few days'
+    # worth instead of a month's): smaller rows to read and fewer instants to convert on each page.
+
+    def sure_password(self, value: int) -> bool:
+        return value >= self.taken + self.valid - self.recent
+
+    def sure_expiry(self, value: int) -> bool:
+        return self.taken + self.valid <= value < self.taken + self.soon
+
     def covers(self, at: int) -> bool:
         return self.taken <= at <= self.taken + self.valid
 
 
 @dataclass(slots=True)
 class Tally:
-    """An entity's sums; ``password_logins`` and ``expiries`` are kept sorted (read by bisection: thousands of
-    entities per page)."""
+    """An entity's sums; ``password_logins`` and ``expiries`` are the instants of the windows' edges, kept sorted
+    (read by bisection: thousands of entities per page), ``password_sure`` and ``expiries_sure`` count the others
+    (:meth:`Windows.sure_password`)."""
 
     members: int = 0
     members_a3: int = 0
@@ -102,6 +118,8 @@ class Tally:
     last_password: int | None = None
     password_logins: list[int] = field(default_factory=list)
     expiries: list[int] = field(default_factory=list)
+    password_sure: int = 0
+    expiries_sure: int = 0
 
     def add(self, mark: Mark, windows: Windows) -> None:
         self.members += 1
@@ -110,9 +128,15 @@ class Tally:
         if mark.last_password is not None and (self.last_password is None or mark.last_password > self.last_password):
             self.last_password = mark.last_password
         if mark.last_password is not None and windows.keeps_password(mark.last_password):
-            insort(self.password_logins, mark.last_password)
+            if windows.sure_password(mark.last_password):
+                self.password_sure += 1
+            else:
+                insort(self.password_logins, mark.last_password)
         if mark.not_after is not None and windows.keeps_expiry(mark.not_after):
-            insort(self.expiries, mark.not_after)
+            if windows.sure_expiry(mark.not_after):
+                self.expiries_sure += 1
+            else:
+                insort(self.expiries, mark.not_after)
 
     def remove(self, mark: Mark, windows: Windows) -> bool:
         """Take ``mark`` out; False when the tally did not hold it (then recount the entity)."""
@@ -120,22 +144,38 @@ class Tally:
         self.members_a3 -= mark.a3
         self.members_never -= mark.never
         held = min(self.members, self.members_a3, self.members_never) >= 0
-        for keeps, values, value in (
-            (windows.keeps_password, self.password_logins, mark.last_password),
-            (windows.keeps_expiry, self.expiries, mark.not_after),
-        ):
-            if keeps(value):
-                try:
-                    values.remove(value)  # type: ignore[arg-type]
-                except ValueError:
-                    held = False
+        value = mark.last_password
+        if value is not None and windows.keeps_password(value):
+            if windows.sure_password(value):
+                self.password_sure -= 1
+                held = held and self.password_sure >= 0
+            else:
+                held = _take(self.password_logins, value) and held
+        value = mark.not_after
+        if value is not None and windows.keeps_expiry(value):
+            if windows.sure_expiry(value):
+                self.expiries_sure -= 1
+                held = held and self.expiries_sure >= 0
+            else:
+                held = _take(self.expiries, value) and held
         return held
 
     def password_recent(self, at: int, recent: int) -> int:
-        return len(self.password_logins) - bisect_left(self.password_logins, at - recent)
+        """At ``at``, an instant the snapshot answers for (:meth:`Windows.covers`)."""
+        return self.password_sure + len(self.password_logins) - bisect_left(self.password_logins, at - recent)
 
     def expiring(self, at: int, soon: int) -> int:
-        return bisect_left(self.expiries, at + soon) - bisect_left(self.expiries, at)
+        """At ``at``, an instant the snapshot answers for (:meth:`Windows.covers`)."""
+        return self.expiries_sure + bisect_left(self.expiries, at + soon) - bisect_left(self.expiries, at)
+
+
+def _take(values: list[int], value: int) -> bool:
+    """Remove one ``value`` from the sorted list; False when it holds none."""
+    index = bisect_left(values, value)
+    if index < len(values) and values[index] == value:
+        del values[index]
+        return True
+    return False
 
 
 def tallies(marks: Iterable[Mark], windows: Windows) -> dict[int, Tally]:

@@ -39,10 +39,12 @@ class EntityTally(models.Model):
     members_a3 = models.PositiveIntegerField("com login A3", default=0)
     members_never = models.PositiveIntegerField("nunca entraram", default=0)
     last_password_login_at = models.DateTimeField("último login com senha", null=True, blank=True)
-    #: Members' last password logins that may still be "recent" while the snapshot is valid (µs since the epoch,
-    #: comma-separated): the count of recent ones moves with the clock, these instants do not.
+    #: Members' last password logins that may still be "recent" while the snapshot is valid: how many are recent
+    #: during its whole validity, then those at the window's edge, whose count moves with the clock (µs since the
+    #: epoch): ``"<count>;<instant>,…"`` (``tally_math.encode``).
     password_logins = models.TextField("logins com senha recentes", blank=True, default="")
-    #: Members' certificate expiries that may fall within the "expiring soon" window while the snapshot is valid.
+    #: Members' certificate expiries that may fall within the "expiring soon" window while the snapshot is valid
+    #: (the same form: how many fall within it during the whole validity, then those at its edges).
     certificate_expiries = models.TextField("validades próximas", blank=True, default="")
 
     class Meta:

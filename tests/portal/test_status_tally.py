@@ -239,3 +239,29 @@ def test_the_figures_of_the_last_minute_are_reused_in_the_process_without_a_quer
     again.clear()  # the caller's list is its own
     assert metrics.recent_entity_figures(at=at + dt.timedelta(seconds=59))[1] == first
     assert metrics.recent_entity_figures(at=at + dt.timedelta(seconds=61))[0] == at + dt.timedelta(seconds=61)
+
+
+def test_instants_at_the_edges_of_the_windows_count_as_the_clock_moves(entity_factory, time_machine):
+    """Password logins and certificate expiries near the edges of the "recent" and "expiring soon" windows (listed in
+    the snapshot) and well inside them (only counted there) give the count from the members at every instant the
+    snapshot answers for."""
+    time_machine.move_to(START, tick=False)
+    entity = entity_factory()
+    recent = dt.timedelta(days=metrics.PASSWORD_RECENT_DAYS)
+    soon = dt.timedelta(days=metrics.EXPIRY_SOON_DAYS)
+    hour = dt.timedelta(hours=1)
+    offsets = (-2 * hour, hour, 5 * hour, 30 * hour, tally.VALID - hour, tally.VALID + hour, dt.timedelta(days=10))
+    for n, offset in enumerate(offsets):
+        member = Member.objects.create(
+            cpf=valid_cpf(random.Random(n)),
+            name=f"Membro {n}",
+            last_password_login_at=START - recent + offset,
+            certificate_not_after=START + offset if n % 2 else START + soon + offset,
+        )
+        Membership.objects.create(member=member, entity=entity)
+    time_machine.move_to(START + tally.MARGIN + hour, tick=False)
+    call_command("status_rollup", stdout=io.StringIO())
+    taken = TallySnapshot.objects.get().taken_at
+    for later in (dt.timedelta(0), 2 * hour, 6 * hour, 31 * hour, tally.VALID - hour, tally.VALID):
+        at = taken + later
+        assert maintained(at) == from_scratch(at), later
