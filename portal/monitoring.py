@@ -4,7 +4,8 @@
   ``degradado`` (HTTP 200) when some AC's CRL is missing or expired beyond the grace period (certificates of that
   AC are refused until ``crl refresh`` succeeds; every app host shares the store, so removing hosts would not help),
   or when the trust store has a scheduled URL (``CERTAUTH_TRUST_STORE_URL``) and no import succeeded for
-  ``CERTAUTH_TRUST_STORE_MAX_AGE_DAYS``; ``ok`` otherwise. ACs expiring within 30 days are listed, not degrading.
+  ``CERTAUTH_TRUST_STORE_MAX_AGE_DAYS``; ``ok`` otherwise. ACs expiring within 30 days are listed, not degrading,
+  and so is the status pages' daily snapshot (``acompanhamento``: when taken, whether still valid).
 - ``/metricas/``: Prometheus text format (``certauth.metrics``), summed over gunicorn's workers.
 """
 
@@ -25,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from certauth import crl_service, trust_store
 from certauth.proxy import client_ip
 from certauth.validator import get_trust_store
+from portal.status import tally
 
 
 def _allowed(request: HttpRequest) -> None:
@@ -61,6 +63,7 @@ def health(request: HttpRequest) -> HttpResponse:
         "banco_de_dados": "ok",
         "lcr": {"acs": len(rows), "vencidas_ou_ausentes": len(stale), "exemplos": stale[:5]},
         "repositorio_de_confianca": store.as_json(),
+        "acompanhamento": tally.health(at=now),  # the status pages' daily snapshot (manage.py status_rollup)
         "horario": now.isoformat(),
     }
     return JsonResponse(body)

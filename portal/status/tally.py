@@ -97,6 +97,15 @@ def _param(value: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def health(*, at: dt.datetime) -> dict[str, Any]:
+    """What ``/saude/`` says of the daily job's snapshot: when the latest was taken and whether the pages can use it
+    (informative: without one they count from the members — slower, still exact)."""
+    snapshot = TallySnapshot.objects.order_by("-pk").first()
+    if snapshot is None:
+        return {"retrato": None, "valido": False}
+    return {"retrato": snapshot.taken_at.isoformat(), "valido": windows_of(snapshot).covers(micros(at) or 0)}
+
+
 def windows_of(snapshot: TallySnapshot) -> Windows:
     from portal.status.metrics import EXPIRY_SOON_DAYS, PASSWORD_RECENT_DAYS
 
