@@ -51,7 +51,9 @@ def count_day(day: dt.date, *, entity_regions: dict[str, str] | None = None) -> 
     if entity_regions is None:  # the entities the day's attempts name, not all of them (a page counts today live)
         named = {org for _, _, _, org, _, _ in rows if org}
         entity_regions = {
-            code: _region(uf) for code, uf in PartnerEntity.objects.filter(code__in=named).values_list("code", "uf")
+            # "" (no entity has it) keeps the query when none is named: the same queries every time
+            code: _region(uf)
+            for code, uf in PartnerEntity.objects.filter(code__in=[*named, ""]).values_list("code", "uf")
         }
     member_regions = _member_regions(
         # LENGTH(): no index serves it, so SQLite takes the day's range on created_at instead of walking every
