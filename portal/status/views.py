@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,9 +15,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from certauth.icp.numbers import mask_cpf
-from certauth.models import LoginAttempt, LoginMethod, Outcome
-from portal.models import Membership, PartnerEntity
-from portal.status import charts, exports, metrics, series, tables
+from certauth.models import LoginMethod
+from portal.models import PartnerEntity
+from portal.status import charts, entity_page, exports, metrics, series, tables
 from portal.status.access import StatusScope, status_view
 from rollout.models import Wave
 from rollout.regions import SUPERINTENDENCIAS, Region, region_by_code, region_for_uf
@@ -265,30 +264,8 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
     # A download reads only its own table (the refusals of a big entity need none of its members' certificates).
     wants_members = fmt is None or table != "recusas"
     wants_refusals = fmt is None or table == "recusas"
-    cpfs = Membership.objects.filter(entity=found).values("member__cpf")
-    memberships = (
-        list(Membership.objects.filter(entity=found).select_related("member").order_by("-active", "member__name"))
-        if wants_members
-        else []
-    )
-    seen: dict[str, list[tuple[dt.datetime, int]]] = {}
-    # Filters on the CPF only (and rejected = a non-empty code, which no index serves): the planner then takes the
-    # CPF and entity-code indexes instead of walking the millions of rows of the outcome index.
-    certificates = (
-        LoginAttempt.objects.filter(cpf__in=cpfs, cert_not_after__isnull=False)
-        .values_list("cpf", "cert_not_after", "outcome")
-        .annotate(n=Count("id"))
-        .order_by("cpf", "-cert_not_after")
-    )
-    for cpf, not_after, outcome, logins in certificates if wants_members else ():
-        if outcome == Outcome.ACCEPTED:
-            seen.setdefault(cpf, []).append((not_after, logins))
-    # The entity's refusals and its members' refusals, each found by its own index, then the latest 50 of both (as
-    # one OR, the planner walked the whole audit backwards by date until it had 50 for a big entity).
-    columns = ("created_at", "reference", "code", "cpf", "method", "cert_not_after")
-    by_entity = LoginAttempt.objects.filter(organization_code=found.code).exclude(code="").only(*columns).order_by()
-    by_members = LoginAttempt.objects.filter(cpf__in=cpfs).exclude(code="").only(*columns).order_by()
-    rejected = list(by_entity.union(by_members).order_by("-created_at")[:50]) if wants_refusals else []
+    reading = entity_page.read(found, members=wants_members, refusals=wants_refusals)
+    seen, rejected = reading.certificates, reading.refusals
     last_rejection = {"at": rejected[0].created_at if rejected else None}
     members = [
         {
@@ -299,7 +276,7 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
             and now <= m.member.certificate_not_after < now + EXPIRY_SOON,
             "expired": m.member.certificate_not_after is not None and m.member.certificate_not_after < now,
         }
-        for m in memberships
+        for m in reading.memberships
     ]
     if fmt and table == "recusas":
         return exports.download(
