@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet, Sum
-from django.utils import timezone
 
 from portal.models import DayStat
-from portal.status import rollups, tally
+from portal.status import rollups
 
 WEEKS = 26
 #: Days not consolidated yet that the pages count live, read-only (the last ones before today); older missing days
@@ -31,7 +30,6 @@ class Series:
     rejections: list[tuple[str, int]]  #: code → refusals in the last 30 days
     missing_days: int  #: days not consolidated yet and not counted live (figures before today may be incomplete)
     #: no valid per-entity snapshot: the figures were counted from the members (``status_rollup`` has not run)
-    without_snapshot: bool = False
 
 
 def monday(day: dt.date) -> dt.date:
@@ -89,5 +87,4 @@ def build(*, today: dt.date, regions: Collection[str] | None) -> Series:
             total += n
             values.append(total)
         cumulative[region] = values
-    without_snapshot = tally.valid_snapshot(at=timezone.now()) is None
-    return Series(weeks, cumulative, dict(logins), rejections.most_common(), len(missing) - len(live), without_snapshot)
+    return Series(weeks, cumulative, dict(logins), rejections.most_common(), len(missing) - len(live))

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from certauth.icp.numbers import mask_cpf
 from certauth.models import LoginMethod
 from portal.models import PartnerEntity
-from portal.status import charts, entity_page, exports, metrics, series, tables
+from portal.status import charts, entity_page, exports, metrics, series, tables, tally
 from portal.status.access import StatusScope, status_view
 from rollout.models import Wave
 from rollout.regions import SUPERINTENDENCIAS, Region, region_by_code, region_for_uf
@@ -144,6 +144,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "now": now,
         "as_of": as_of,
         "national": scope.national,
+        "without_snapshot": tally.valid_snapshot(at=now) is None,
     }
     if regions:  # the charts are per superintendência: none for a GEX's staff
         data = series.build(
@@ -209,6 +210,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         "as_of": as_of,
         "now": now,
         "ufs": chosen.ufs,
+        "without_snapshot": tally.valid_snapshot(at=now) is None,
         **_entity_table(request, rows, now),
         **_charts(data, [chosen]),
     }
@@ -244,6 +246,7 @@ def gex(request: HttpRequest, code: str) -> HttpResponse:
         "as_of": as_of,
         "now": now,
         "ufs": sorted({e.uf for e in entities}),
+        "without_snapshot": tally.valid_snapshot(at=now) is None,
         **_entity_table(request, rows, now),
     }
     return render(request, "portal/status/gex.html", context)

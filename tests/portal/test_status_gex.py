@@ -250,3 +250,16 @@ def test_gex_page_queries_do_not_grow_with_its_entities(dataset, login_as, entit
         entity = entity_factory(code=f"SP-G{n}", uf="SP", gex=dataset["centro"])
         make_member(f"{n:03d}44400000"[:9] + "00", entity, last_password_login_at=NOW - DAY)
     assert queries() == before
+
+
+def test_gex_page_says_when_its_figures_were_counted_without_the_daily_snapshot(dataset, login_as):
+    from django.core.management import call_command
+
+    notice = "A consolidação diária do acompanhamento ainda não foi executada"
+    client = login_as(gex_group_names("GEX São Paulo Centro")[0])
+    before = client.get("/acompanhamento/gex/gex-sp-centro/", secure=True).content.decode()
+    assert notice in before and '<dd id="n-risco">2</dd>' in before
+    call_command("status_rollup", stdout=io.StringIO())
+    metrics.forget_recent_figures()
+    after = client.get("/acompanhamento/gex/gex-sp-centro/", secure=True).content.decode()
+    assert notice not in after and '<dd id="n-risco">2</dd>' in after
