@@ -267,9 +267,13 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
     # A download reads only its own table (the refusals of a big entity need none of its members' certificates).
     wants_members = fmt is None or table != "recusas"
     wants_refusals = fmt is None or table == "recusas"
-    reading = entity_page.read(found, members=wants_members, refusals=wants_refusals)
-    seen, rejected = reading.certificates, reading.refusals
+    reading = entity_page.read(found, refusals=wants_refusals)
+    rejected = reading.refusals
     last_rejection = {"at": rejected[0].created_at if rejected else None}
+    # The page shows its members a page at a time (an OAB section has tens of thousands); a download carries them all.
+    page = Paginator(reading.memberships, PAGE_SIZE).get_page(request.GET.get("pagina")) if fmt is None else None
+    shown = list(page.object_list) if page is not None else reading.memberships if wants_members else []
+    seen = entity_page.certificates_seen([m.member.cpf for m in shown])
     members = [
         {
             "membership": m,
@@ -279,7 +283,7 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
             and now <= m.member.certificate_not_after < now + EXPIRY_SOON,
             "expired": m.member.certificate_not_after is not None and m.member.certificate_not_after < now,
         }
-        for m in reading.memberships
+        for m in shown
     ]
     if fmt and table == "recusas":
         return exports.download(
@@ -307,6 +311,8 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
         "decision": decision,
         "days_left": decision.days_left(now) if decision.password_allowed else None,
         "member_rows": tables.member_rows_html(members),
+        "page": page,
+        "member_count": len(reading.memberships),
         "rejected": [(a, tables.title(a.code), mask_cpf(a.cpf) if a.cpf else "") for a in rejected],
         "last_rejection": last_rejection["at"],
         "now": now,
