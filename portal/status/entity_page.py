@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count
 from django.db.models.expressions import RawSQL
@@ -32,30 +33,53 @@ def values_of(values: Sequence[str | int], *, sql_type: Literal["text", "bigint"
 
 @dataclass(slots=True)
 class EntityReading:
-    memberships: list[Membership] = field(default_factory=list)  #: active first, then by name; ``.member`` loaded
-    refusals: list[LoginAttempt] = field(default_factory=list)  #: the latest, newest first
+    count: int  #: its memberships
+    memberships: list[Membership]  #: those shown (a page, or all of them), active first, then by name; with members
+    page: Page[tuple[int, int, bool, str]] | None  #: the page shown (None: all of them)
+    refusals: list[LoginAttempt]  #: the latest, newest first (when asked for)
 
 
-def read(entity: PartnerEntity, *, refusals: bool) -> EntityReading:
-    """The memberships of ``entity`` with their members (sorted: active first, then by name) and, with ``refusals``,
-    its latest refusals and its members'."""
-    found = EntityReading()
-    memberships = list(Membership.objects.filter(entity=entity).order_by())
+def read(entity: PartnerEntity, *, page: str | None, page_size: int, refusals: bool, everyone: bool) -> EntityReading:
+    """The memberships of ``entity`` to show — the page ``page`` of ``page_size`` (active first, then by name), or
+    ``everyone`` (a download) — with their members, and, with ``refusals``, its latest refusals and its members'.
+    Every membership is sorted from tuples (id, member, active, name); only those shown become model instances."""
+    rows = list(Membership.objects.filter(entity=entity).values_list("pk", "member_id", "active").order_by())
     people = {
-        m.pk: m for m in Member.objects.filter(pk__in=values_of([m.member_id for m in memberships], sql_type="bigint"))
+        pk: (name, cpf)
+        for pk, name, cpf in Member.objects.filter(
+            pk__in=values_of([member_id for _, member_id, _ in rows], sql_type="bigint")
+        ).values_list("pk", "name", "cpf")
     }
-    for membership in memberships:
-        membership.member = people[membership.member_id]
-    memberships.sort(key=lambda m: (not m.active, m.member.name, m.pk))
-    found.memberships = memberships
+    ordered = sorted(
+        ((pk, member_id, active, people[member_id][0]) for pk, member_id, active in rows),
+        key=lambda row: (not row[2], row[3], row[0]),
+    )
+    shown_page = None if everyone else Paginator(ordered, page_size).get_page(page)
+    shown = ordered if shown_page is None else list(shown_page.object_list)
+    found = EntityReading(len(rows), _memberships(shown), shown_page, [])
     if refusals:
-        cpfs = values_of(sorted({m.cpf for m in people.values()}), sql_type="text")
+        cpfs = values_of(sorted({cpf for _, cpf in people.values()}), sql_type="text")
         # The entity's refusals and its members' refusals, each found by its own index, then the latest of both (as
         # one OR, the planner walked the whole audit backwards by date until it had enough for a big entity).
         columns = ("created_at", "reference", "code", "cpf", "method", "cert_not_after")
         by_entity = LoginAttempt.objects.filter(organization_code=entity.code).exclude(code="").only(*columns)
         by_members = LoginAttempt.objects.filter(cpf__in=cpfs).exclude(code="").only(*columns)
         found.refusals = list(by_entity.order_by().union(by_members.order_by()).order_by("-created_at")[:REFUSALS])
+    return found
+
+
+def _memberships(rows: Sequence[tuple[int, int, bool, str]]) -> list[Membership]:
+    """These memberships (in this order) with their members: two lookups by primary key (joined, PostgreSQL hashed
+    the whole member table for a big entity)."""
+    memberships = {
+        m.pk: m for m in Membership.objects.filter(pk__in=values_of([r[0] for r in rows], sql_type="bigint"))
+    }
+    members = {m.pk: m for m in Member.objects.filter(pk__in=values_of([r[1] for r in rows], sql_type="bigint"))}
+    found = []
+    for pk, member_id, _, _ in rows:
+        membership = memberships[pk]
+        membership.member = members[member_id]
+        found.append(membership)
     return found
 
 

@@ -267,12 +267,17 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
     # A download reads only its own table (the refusals of a big entity need none of its members' certificates).
     wants_members = fmt is None or table != "recusas"
     wants_refusals = fmt is None or table == "recusas"
-    reading = entity_page.read(found, refusals=wants_refusals)
+    # The page shows its members a page at a time (an OAB section has tens of thousands); a download carries them all.
+    reading = entity_page.read(
+        found,
+        page=request.GET.get("pagina"),
+        page_size=PAGE_SIZE,
+        refusals=wants_refusals,
+        everyone=fmt is not None and wants_members,
+    )
     rejected = reading.refusals
     last_rejection = {"at": rejected[0].created_at if rejected else None}
-    # The page shows its members a page at a time (an OAB section has tens of thousands); a download carries them all.
-    page = Paginator(reading.memberships, PAGE_SIZE).get_page(request.GET.get("pagina")) if fmt is None else None
-    shown = list(page.object_list) if page is not None else reading.memberships if wants_members else []
+    shown = reading.memberships if wants_members else []
     seen = entity_page.certificates_seen([m.member.cpf for m in shown])
     members = [
         {
@@ -311,8 +316,8 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
         "decision": decision,
         "days_left": decision.days_left(now) if decision.password_allowed else None,
         "member_rows": tables.member_rows_html(members),
-        "page": page,
-        "member_count": len(reading.memberships),
+        "page": reading.page,
+        "member_count": reading.count,
         "rejected": [(a, tables.title(a.code), mask_cpf(a.cpf) if a.cpf else "") for a in rejected],
         "last_rejection": last_rejection["at"],
         "now": now,
