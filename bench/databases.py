@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -92,7 +94,22 @@ def database(kind: str, tmp: Path, name: str) -> Iterator[BenchDatabase]:
     try:
         yield BenchDatabase(kind, urlunsplit(parts._replace(path=f"/{db_name}")))
     finally:
-        _psql(server, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        _drop(server, db_name)
+
+
+def _drop(server_url: str, db_name: str, attempts: int = 3) -> None:
+    """Drop a bench database at the end; a failure (another session holding it a moment longer) is retried, then
+    reported, never allowed to lose the figures of the databases still to measure (it crashed a run once)."""
+    for attempt in range(attempts):
+        try:
+            _psql(server_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+            return
+        except subprocess.CalledProcessError as failure:
+            if attempt == attempts - 1:
+                detail = (failure.stderr or b"").decode(errors="replace").strip()
+                print(f"warning: could not drop the bench database {db_name}: {detail}", file=sys.stderr, flush=True)
+                return
+            time.sleep(2)
 
 
 def side_by_side(rows: Sequence[tuple[str, dict[str, str]]], kinds: Sequence[str] = KINDS) -> str:
