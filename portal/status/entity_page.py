@@ -39,9 +39,12 @@ class EntityReading:
     refusals: list[LoginAttempt]  #: the latest, newest first (when asked for)
 
 
-def read(entity: PartnerEntity, *, page: str | None, page_size: int, refusals: bool, everyone: bool) -> EntityReading:
-    """The memberships of ``entity`` to show — the page ``page`` of ``page_size`` (active first, then by name), or
-    ``everyone`` (a download) — with their members, and, with ``refusals``, its latest refusals and its members'.
+def read(
+    entity: PartnerEntity, *, page: str | None, page_size: int, members: bool, refusals: bool, everyone: bool
+) -> EntityReading:
+    """With ``members``, the memberships of ``entity`` to show — the page ``page`` of ``page_size`` (active first,
+    then by name), or ``everyone`` (a download) — with their members; with ``refusals``, its latest refusals and its
+    members'.
     Every membership is sorted from tuples (id, member, active, name); only those shown become model instances."""
     rows = list(Membership.objects.filter(entity=entity).values_list("pk", "member_id", "active").order_by())
     people = {
@@ -56,7 +59,7 @@ def read(entity: PartnerEntity, *, page: str | None, page_size: int, refusals: b
     )
     shown_page = None if everyone else Paginator(ordered, page_size).get_page(page)
     shown = ordered if shown_page is None else list(shown_page.object_list)
-    found = EntityReading(len(rows), _memberships(shown), shown_page, [])
+    found = EntityReading(len(rows), _memberships(shown) if members else [], shown_page, [])
     if refusals:
         cpfs = values_of(sorted({cpf for _, cpf in people.values()}), sql_type="text")
         # The entity's refusals and its members' refusals, each found by its own index, then the latest of both (as

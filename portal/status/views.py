@@ -272,12 +272,13 @@ def entity(request: HttpRequest, code: str) -> HttpResponse:
         found,
         page=request.GET.get("pagina"),
         page_size=PAGE_SIZE,
+        members=wants_members,
         refusals=wants_refusals,
         everyone=fmt is not None and wants_members,
     )
     rejected = reading.refusals
     last_rejection = {"at": rejected[0].created_at if rejected else None}
-    shown = reading.memberships if wants_members else []
+    shown = reading.memberships
     seen = entity_page.certificates_seen([m.member.cpf for m in shown])
     members = [
         {

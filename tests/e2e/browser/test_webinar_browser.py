@@ -5,8 +5,6 @@ or overflowing, axe-core)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from rollout.models import EntityOverride, Superintendencia, Webinar
+from tests.e2e.browser.conftest import keep_screenshots, login_with_password
 from tests.e2e.browser.test_layout import axe, look_at
 from tests.e2e.conftest import E2EStack
 
@@ -24,8 +23,7 @@ except ImportError:  # the browser_tools fixture skips, or fails under PORTAL_RE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-#: WEBINAR_SCREENSHOTS=<folder> keeps the screenshots there (for a person to look at them).
-KEEP_SHOTS = Path(os.environ["WEBINAR_SCREENSHOTS"]) if os.environ.get("WEBINAR_SCREENSHOTS") else None
+#: WEBINAR_SCREENSHOTS=<folder> keeps the screenshots there (for a person to look at them: ``keep_screenshots``).
 
 
 def webinars() -> None:
@@ -53,12 +51,13 @@ def webinars() -> None:
 def test_the_schedules_webinars_and_the_banners_next_webinar_fit_a_phone_and_a_computer(
     e2e_stack: E2EStack, launch_browser: Any, entity_factory: Any, member_factory: Any, tmp_path: Path
 ) -> None:
-    from tests.e2e.test_password_login import PASSWORD, with_password
+    from tests.e2e.test_password_login import with_password
 
     entity = entity_factory(code="OAB-SC", uf="SC")  # Superintendência Sul
     today = timezone.localdate()
     EntityOverride.objects.create(entity=entity, cutover_on=today + dt.timedelta(days=30), reason="teste")
-    with_password(member_factory("31415926590", name="Lúcia Fernandes", entity=entity))
+    member = member_factory("31415926590", name="Lúcia Fernandes", entity=entity)
+    with_password(member)
     webinars()
     browser = launch_browser(None)
     page = browser.page
@@ -70,11 +69,7 @@ def test_the_schedules_webinars_and_the_banners_next_webinar_fit_a_phone_and_a_c
     problems = look_at(page, "cronograma-webinars", tmp_path)
     problems += axe(page, e2e_stack.portal, "cronograma-webinars")
 
-    browser.goto(f"{e2e_stack.portal}/entrar/senha/")
-    page.fill("#id_cpf", "314.159.265-90")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Entrar").click()
+    login_with_password(browser, e2e_stack, member)
     response = browser.goto(f"{e2e_stack.portal}/painel/")
     assert response is not None and response.status == 200
     expect(page.locator("#aviso-webinar")).to_contain_text("Seccionais da OAB do Sul: dúvidas sobre a migração")
@@ -86,8 +81,5 @@ def test_the_schedules_webinars_and_the_banners_next_webinar_fit_a_phone_and_a_c
         page.evaluate("() => window.scrollTo(0, 0)")
         expect(page.locator("#aviso-webinar"), f"at {width}x{height}").to_be_in_viewport()
 
-    if KEEP_SHOTS:
-        KEEP_SHOTS.mkdir(exist_ok=True)
-        for shot in tmp_path.glob("*.png"):
-            shutil.copy(shot, KEEP_SHOTS / shot.name)
+    keep_screenshots(tmp_path, "WEBINAR_SCREENSHOTS")
     assert not problems, "\n".join(problems)
